@@ -1,0 +1,217 @@
+"""Turning what units type into values: text, numbers with units, dates, yes/no.
+
+Every parser returns a `Parsed` (value, code, note). `code` is None when the
+value was read cleanly, an issue code when it could not be read
+(number-invalid, date-invalid, choice-invalid), or a warning code when it was
+read with an assumption (unit-converted, year-assumed). Parsers never raise on
+bad input: problems in the data are values.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Any, NamedTuple
+
+YEAR = 2022
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+# Plausible Excel serials for dates of a return: 1990-01-01 .. 2100-12-31.
+SERIAL_MIN, SERIAL_MAX = 32874, 73415
+
+# Written in an empty cell by hand, these mean "nothing" (docs/decisions.md).
+BLANK_MARKS = frozenset({"", "无", "/", "-", "—", "－", "——", "--", "空", "暂无", "n/a", "N/A"})
+
+
+class Parsed(NamedTuple):
+    value: Any
+    code: str | None = None   # None, an error code, or a warning code
+    note: str = ""            # Chinese detail for the issue message
+
+
+def clean_text(value: Any) -> str:
+    """Cell content as text: NFKC (full-width to half-width), trimmed, spaces collapsed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value))
+    return " ".join(text.split())
+
+
+def compact(value: Any) -> str:
+    """Text with every space removed: the form used to compare names and labels."""
+    return "".join(clean_text(value).split())
+
+
+_HEADER_STRIP = re.compile(r"[*※★:：\s]")
+
+
+def header_key(value: Any) -> str:
+    """Normalised header text: no spaces, no required-marks, ASCII brackets, lower case."""
+    text = unicodedata.normalize("NFKC", "" if value is None else str(value))
+    return _HEADER_STRIP.sub("", text).replace("〔", "(").replace("〕", ")").lower()
+
+
+def is_blank(value: Any) -> bool:
+    if value is None or value == "":
+        return True
+    if isinstance(value, str):
+        return compact(value) in BLANK_MARKS
+    return False
+
+
+# --- numbers ----------------------------------------------------------------
+
+# suffix -> (currency, factor to 万 of that currency)
+_SUFFIXES: tuple[tuple[str, str, float], ...] = (
+    ("亿美元", "美元", 10000.0), ("万美元", "美元", 1.0), ("美元", "美元", 0.0001),
+    ("亿元", "元", 10000.0), ("万元", "元", 1.0), ("亿", "元", 10000.0), ("万", "元", 1.0),
+    ("元", "元", 0.0001), ("个", "个", 1.0), ("项", "个", 1.0),
+)
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_ERROR_VALUES = ("#DIV/0!", "#REF!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!",
+                 "#GETTING_DATA", "#SPILL!", "#CALC!")
+
+
+def excel_error(value: Any) -> str | None:
+    """The Excel error literal a cell holds (#DIV/0! ...), or None."""
+    if isinstance(value, str) and value.startswith("#"):
+        text = value.strip().upper()
+        if text in _ERROR_VALUES:
+            return text
+    return None
+
+
+def parse_number(value: Any, unit: str = "万元") -> Parsed:
+    """A number in the column's unit (万元, 万美元 or 个). Blank gives value None."""
+    if isinstance(value, bool):
+        return Parsed(None, "number-invalid", "逻辑值不是数字")
+    if isinstance(value, (int, float)):
+        if value != value or value in (float("inf"), float("-inf")):
+            return Parsed(None, "number-invalid", "不是有效数字")
+        return Parsed(float(value))
+    if isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        return Parsed(None, "number-invalid", "填写的是日期或时间")
+    if is_blank(value):
+        return Parsed(None)
+    error = excel_error(value)
+    if error:
+        return Parsed(None, "number-invalid", f"单元格为错误值{error}")
+    return _parse_number_text(compact(value).replace(",", ""), unit)
+
+
+def _parse_number_text(text: str, unit: str) -> Parsed:
+    want = "美元" if "美元" in unit else ("个" if unit == "个" else "元")
+    for suffix, currency, factor in _SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            number = _full_number(text[: -len(suffix)])
+            if number is None:
+                break
+            if currency != want:
+                return Parsed(None, "number-invalid", f"单位“{suffix}”与本列单位“{unit}”不符")
+            if factor == 1.0:
+                return Parsed(number)
+            converted = round(number * factor, 6)
+            note = f"“{text}”按{converted:g}{unit}计"
+            return Parsed(converted, "unit-converted", note)
+    number = _full_number(text)
+    if number is None:
+        return Parsed(None, "number-invalid", f"“{text}”不是数字")
+    return Parsed(number)
+
+
+def _full_number(text: str) -> float | None:
+    match = _NUMBER.fullmatch(text)
+    return float(text) if match else None
+
+
+# --- dates ------------------------------------------------------------------
+
+_DATE_FULL = re.compile(r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*[日号]?"
+                        r"(\s*\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?")
+_DATE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_DATE_NO_YEAR = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
+
+
+def parse_date(value: Any, year: int = YEAR) -> Parsed:
+    """A calendar date. Blank gives None; '3月5日' gives 2022-03-05 with year-assumed."""
+    if isinstance(value, dt.datetime):
+        return Parsed(value.date())
+    if isinstance(value, dt.date):
+        return Parsed(value)
+    if isinstance(value, bool):
+        return Parsed(None, "date-invalid", "逻辑值不是日期")
+    if isinstance(value, (int, float)):
+        return _date_from_number(value)
+    if is_blank(value):
+        return Parsed(None)
+    error = excel_error(value)
+    if error:
+        return Parsed(None, "date-invalid", f"单元格为错误值{error}")
+    return _parse_date_text(clean_text(value), year)
+
+
+def _date_from_number(value: float) -> Parsed:
+    if value == int(value) and 19000101 <= value <= 21001231:
+        return _make_date(*_DATE_COMPACT.fullmatch(str(int(value))).groups(), text=str(int(value)))
+    if SERIAL_MIN <= value <= SERIAL_MAX:
+        return Parsed(EXCEL_EPOCH + dt.timedelta(days=int(value)))
+    return Parsed(None, "date-invalid", f"“{value:g}”不是日期")
+
+
+def _parse_date_text(text: str, year: int) -> Parsed:
+    match = _DATE_FULL.fullmatch(text) or _DATE_COMPACT.fullmatch(text)
+    if match:
+        return _make_date(*match.groups()[:3], text=text)
+    match = _DATE_NO_YEAR.fullmatch(text)
+    if match:
+        parsed = _make_date(year, *match.groups(), text=text)
+        if parsed.code:
+            return parsed
+        return Parsed(parsed.value, "year-assumed", f"“{text}”未写年份，按{year}年计")
+    number = _full_number(text)
+    if number is not None:
+        return _date_from_number(number)
+    return Parsed(None, "date-invalid", f"“{text}”不是日期")
+
+
+def _make_date(year, month, day, text: str) -> Parsed:
+    try:
+        return Parsed(dt.date(int(year), int(month), int(day)))
+    except ValueError:
+        return Parsed(None, "date-invalid", f"“{text}”不是存在的日期")
+
+
+# --- yes / no and choices ---------------------------------------------------
+
+_YES = frozenset({"是", "√", "✓", "✔", "y", "yes", "true", "1", "已开工", "开工"})
+_NO = frozenset({"否", "×", "✗", "✘", "x", "n", "no", "false", "0", "未开工", "不是"})
+
+
+def parse_yes_no(value: Any) -> Parsed:
+    """是/否 and their usual spellings; blank gives None."""
+    if isinstance(value, bool):
+        return Parsed(value)
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return Parsed(bool(value))
+    if is_blank(value) and value not in ("-", "—"):
+        return Parsed(None)
+    text = compact(value).lower()
+    if text in _YES:
+        return Parsed(True)
+    if text in _NO:
+        return Parsed(False)
+    return Parsed(None, "choice-invalid", f"“{clean_text(value)}”应填“是”或“否”")
+
+
+def parse_choice(value: Any, choices: tuple[str, ...], aliases: dict[str, str]) -> Parsed:
+    """One of the drop-down values (after normalising), or choice-invalid."""
+    if is_blank(value):
+        return Parsed(None)
+    text = compact(value)
+    if text in choices:
+        return Parsed(text)
+    if text in aliases:
+        return Parsed(aliases[text])
+    options = "、".join(choices)
+    return Parsed(None, "choice-invalid", f"“{clean_text(value)}”不在可选项（{options}）中")
