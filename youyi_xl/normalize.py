@@ -85,18 +85,18 @@ def excel_error(value: Any) -> str | None:
 def parse_number(value: Any, unit: str = "万元") -> Parsed:
     """A number in the column's unit (万元, 万美元 or 个). Blank gives value None."""
     if isinstance(value, bool):
-        return Parsed(None, "number-invalid", "逻辑值不是数字")
+        return Parsed(None, "number-invalid", f"“{value}”是逻辑值，不是数字")
     if isinstance(value, (int, float)):
         if value != value or value in (float("inf"), float("-inf")):
-            return Parsed(None, "number-invalid", "不是有效数字")
+            return Parsed(None, "number-invalid", f"“{value}”不是有效数字")
         return Parsed(float(value))
     if isinstance(value, (dt.date, dt.time, dt.timedelta)):
-        return Parsed(None, "number-invalid", "填写的是日期或时间")
+        return Parsed(None, "number-invalid", f"“{value}”是日期或时间，不是数字")
     if is_blank(value):
         return Parsed(None)
     error = excel_error(value)
     if error:
-        return Parsed(None, "number-invalid", f"单元格为错误值{error}")
+        return Parsed(None, "number-invalid", f"“{error}”是Excel错误值，不是数字")
     return _parse_number_text(compact(value).replace(",", ""), unit)
 
 
@@ -108,7 +108,7 @@ def _parse_number_text(text: str, unit: str) -> Parsed:
             if number is None:
                 break
             if currency != want:
-                return Parsed(None, "number-invalid", f"单位“{suffix}”与本列单位“{unit}”不符")
+                return Parsed(None, "number-invalid", f"“{text}”的单位与本列单位“{unit}”不符")
             if factor == 1.0:
                 return Parsed(number)
             converted = round(number * factor, 6)
@@ -140,14 +140,14 @@ def parse_date(value: Any, year: int = YEAR) -> Parsed:
     if isinstance(value, dt.date):
         return Parsed(value)
     if isinstance(value, bool):
-        return Parsed(None, "date-invalid", "逻辑值不是日期")
+        return Parsed(None, "date-invalid", f"“{value}”是逻辑值，不是日期")
     if isinstance(value, (int, float)):
         return _date_from_number(value)
     if is_blank(value):
         return Parsed(None)
     error = excel_error(value)
     if error:
-        return Parsed(None, "date-invalid", f"单元格为错误值{error}")
+        return Parsed(None, "date-invalid", f"“{error}”是Excel错误值，不是日期")
     return _parse_date_text(clean_text(value), year)
 
 

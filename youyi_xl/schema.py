@@ -264,7 +264,7 @@ SUMMARY = Table(
     (
         Column("indicator", "指标", TEXT, required=True, width=34, aliases=("指标名称", "项目")),
         Column("target", "年度目标", AMOUNT, width=12, prefilled=True, aliases=("目标", "全年目标")),
-        Column("actual", "本年累计完成", AMOUNT, required=True, width=14,
+        Column("actual", "本年累计完成", AMOUNT, width=14,
                aliases=("累计完成", "完成", "完成数")),
         Column("rate", "完成率", TEXT, width=10, aliases=("完成比例",)),
     ),

@@ -1,0 +1,229 @@
+"""The `youyi-xl` command: a thin layer over the public API.
+
+Exit codes: 0 fine, 1 problems found in the data, 2 usage or fatal error.
+Every failure is one Chinese line on stderr, never a traceback (set
+YOUYI_DEBUG=1 to see one).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Callable, Sequence
+
+from . import __version__
+from .errors import YouyiError
+from .indicators import INDICATORS
+from .issues import count_by_severity
+from .textfmt import table
+
+EXIT_OK, EXIT_DATA, EXIT_FATAL = 0, 1, 2
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+class ChineseParser(argparse.ArgumentParser):
+    """argparse with Chinese section titles and one-line Chinese usage errors."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("add_help", False)
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+
+    def error(self, message: str) -> None:  # noqa: D401 - argparse API
+        raise YouyiError(f"命令参数有误：{_translate(message)}（运行 {self.prog} --help 查看用法）")
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, prefix="用法：")
+
+
+_ARGPARSE_WORDS = (
+    ("the following arguments are required", "缺少必需参数"),
+    ("unrecognized arguments", "无法识别的参数"),
+    ("invalid choice", "无效的选项"),
+    ("expected one argument", "需要一个值"),
+    ("argument", "参数"),
+    ("choose from", "可选"),
+)
+
+
+def _translate(message: str) -> str:
+    for english, chinese in _ARGPARSE_WORDS:
+        message = message.replace(english, chinese)
+    return message
+
+
+# --------------------------------------------------------------------------
+# commands
+# --------------------------------------------------------------------------
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from .plan import load_plan
+
+    plan = load_plan(args.plan)
+    out = [f"目标分解来源：{plan.files['attachment1'].parent}", ""]
+    for group in ("乡镇", "部门"):
+        units = plan.group(group)
+        out.append(f"【{group}】{len(units)}个：" + "、".join(u.name for u in units))
+    out += ["", "【全县目标】"]
+    rows = [(ind.label, plan.county_targets.get(ind.key), ind.unit) for ind in INDICATORS]
+    out.append(table(("指标", "全县目标", "单位"), rows, right=(False, True, False)))
+    out += ["", f"【产业链】{len(plan.chains)}条：" + "、".join(c.name for c in plan.chains),
+            f"【重点项目】{len(plan.key_projects)}个", ""]
+    out += _issue_lines(plan.issues, "模板问题")
+    print("\n".join(out))
+    return EXIT_DATA if plan.has_errors else EXIT_OK
+
+
+def _issue_lines(issues, title: str) -> list[str]:
+    if not issues:
+        return [f"{title}：无"]
+    counts = count_by_severity(issues)
+    rows = [(i.file, i.sheet, i.cell, SEVERITY_LABELS[i.severity], i.message) for i in issues]
+    return [f"{title}：错误 {counts['error']} 条，警告 {counts['warning']} 条",
+            table(("文件", "工作表", "单元格", "级别", "说明"), rows, max_width=60)]
+
+
+def cmd_forms(args: argparse.Namespace) -> int:
+    from . import make_forms
+    from .plan import load_plan
+
+    plan = load_plan(args.plan)
+    units = args.unit or None
+    paths = make_forms(plan, args.period, args.out, units)
+    print(f"已生成 {len(paths)} 份填报表，保存在：{args.out}")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .collect import collect
+    from .plan import load_plan
+
+    plan = load_plan(args.plan)
+    batch = collect(args.returns, args.period, plan, progress=_progress_bar(args))
+    if args.json:
+        print(json.dumps([i.to_dict() for i in batch.issue_list], ensure_ascii=False, indent=1))
+    else:
+        print(_check_report(batch))
+    return EXIT_DATA if batch.counts["error"] else EXIT_OK
+
+
+def _check_report(batch) -> str:
+    """Issues grouped by unit and file, one line each, then the summary line."""
+    lines: list[str] = []
+    groups: dict[tuple[str, str], list] = {}
+    for issue in batch.issue_list:
+        groups.setdefault((issue.unit or "（未识别单位）", issue.file), []).append(issue)
+    for (unit, file), issues in groups.items():
+        lines.append(f"【{unit}】{file}")
+        for i in issues:
+            place = " ".join(filter(None, (i.sheet, i.cell))) or "整个文件"
+            hint = f" → {i.hint}" if i.hint else ""
+            lines.append(f"  [{SEVERITY_LABELS[i.severity]}] {place}：{i.message}{hint}")
+        lines.append("")
+    missing = [u.name for u in batch.plan.units if batch.status(u.name) == "missing"]
+    if missing:
+        lines.append(f"未报送单位（{len(missing)}个）：" + "、".join(missing))
+    c = batch.counts
+    lines.append(f"报送 {c['submitted']} 个单位，未报送 {c['missing']} 个，"
+                 f"错误 {c['error']} 条，警告 {c['warning']} 条")
+    return "\n".join(lines)
+
+
+def _progress_bar(args: argparse.Namespace):
+    """A one-line progress bar on stderr, only for a terminal and not in --json mode."""
+    if getattr(args, "json", False) or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int, file: str) -> None:
+        if total < 10:
+            return
+        width = 30
+        filled = width * done // total
+        sys.stderr.write(f"\r读取报表 [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+# --------------------------------------------------------------------------
+# parser
+# --------------------------------------------------------------------------
+
+def build_parser() -> ChineseParser:
+    parser = ChineseParser(
+        prog="youyi-xl",
+        description="友谊县招商引资和项目建设：回收、校验、汇总、考评、通报，一条命令完成。")
+    parser.add_argument("--version", action="version", version=f"youyi-xl {__version__}",
+                        help="显示版本号并退出")
+    sub = parser.add_subparsers(dest="command", title="命令", metavar="命令", parser_class=ChineseParser)
+    p = sub.add_parser("plan", help="显示目标分解（单位、全县目标、模板问题）",
+                       description="读取三个附件模板，列出单位、全县目标和模板中的问题。")
+    _plan_option(p)
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("forms", help="生成各单位本期填报表",
+                       description="按目标分解为每个单位生成本期填报表（已预填目标和重点项目）。")
+    _period_option(p)
+    p.add_argument("--out", metavar="目录", required=True, help="填报表保存到的文件夹")
+    p.add_argument("--unit", metavar="单位", action="append", help="只生成该单位的（可重复）")
+    _plan_option(p)
+    p.set_defaults(func=cmd_forms)
+
+    p = sub.add_parser("check", help="校验回收的报表，列出每个问题",
+                       description="读取文件夹中各单位报回的填报表，逐单元格列出问题。")
+    p.add_argument("returns", metavar="报表目录", help="存放各单位报回文件的文件夹")
+    _period_option(p)
+    _plan_option(p)
+    p.add_argument("--json", action="store_true", help="以JSON输出问题清单（便于其他程序处理）")
+    p.set_defaults(func=cmd_check)
+    return parser
+
+
+def _period_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--period", metavar="年-月", required=True, help="报送期，如 2022-03（1—3月累计）")
+
+
+def _plan_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--plan", metavar="目录", default=None,
+                   help="附件模板所在文件夹（默认使用随程序提供的模板）")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _utf8_streams()
+    try:
+        args = build_parser().parse_args(argv)
+        if not getattr(args, "func", None):
+            build_parser().print_help()
+            return EXIT_FATAL
+        return args.func(args)
+    except YouyiError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the one broad catch: the CLI boundary never shows a traceback
+        if os.environ.get("YOUYI_DEBUG"):
+            raise
+        print(f"内部错误：{type(exc).__name__}: {exc}（请把此信息和输入文件发给维护人员；"
+              "设置环境变量 YOUYI_DEBUG=1 可查看详细信息）", file=sys.stderr)
+        return EXIT_FATAL
+
+
+def _utf8_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure: Callable | None = getattr(stream, "reconfigure", None)
+        if reconfigure:
+            reconfigure(errors="replace")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

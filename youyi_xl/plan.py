@@ -1,0 +1,537 @@
+"""Stage 1 — the plan: units, targets, chains and key projects from the three attachments.
+
+`load_plan()` reads the shipped templates (or a clerk's folder) by header row,
+so a clerk can add rows or move columns in Excel. What is wrong with a template
+becomes an `Issue` in `plan.issues` (file, sheet, cell); only a template that
+cannot be read at all raises `PlanError`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import excel
+from .errors import PlanError
+from .indicators import BY_KEY, INDICATORS, KEYS
+from .issues import Issue, make_issue
+from .normalize import clean_text, compact, is_blank, parse_choice, parse_number
+from .schema import ATTACHMENT1, ATTACHMENT2, ATTACHMENT3, KEY_PROJECT_LIST, Table
+from .tables import DataRow, Located, cell, data_rows, locate
+from .excel import cell_ref
+
+GROUPS = ("乡镇", "部门")
+DEFAULT_FX_RATE = 6.7   # 元人民币 per 美元, when attachment 1 states none
+_FX = re.compile(r"1\s*美元\s*[=＝]\s*([0-9]+(?:\.[0-9]+)?)\s*元")
+_ALIAS_NOTE = re.compile(r"别名[:：]\s*([^;；。]*)")
+_PREFIXES = ("友谊县", "县")
+_SUFFIXES = ("人民政府", "政府")
+FILE_PATTERNS = {
+    "attachment1": ("attachment1", "附件1"),
+    "attachment2": ("attachment2", "附件2"),
+    "attachment3": ("attachment3", "附件3"),
+}
+
+
+@dataclass(frozen=True)
+class Unit:
+    name: str
+    group: str                   # 乡镇 / 部门
+    aliases: tuple[str, ...] = ()
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class Chain:
+    name: str
+    leader: str
+    lead_unit: str
+    partners: tuple[str, ...]
+    signed_target: float
+    started_target: float
+    focus: str = ""
+
+
+@dataclass(frozen=True)
+class KeyProject:
+    name: str
+    category: str                # 省级百大 / 市级百大 / 500万元以上产业项目
+    nature: str                  # 新建 / 续建
+    unit: str
+    leader: str
+    chain: str
+    total_investment: float | None
+    plan_investment: float | None
+    start_month: str = ""
+
+
+@dataclass
+class Plan:
+    """The year's decomposition: what each unit must deliver."""
+
+    units: tuple[Unit, ...]
+    targets: dict[str, dict[str, float | None]]
+    base_2021: dict[str, float | None]
+    chains: tuple[Chain, ...]
+    key_projects: tuple[KeyProject, ...]
+    county_targets: dict[str, float | None]
+    fx_rate: float
+    issues: tuple[Issue, ...]
+    files: dict[str, Path]
+    _lookup: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self._lookup:
+            self._lookup = build_alias_lookup(self.units)
+
+    def unit(self, name: Any) -> Unit | None:
+        """The unit a written name means (aliases, full-width and spaces tolerated)."""
+        canonical = self._lookup.get(unit_key(name))
+        return self.by_name.get(canonical) if canonical else None
+
+    @property
+    def by_name(self) -> dict[str, Unit]:
+        return {u.name: u for u in self.units}
+
+    def group(self, group: str) -> tuple[Unit, ...]:
+        return tuple(u for u in self.units if u.group == group)
+
+    def target(self, unit: str, key: str) -> float | None:
+        return self.targets.get(unit, {}).get(key)
+
+    def key_projects_of(self, unit: str) -> tuple[KeyProject, ...]:
+        return tuple(p for p in self.key_projects if p.unit == unit)
+
+    @property
+    def chain_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.chains)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(i.is_error for i in self.issues)
+
+    def units_frame(self):
+        """One row per unit: 单位, 类别, 别名 and every indicator's annual target."""
+        import pandas as pd
+
+        rows = [{"unit": u.name, "group": u.group, "aliases": "、".join(u.aliases),
+                 **{k: self.target(u.name, k) for k in KEYS}} for u in self.units]
+        return pd.DataFrame(rows, columns=["unit", "group", "aliases", *KEYS])
+
+    def chains_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame([c.__dict__ for c in self.chains])
+
+    def key_projects_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame([p.__dict__ for p in self.key_projects])
+
+
+# --------------------------------------------------------------------------
+# unit names
+# --------------------------------------------------------------------------
+
+def unit_key(name: Any) -> str:
+    """The comparison form of a unit name: no spaces, NFKC, no 友谊县/县 prefix or 政府 suffix."""
+    text = compact(name)
+    for prefix in _PREFIXES:
+        if text.startswith(prefix) and len(text) > len(prefix) + 1:
+            text = text[len(prefix):]
+            break
+    for suffix in _SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix) + 1:
+            text = text[: -len(suffix)]
+            break
+    return text
+
+
+def build_alias_lookup(units: Iterable[Unit]) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for unit in units:
+        for name in (unit.name, *unit.aliases):
+            lookup.setdefault(unit_key(name), unit.name)
+    return lookup
+
+
+def aliases_from_note(note: Any) -> tuple[str, ...]:
+    """备注 "别名：发改局、县发改局" -> ('发改局', '县发改局')."""
+    match = _ALIAS_NOTE.search(clean_text(note))
+    if not match:
+        return ()
+    parts = re.split(r"[、,，/\s]+", match.group(1))
+    return tuple(p for p in (compact(x) for x in parts) if p)
+
+
+# --------------------------------------------------------------------------
+# loading
+# --------------------------------------------------------------------------
+
+def default_template_dir() -> Path:
+    """The templates shipped with the package (works from a wheel and an editable install)."""
+    return Path(str(resources.files("youyi_xl.templates")))
+
+
+def find_template_files(folder: Path) -> dict[str, Path]:
+    files: dict[str, Path] = {}
+    candidates = sorted(p for p in folder.iterdir()
+                        if p.is_file() and p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods", ".et")
+                        and not p.name.startswith(("~$", ".~")))
+    for key, patterns in FILE_PATTERNS.items():
+        for path in candidates:
+            if any(path.stem.lower().startswith(p) for p in patterns):
+                files[key] = path
+                break
+        else:
+            names = "、".join(f"{p}.xlsx" for p in patterns)
+            raise PlanError(f"在“{folder}”中找不到{_ATTACHMENT_LABEL[key]}（文件名应为 {names}）")
+    return files
+
+
+_ATTACHMENT_LABEL = {"attachment1": "附件1 招商引资目标任务分解表",
+                     "attachment2": "附件2 产业链建设任务分解表",
+                     "attachment3": "附件3 重点项目和固定资产投资目标任务分解表"}
+
+
+def load_plan(path: str | Path | None = None) -> Plan:
+    """Read the three attachment templates into a `Plan` (the shipped ones by default)."""
+    folder = Path(path) if path is not None else default_template_dir()
+    if not folder.is_dir():
+        raise PlanError(f"模板文件夹“{folder}”不存在")
+    files = find_template_files(folder)
+    builder = _PlanBuilder(files)
+    return builder.build()
+
+
+class _Sheet:
+    """One located table of one template workbook, with issue helpers bound to it."""
+
+    def __init__(self, path: Path, sheet: excel.SheetData, located: Located):
+        self.path, self.sheet, self.located = path, sheet, located
+        self.rows = sheet.rows
+
+    def where(self, r: int, key: str) -> dict[str, str]:
+        c = self.located.columns.get(key, 0)
+        return {"file": self.path.name, "sheet": self.sheet.name, "cell": cell_ref(r, c),
+                "field": self.located.table.column(key).label if key in self.located.columns else key}
+
+    def iter(self) -> Iterable[DataRow]:
+        return data_rows(self.rows, self.located)
+
+
+class _PlanBuilder:
+    def __init__(self, files: dict[str, Path]):
+        self.files = files
+        self.issues: list[Issue] = []
+        self.workbooks: dict[str, excel.WorkbookData] = {}
+        self.total_rows: dict[str, tuple[_Sheet, DataRow]] = {}
+        self.sheet2: _Sheet | None = None
+
+    # -- reading ------------------------------------------------------------
+    def workbook(self, key: str) -> excel.WorkbookData:
+        if key not in self.workbooks:
+            data, problems = excel.read_workbook(self.files[key])
+            if data is None:
+                detail = problems[0].message if problems else "无法读取"
+                raise PlanError(f"{_ATTACHMENT_LABEL[key]}“{self.files[key].name}”无法读取：{detail}")
+            self.workbooks[key] = data
+        return self.workbooks[key]
+
+    def table(self, key: str, table: Table) -> _Sheet:
+        data = self.workbook(key)
+        sheets = sorted(data.sheets, key=lambda s: compact(s.name) != compact(table.sheet))
+        for sheet in sheets:
+            located = locate(sheet.rows, table, sheet.name)
+            if located and not located.missing_required():
+                return _Sheet(data.path, sheet, located)
+        raise PlanError(f"{_ATTACHMENT_LABEL[key]}“{data.path.name}”中找不到表头"
+                        f"（应有“{table.columns[1].label}”等列）")
+
+    def number(self, sheet: _Sheet, row: DataRow, key: str, unit: str) -> float | None:
+        raw = cell(row.values, sheet.located, key)
+        special = sheet.sheet.special.get((row.index, sheet.located.columns.get(key, -1)))
+        if special:
+            raw = special if special != "=" else ""
+        parsed = parse_number(raw, unit)
+        where = sheet.where(row.index, key)
+        if parsed.code == "number-invalid":
+            self.issues.append(make_issue("number-invalid", f"目标值{parsed.note}",
+                                          "请填写数字（无任务填0）", value=clean_text(raw), **where))
+            return None
+        if parsed.value is not None and parsed.value < 0:
+            self.issues.append(make_issue("amount-negative", "目标值不能为负数", "请改为0或正数",
+                                          value=clean_text(raw), **where))
+            return None
+        return parsed.value
+
+    # -- building -----------------------------------------------------------
+    def build(self) -> Plan:
+        units, targets, base = self.read_unit_targets()
+        chains = self.read_chains(units)
+        key_projects = self.read_key_projects(units, chains)
+        county = self.county_totals(targets, base)
+        self.check_list_against_targets(units, targets, key_projects)
+        return Plan(units=tuple(units), targets=targets, base_2021=base, chains=tuple(chains),
+                    key_projects=tuple(key_projects), county_targets=county,
+                    fx_rate=self.fx_rate(), issues=tuple(self.issues), files=dict(self.files))
+
+    def read_unit_targets(self):
+        sheet1 = self.table("attachment1", ATTACHMENT1)
+        units, targets, base = self.read_units(sheet1)
+        lookup = build_alias_lookup(units)
+        sheet3 = self.table("attachment3", ATTACHMENT3)
+        self.read_attachment3(sheet3, lookup, targets)
+        return units, targets, base
+
+    def read_units(self, sheet: _Sheet):
+        units: list[Unit] = []
+        targets: dict[str, dict[str, float | None]] = {}
+        base: dict[str, float | None] = {}
+        seen: dict[str, str] = {}
+        keys1 = [i.key for i in INDICATORS if i.attachment == 1]
+        for row in sheet.iter():
+            if row.kind == "total":
+                self.total_rows["attachment1"] = (sheet, row)
+                continue
+            if row.kind != "data":
+                continue
+            name = compact(cell(row.values, sheet.located, "unit"))
+            if not name:
+                continue
+            if not self.unique(name, seen, sheet, row):
+                continue
+            group = self.group_of(sheet, row, name)
+            note = cell(row.values, sheet.located, "note")
+            units.append(Unit(name, group, aliases_from_note(note), len(units) + 1))
+            targets[name] = {k: self.number(sheet, row, k, BY_KEY[k].unit) for k in keys1}
+            base[name] = self.number(sheet, row, "base_2021", "万元")
+        return units, targets, base
+
+    def unique(self, name: str, seen: dict[str, str], sheet: _Sheet, row: DataRow) -> bool:
+        key = unit_key(name)
+        where = sheet.where(row.index, "unit")
+        if key in seen:
+            self.issues.append(make_issue(
+                "unit-duplicate", f"单位“{name}”重复出现（首次在{seen[key]}）",
+                "每个单位只保留一行，合并其目标", value=name, unit=name, **where))
+            return False
+        seen[key] = where["cell"]
+        return True
+
+    def group_of(self, sheet: _Sheet, row: DataRow, name: str) -> str:
+        raw = cell(row.values, sheet.located, "group")
+        column = ATTACHMENT1.column("group")
+        parsed = parse_choice(raw, column.choices, column.choice_map)
+        if parsed.value:
+            return parsed.value
+        if not is_blank(raw):
+            self.issues.append(make_issue("choice-invalid", f"单位类别{parsed.note}",
+                                          "单位类别填“乡镇”或“部门”", value=clean_text(raw),
+                                          unit=name, **sheet.where(row.index, "group")))
+        return "乡镇" if name.endswith(("乡", "镇")) else "部门"
+
+    def read_attachment3(self, sheet: _Sheet, lookup: dict[str, str], targets) -> None:
+        keys3 = [i.key for i in INDICATORS if i.attachment == 3]
+        seen: dict[str, str] = {}
+        for row in sheet.iter():
+            if row.kind == "total":
+                self.total_rows["attachment3"] = (sheet, row)
+                continue
+            if row.kind != "data":
+                continue
+            raw = cell(row.values, sheet.located, "unit")
+            name = lookup.get(unit_key(raw))
+            if name is None:
+                self.unknown_unit(sheet, row, "unit", raw, "附件1")
+                continue
+            if not self.unique(name, seen, sheet, row):
+                continue
+            targets[name].update({k: self.number(sheet, row, k, BY_KEY[k].unit) for k in keys3})
+        for name in targets:
+            for key in keys3:
+                targets[name].setdefault(key, None)
+
+    def unknown_unit(self, sheet: _Sheet, row: DataRow, key: str, raw: Any, where_list: str) -> None:
+        self.issues.append(make_issue(
+            "unit-unknown", f"“{clean_text(raw)}”不是{where_list}中的单位",
+            f"请使用{where_list}中的单位名称", value=clean_text(raw), **sheet.where(row.index, key)))
+
+    def read_chains(self, units: list[Unit]) -> list[Chain]:
+        sheet = self.table("attachment2", ATTACHMENT2)
+        lookup = build_alias_lookup(units)
+        chains: list[Chain] = []
+        for row in sheet.iter():
+            if row.kind == "total":
+                self.total_rows["attachment2"] = (sheet, row)
+                continue
+            if row.kind != "data":
+                continue
+            chain = self.chain_row(sheet, row, lookup)
+            if chain:
+                chains.append(chain)
+        self.sheet2 = sheet
+        return chains
+
+    def chain_row(self, sheet: _Sheet, row: DataRow, lookup: dict[str, str]) -> Chain | None:
+        get = lambda key: cell(row.values, sheet.located, key)  # noqa: E731
+        name = clean_text(get("chain"))
+        if not name:
+            return None
+        lead = self.resolve(sheet, row, "lead_unit", get("lead_unit"), lookup)
+        partners = tuple(filter(None, (self.resolve(sheet, row, "partners", p, lookup)
+                                       for p in re.split(r"[、,，;；\s]+", clean_text(get("partners")))
+                                       if p)))
+        return Chain(name, clean_text(get("leader")), lead or "", partners,
+                     self.number(sheet, row, "signed", "个") or 0,
+                     self.number(sheet, row, "started", "个") or 0, clean_text(get("focus")))
+
+    def resolve(self, sheet: _Sheet, row: DataRow, key: str, raw: Any, lookup) -> str | None:
+        if is_blank(raw):
+            return None
+        name = lookup.get(unit_key(raw))
+        if name is None:
+            self.unknown_unit(sheet, row, key, raw, "附件1")
+        return name
+
+    def read_key_projects(self, units: list[Unit], chains: list[Chain]) -> list[KeyProject]:
+        sheet = self.table("attachment3", KEY_PROJECT_LIST)
+        lookup = build_alias_lookup(units)
+        chain_names = {compact(c.name): c.name for c in chains}
+        projects = []
+        for row in sheet.iter():
+            if row.kind != "data":
+                continue
+            project = self.key_project_row(sheet, row, lookup, chain_names)
+            if project:
+                projects.append(project)
+        return projects
+
+    def key_project_row(self, sheet, row, lookup, chain_names) -> KeyProject | None:
+        get = lambda key: cell(row.values, sheet.located, key)  # noqa: E731
+        name = clean_text(get("name"))
+        if not name:
+            return None
+        unit = self.resolve(sheet, row, "unit", get("unit"), lookup)
+        category = self.choice(sheet, row, "category")
+        nature = self.choice(sheet, row, "nature")
+        chain = compact(get("chain"))
+        if chain and chain not in chain_names:
+            self.issues.append(make_issue("chain-unknown", f"产业链“{clean_text(get('chain'))}”不在附件2中",
+                                          "请使用附件2中的产业链名称", value=clean_text(get("chain")),
+                                          **sheet.where(row.index, "chain")))
+        if not (unit and category and nature):
+            return None
+        return KeyProject(name, category, nature, unit, clean_text(get("leader")),
+                          chain_names.get(chain, clean_text(get("chain"))),
+                          self.number(sheet, row, "total_investment", "万元"),
+                          self.number(sheet, row, "plan_investment", "万元"),
+                          clean_text(get("start_month")))
+
+    def choice(self, sheet: _Sheet, row: DataRow, key: str) -> str | None:
+        column = KEY_PROJECT_LIST.column(key)
+        raw = cell(row.values, sheet.located, key)
+        parsed = parse_choice(raw, column.choices, column.choice_map)
+        if parsed.value is None:
+            note = parsed.note or f"{column.label}为空"
+            self.issues.append(make_issue("choice-invalid", note, "可选：" + "、".join(column.choices),
+                                          value=clean_text(raw), **sheet.where(row.index, key)))
+        return parsed.value
+
+    # -- totals -------------------------------------------------------------
+    def county_totals(self, targets, base) -> dict[str, float | None]:
+        county: dict[str, float | None] = {}
+        for ind in INDICATORS:
+            values = [t.get(ind.key) for t in targets.values()]
+            county[ind.key] = self.checked_total(ind.attachment, ind.key, values, ind.county_target)
+        self.checked_total(1, "base_2021", list(base.values()), None)
+        self.check_chain_totals()
+        return county
+
+    def checked_total(self, attachment: int, key: str, values: list, expected: float | None):
+        column_sum = round(sum(v for v in values if v is not None), 6)
+        total = self.total_cell(f"attachment{attachment}", key)
+        if total is not None:
+            stated, where = total
+            if stated is not None and abs(stated - column_sum) > 1e-6:
+                self.issues.append(make_issue(
+                    "sum-mismatch", f"合计{stated:g}不等于各单位之和{column_sum:g}",
+                    "请核对各行数值或合计公式", value=f"{stated:g}", **where))
+        if expected is not None and abs(column_sum - expected) > 1e-6:
+            where = total[1] if total else {"file": self.files[f"attachment{attachment}"].name}
+            label = BY_KEY[key].label if key in BY_KEY else key
+            self.issues.append(make_issue(
+                "county-target-mismatch",
+                f"{label}各单位合计{column_sum:g}，与方案确定的全县目标{expected:g}不符",
+                "如为有意调整可忽略；否则请核对分解数", value=f"{column_sum:g}", **where))
+        return column_sum
+
+    def total_cell(self, attachment: str, key: str):
+        entry = self.total_rows.get(attachment)
+        if entry is None or key not in entry[0].located.columns:
+            return None
+        sheet, row = entry
+        c = sheet.located.columns[key]
+        raw = row.values[c] if c < len(row.values) else ""
+        if sheet.sheet.special.get((row.index, c)) == "=" or is_blank(raw):
+            return None, sheet.where(row.index, key)
+        parsed = parse_number(raw, "万元")
+        return parsed.value, sheet.where(row.index, key)
+
+    def check_chain_totals(self) -> None:
+        sheet = self.sheet2
+        if sheet is None:
+            return
+        for key in ("signed", "started"):
+            values = []
+            for row in sheet.iter():
+                if row.kind == "data" and clean_text(cell(row.values, sheet.located, "chain")):
+                    values.append(parse_number(cell(row.values, sheet.located, key), "个").value)
+            self.checked_total(2, key, values, None)
+
+    def check_list_against_targets(self, units, targets, projects: list[KeyProject]) -> None:
+        """重点项目清单 counts and plan investment per unit against 目标分解 (warnings)."""
+        derived = list_totals(projects)
+        for unit in units:
+            for key, value in derived.get(unit.name, {}).items():
+                target = targets[unit.name].get(key) or 0
+                if abs(target - value) > 1e-6:
+                    self.issues.append(make_issue(
+                        "county-target-mismatch",
+                        f"{unit.name}{BY_KEY[key].label}：重点项目清单合计{value:g}，目标分解表为{target:g}",
+                        "请核对重点项目清单与目标分解表", unit=unit.name, field=BY_KEY[key].label,
+                        file=self.files["attachment3"].name, sheet=KEY_PROJECT_LIST.sheet))
+
+    def fx_rate(self) -> float:
+        for sheet in self.workbook("attachment1").sheets:
+            for row in sheet.rows:
+                for value in row:
+                    if isinstance(value, str) and "美元" in value:
+                        match = _FX.search(clean_text(value))
+                        if match:
+                            return float(match.group(1))
+        return DEFAULT_FX_RATE
+
+
+_LIST_KEYS = {
+    "省级百大": ("provincial_new_projects", None, "provincial_plan_investment"),
+    "市级百大": ("municipal_new_projects", "municipal_projects", "municipal_plan_investment"),
+    "500万元以上产业项目": ("industrial_new_projects", "industrial_projects", "industrial_plan_investment"),
+}
+
+
+def list_totals(projects: Iterable[KeyProject]) -> dict[str, dict[str, float]]:
+    """Per unit, the key-project counts and plan investment the 重点项目清单 implies."""
+    totals: dict[str, dict[str, float]] = {}
+    for project in projects:
+        new_key, all_key, money_key = _LIST_KEYS[project.category]
+        unit = totals.setdefault(project.unit, {k: 0.0 for keys in _LIST_KEYS.values()
+                                                for k in keys if k})
+        if project.nature == "新建":
+            unit[new_key] += 1
+        if all_key:
+            unit[all_key] += 1
+        unit[money_key] += project.plan_investment or 0
+    return totals

@@ -1,0 +1,212 @@
+"""Finding a declared table inside a sheet grid: by its header row, never by position.
+
+Shared by the plan reader (attachment templates) and the intake (returns).
+A grid is a list of rows from A1 (rows[r][c] is Excel row r+1, column c+1).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Sequence
+
+from .normalize import clean_text, compact, header_key
+from .schema import Column, Table
+
+HEADER_SCAN_ROWS = 40        # a header further down than this is not looked for
+TOTAL_WORDS = frozenset({"合计", "总计", "小计", "全县合计", "总合计", "合 计"})
+_NOTE_START = re.compile(r"^(填表说明|填报说明|注[:：]|注\d|说明[:：]|备注[:：]|附注|制表)")
+_SECTION = re.compile(r"^[一二三四五六七八九十]+[、.．]")
+_UNIT_PART = re.compile(r"\([^()]*\)$")   # "签约总投资(亿元)" -> "签约总投资"
+_HEADER_UNIT = re.compile(r"\((亿元|万元|元|万美元|亿美元|美元)\)$")
+
+
+def header_unit(text: str) -> str:
+    """The money unit a written header states, e.g. 亿元 for 签约总投资（亿元）; '' if none."""
+    match = _HEADER_UNIT.search(header_key(text))
+    return match.group(1) if match else ""
+
+
+@dataclass
+class Located:
+    """Where a table sits in a sheet and which column holds which field."""
+
+    table: Table
+    sheet_name: str
+    header_row: int                      # 0-based row of the (last) header row
+    data_start: int                      # first row below the header
+    columns: dict[str, int]              # column key -> 0-based column index
+    header_text: dict[str, str] = field(default_factory=dict)  # key -> header as written
+    extra: list[tuple[int, str]] = field(default_factory=list)  # unknown headers (col, text)
+
+    @property
+    def score(self) -> int:
+        return len(self.columns)
+
+    def missing_required(self) -> list[Column]:
+        return [c for c in self.table.required_columns if c.key not in self.columns]
+
+
+def _alias_index(table: Table) -> dict[str, list[Column]]:
+    index: dict[str, list[Column]] = {}
+    for column in table.columns:
+        for key in column.header_keys():
+            index.setdefault(key, []).append(column)
+    return index
+
+
+_INDEX_CACHE: dict[str, dict[str, list[Column]]] = {}
+
+
+def alias_index(table: Table) -> dict[str, list[Column]]:
+    """header_key -> candidate columns, built once per table."""
+    cached = _INDEX_CACHE.get(table.key + table.sheet)
+    if cached is None:
+        cached = _INDEX_CACHE[table.key + table.sheet] = _alias_index(table)
+    return cached
+
+
+def _match_row(row: Sequence[Any], table: Table) -> dict[str, tuple[int, str]]:
+    """Map column keys to (column index, header text) for one candidate header row."""
+    index = alias_index(table)
+    found: dict[str, tuple[int, str]] = {}
+    pending: list[tuple[int, str, list[Column]]] = []
+    for c, value in enumerate(row):
+        if not isinstance(value, str) or not value.strip():
+            continue
+        key = header_key(value)
+        candidates = index.get(key) or index.get(_UNIT_PART.sub("", key))
+        if not candidates:
+            continue
+        if len(candidates) == 1 and not candidates[0].follows:
+            found.setdefault(candidates[0].key, (c, value))
+        else:
+            pending.append((c, value, candidates))
+    _resolve_ambiguous(found, pending)
+    return found
+
+
+def _resolve_ambiguous(found: dict[str, tuple[int, str]],
+                       pending: list[tuple[int, str, list[Column]]]) -> None:
+    """An alias shared by columns ("其中新建") goes to the column it follows."""
+    for c, value, candidates in pending:
+        best = None
+        for column in candidates:
+            if column.key in found:
+                continue
+            anchor = found.get(column.follows, (None,))[0] if column.follows else None
+            if anchor is None or anchor < c:
+                distance = c - anchor if anchor is not None else 10**6
+                if best is None or distance < best[0]:
+                    best = (distance, column)
+        if best:
+            found[best[1].key] = (c, value)
+
+
+def _enough(found: dict[str, Any], table: Table) -> bool:
+    required = [c.key for c in table.required_columns]
+    hits = sum(1 for k in required if k in found)
+    return len(found) >= table.min_header_matches and hits * 2 >= len(required)
+
+
+def locate(rows: Sequence[Sequence[Any]], table: Table, sheet_name: str = "") -> Located | None:
+    """The best header row for `table` in a grid, or None when no row looks like it."""
+    best: tuple[int, int, dict[str, tuple[int, str]]] | None = None
+    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        found = _match_row(row, table)
+        if found and (best is None or len(found) > len(best[2])):
+            best = (r, r + 1, found)
+    if best is None or not _enough(best[2], table):
+        return None
+    header_row, data_start, found = _merge_subheader(rows, table, *best)
+    return Located(table, sheet_name, header_row, data_start,
+                   {k: c for k, (c, _) in found.items()},
+                   {k: t for k, (_, t) in found.items()},
+                   _extra_headers(rows, header_row, found))
+
+
+def _merge_subheader(rows, table, r, data_start, found):
+    """Two-row headers (a merged 其中 over 省外资金 / 外资): take matches from the row below."""
+    if r + 1 >= len(rows):
+        return r, data_start, found
+    below = _match_row(rows[r + 1], table)
+    new = {k: v for k, v in below.items() if k not in found}
+    used = {c for c, _ in found.values()}
+    new = {k: v for k, v in new.items() if v[0] not in used}
+    if not new:
+        return r, data_start, found
+    return r + 1, r + 2, {**found, **new}
+
+
+def _extra_headers(rows, header_row, found) -> list[tuple[int, str]]:
+    used = {c for c, _ in found.values()}
+    row = rows[header_row]
+    return [(c, clean_text(v)) for c, v in enumerate(row)
+            if c not in used and isinstance(v, str) and v.strip() and c > 0]
+
+
+@dataclass
+class DataRow:
+    index: int                  # 0-based sheet row
+    values: Sequence[Any]
+    kind: str                   # data / total / section
+
+
+def data_rows(rows: Sequence[Sequence[Any]], located: Located) -> Iterator[DataRow]:
+    """Rows under the header: blank rows skipped, 合计 rows marked, stop at trailing notes."""
+    used = sorted(set(located.columns.values()))
+    for r in range(located.data_start, len(rows)):
+        row = rows[r]
+        cells = [row[c] if c < len(row) else "" for c in used]
+        texts = [v for v in cells if v != "" and v is not None]
+        if not texts:
+            continue
+        first = compact(texts[0]) if isinstance(texts[0], str) else ""
+        if first and _NOTE_START.match(first) and len(texts) <= 2:
+            return
+        if any(isinstance(v, str) and compact(v) in TOTAL_WORDS for v in cells[:4]):
+            yield DataRow(r, row, "total")
+        elif len(texts) == 1 and first and _SECTION.match(first):
+            yield DataRow(r, row, "section")
+        else:
+            yield DataRow(r, row, "data")
+
+
+def cell(row: Sequence[Any], located: Located, key: str) -> Any:
+    """The raw value of field `key` in a data row ('' when the column is absent)."""
+    c = located.columns.get(key)
+    if c is None or c >= len(row):
+        return ""
+    return row[c]
+
+
+def find_label_values(rows: Sequence[Sequence[Any]], labels: dict[str, tuple[str, ...]],
+                      max_rows: int = 60) -> dict[str, tuple[Any, int, int]]:
+    """Label/value cells (a cover sheet): key -> (value, row, col) of the value cell.
+
+    The value is the first non-empty cell right of the label in the same row,
+    or else the cell below the label.
+    """
+    wanted = {header_key(name): key for key, names in labels.items() for name in names}
+    result: dict[str, tuple[Any, int, int]] = {}
+    for r, row in enumerate(rows[:max_rows]):
+        for c, value in enumerate(row):
+            if not isinstance(value, str) or not value.strip():
+                continue
+            key = wanted.get(header_key(value))
+            if key is None or key in result:
+                continue
+            result[key] = _value_beside(rows, r, c, wanted)
+    return result
+
+
+def _value_beside(rows, r, c, labels: dict[str, str]) -> tuple[Any, int, int]:
+    row = rows[r]
+    for cc in range(c + 1, min(len(row), c + 6)):
+        value = row[cc]
+        if value != "" and value is not None:
+            if isinstance(value, str) and header_key(value) in labels:
+                break           # the next label: this one was left empty
+            return value, r, cc
+    if r + 1 < len(rows) and c < len(rows[r + 1]) and rows[r + 1][c] not in ("", None):
+        return rows[r + 1][c], r + 1, c
+    return "", r, c + 1

@@ -1,0 +1,351 @@
+"""Stage 3 — rule checks (DOMAIN §5): each check is a small function that yields issues.
+
+`check_return()` runs the checks of one return and then marks every row that
+carries an error as not counted. `check_batch()` runs the checks that need all
+returns (duplicate submissions, one project claimed by two units).
+Adding a check is adding one function to RETURN_CHECKS or BATCH_CHECKS.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
+
+from .excel import cell_ref
+from .indicators import BY_KEY, KEYS
+from .issues import Issue, make_issue
+from .measure import measure
+from .normalize import compact
+from .period import Period
+from .plan import Plan
+from .read import ReturnData
+from .schema import KEY_PROJECTS, PLANNED, PROJECTS, Table
+
+OVER_PLAN_FACTOR = 1.5
+MONEY_TOLERANCE = 0.01
+
+
+@dataclass(frozen=True)
+class Context:
+    plan: Plan
+    period: Period
+
+    @property
+    def end(self) -> dt.date:
+        return self.period.end
+
+
+class _Where:
+    """Builds issues that point at a cell of a row of a table in one return."""
+
+    def __init__(self, ret: ReturnData, table: Table):
+        self.ret, self.table = ret, table
+        self.columns = ret.located.get(table.key, ("", 0, {}))[2]
+
+    def issue(self, code: str, row: dict, key: str, message: str, hint: str, value: Any = "") -> Issue:
+        c = self.columns.get(key, 0)
+        shown = value if value != "" else row.get(key)
+        return make_issue(code, message, hint, file=self.ret.file, sheet=row["_sheet"],
+                          cell=cell_ref(row["_row"] - 1, c), unit=self.ret.unit or "",
+                          field=self.table.column(key).label, value=_show(shown))
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def _rows(ret: ReturnData, table: Table) -> list[dict]:
+    return ret.rows.get(table.key, []) if ret.tables_ok.get(table.key) else []
+
+
+# --------------------------------------------------------------------------
+# checks of one return
+# --------------------------------------------------------------------------
+
+def amount_negative(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    for table in (PROJECTS, KEY_PROJECTS, PLANNED):
+        where = _Where(ret, table)
+        numeric = [c for c in table.columns if c.unit]
+        for row in _rows(ret, table):
+            for column in numeric:
+                value = row.get(column.key)
+                if isinstance(value, float) and value < 0:
+                    yield where.issue("amount-negative", row, column.key,
+                                      f"“{column.label}”不能为负数", "请填写0或正数")
+
+
+def date_out_of_range(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    checks = ((PROJECTS, ("sign_date", "start_date")), (PLANNED, ("plan_date",)))
+    for table, keys in checks:
+        where = _Where(ret, table)
+        for row in _rows(ret, table):
+            for key in keys:
+                problem = _out_of_window(row.get(key), ctx, earliest=dt.date(ctx.period.year, 1, 1))
+                if problem:
+                    label = table.column(key).label
+                    yield where.issue("date-out-of-range", row, key, f"“{label}”{problem}",
+                                      f"只填写{ctx.period.year}年1月1日至{ctx.end:%Y年%m月%d日}之间的日期")
+    yield from _key_project_dates(ret, ctx)
+
+
+def _out_of_window(date: Any, ctx: Context, earliest: dt.date | None) -> str:
+    if not isinstance(date, dt.date):
+        return ""
+    if date > ctx.end:
+        return f"{date:%Y-%m-%d}晚于本期截止日{ctx.end:%Y-%m-%d}"
+    if earliest and date < earliest:
+        return f"{date:%Y-%m-%d}不在{ctx.period.year}年内"
+    return ""
+
+
+def _key_project_dates(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    where = _Where(ret, KEY_PROJECTS)
+    for row in _rows(ret, KEY_PROJECTS):
+        new = row.get("nature") == "新建"
+        earliest = dt.date(ctx.period.year, 1, 1) if new else None
+        problem = _out_of_window(row.get("start_date"), ctx, earliest)
+        if problem:
+            yield where.issue("date-out-of-range", row, "start_date", f"“开工日期”{problem}",
+                              "新建项目的开工日期应在本年内且不晚于本期截止日；续建项目可填以前年份")
+
+
+def start_inconsistent(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    where = _Where(ret, PROJECTS)
+    for row in _rows(ret, PROJECTS):
+        started, date = row.get("started"), row.get("start_date")
+        if started is True and date is None:
+            yield where.issue("start-inconsistent", row, "start_date", "“是否开工”为“是”，但未填写开工日期",
+                              "请填写开工日期；尚未开工的请把“是否开工”改为“否”")
+        elif started is False and date is not None:
+            yield where.issue("start-inconsistent", row, "started", "填写了开工日期，但“是否开工”为“否”",
+                              "已开工的请把“是否开工”改为“是”；未开工的请删去开工日期")
+    yield from _key_project_starts(ret)
+
+
+def _key_project_starts(ret: ReturnData) -> Iterator[Issue]:
+    where = _Where(ret, KEY_PROJECTS)
+    for row in _rows(ret, KEY_PROJECTS):
+        status, date = row.get("status"), row.get("start_date")
+        if status == "未开工" and date is not None:
+            yield where.issue("start-inconsistent", row, "status", "填写了开工日期，但开工状态为“未开工”",
+                              "已开工的请把开工状态改为“已开工”；未开工的请删去开工日期")
+        elif status in ("已开工", "已竣工") and row.get("nature") == "新建" and date is None:
+            yield where.issue("start-inconsistent", row, "start_date", f"新建项目开工状态为“{status}”，但未填写开工日期",
+                              "请填写开工日期")
+
+
+def part_exceeds_whole(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    where = _Where(ret, PROJECTS)
+    rate = ctx.plan.fx_rate
+    for row in _rows(ret, PROJECTS):
+        whole = row.get("funds_in")
+        if not isinstance(whole, float):
+            continue
+        domestic = row.get("funds_out_of_province") or 0.0
+        foreign = (row.get("funds_foreign") or 0.0) * rate
+        if domestic > whole + MONEY_TOLERANCE:
+            yield where.issue("part-exceeds-whole", row, "funds_out_of_province",
+                              f"其中省外资金{domestic:g}万元大于本年到位资金{whole:g}万元",
+                              "其中省外资金不能超过本年到位资金，请核对")
+        elif foreign > whole + MONEY_TOLERANCE:
+            yield where.issue("part-exceeds-whole", row, "funds_foreign",
+                              f"其中外资折合{foreign:g}万元（汇率{rate:g}）大于本年到位资金{whole:g}万元",
+                              "外资单位为万美元，请核对是否按万元误填")
+        elif domestic + foreign > whole + MONEY_TOLERANCE:
+            yield where.issue("part-exceeds-whole", row, "funds_out_of_province",
+                              f"省外资金与外资（折合）之和{domestic + foreign:g}万元大于本年到位资金{whole:g}万元",
+                              "请核对到位资金及其中各项")
+
+
+def project_duplicate(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    for table, keys in ((PROJECTS, ("name", "investor")), (KEY_PROJECTS, ("name",)), (PLANNED, ("name",))):
+        where = _Where(ret, table)
+        seen: dict[tuple, int] = {}
+        for row in _rows(ret, table):
+            key = tuple(compact(row.get(k) or "") for k in keys)
+            if not key[0]:
+                continue
+            if key in seen:
+                yield where.issue("project-duplicate", row, "name",
+                                  f"项目“{row.get('name')}”与第{seen[key]}行重复", "同一项目只填一行，请删除重复行")
+            else:
+                seen[key] = row["_row"]
+
+
+def investment_over_plan(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    where = _Where(ret, KEY_PROJECTS)
+    for row in _rows(ret, KEY_PROJECTS):
+        done, plan = row.get("completed_investment"), row.get("plan_investment")
+        if isinstance(done, float) and isinstance(plan, float) and plan > 0 and done > OVER_PLAN_FACTOR * plan:
+            yield where.issue("investment-over-plan", row, "completed_investment",
+                              f"本年累计完成投资{done:g}万元，超过年度计划投资{plan:g}万元的1.5倍",
+                              "请核对是否填成了总投资或单位有误")
+
+
+def sign_after_start(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    where = _Where(ret, PROJECTS)
+    for row in _rows(ret, PROJECTS):
+        sign, start = row.get("sign_date"), row.get("start_date")
+        if isinstance(sign, dt.date) and isinstance(start, dt.date) and sign > start:
+            yield where.issue("sign-after-start", row, "sign_date",
+                              f"签约日期{sign:%Y-%m-%d}晚于开工日期{start:%Y-%m-%d}", "请核对签约日期和开工日期")
+
+
+def target_changed(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    if ret.unit is None:
+        return
+    for key, entry in ret.summary.items():
+        written, planned = entry.get("target"), ctx.plan.target(ret.unit, key)
+        if isinstance(written, float) and abs(written - (planned or 0.0)) > MONEY_TOLERANCE:
+            yield _summary_issue(ret, entry, "target_cell", "target-changed",
+                                 f"{BY_KEY[key].label}年度目标被改为{written:g}，目标分解表为{planned or 0:g}",
+                                 "年度目标以目标分解表为准，请勿修改", written)
+    yield from _key_project_targets(ret, ctx)
+
+
+def _key_project_targets(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    listed = {compact(p.name): p for p in ctx.plan.key_projects_of(ret.unit or "")}
+    where = _Where(ret, KEY_PROJECTS)
+    for row in _rows(ret, KEY_PROJECTS):
+        project = listed.get(compact(row.get("name") or ""))
+        plan_value = row.get("plan_investment")
+        if project and isinstance(plan_value, float) and project.plan_investment is not None \
+                and abs(plan_value - project.plan_investment) > MONEY_TOLERANCE:
+            yield where.issue("target-changed", row, "plan_investment",
+                              f"年度计划投资被改为{plan_value:g}万元，重点项目清单为{project.plan_investment:g}万元",
+                              "年度计划投资以重点项目清单为准，请勿修改")
+
+
+def _summary_issue(ret: ReturnData, entry: dict, cell_key: str, code: str, message: str, hint: str,
+                   value: Any) -> Issue:
+    return make_issue(code, message, hint, file=ret.file, sheet=entry["_sheet"], cell=entry.get(cell_key, ""),
+                      unit=ret.unit or "", field="指标汇总", value=_show(value))
+
+
+def total_mismatch(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    if not ret.tables_ok.get("summary"):
+        return
+    counted = measure(_rows(ret, PROJECTS), _rows(ret, KEY_PROJECTS), _rows(ret, PLANNED), ctx.end)
+    for key in KEYS:
+        entry = ret.summary.get(key, {})
+        reported = entry.get("actual")
+        if key == "fixed_asset_investment" or not isinstance(reported, float):
+            continue
+        if abs(reported - (counted[key] or 0.0)) > MONEY_TOLERANCE:
+            ind = BY_KEY[key]
+            yield _summary_issue(ret, entry, "actual_cell", "total-mismatch",
+                                 f"指标汇总中{ind.label}填报{reported:g}{ind.unit}，按明细表统计为{counted[key]:g}{ind.unit}",
+                                 "请核对明细表或汇总数；考评以明细表统计数为准", reported)
+
+
+def fixed_asset_missing(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    key = "fixed_asset_investment"
+    if not ret.tables_ok.get("summary") or not ret.unit or not ctx.plan.target(ret.unit, key):
+        return
+    entry = ret.summary.get(key)
+    if entry is None:
+        yield make_issue("value-missing", "指标汇总中没有“固定资产投资”一行", "请恢复该行并填写本年累计完成数",
+                         file=ret.file, sheet="指标汇总", unit=ret.unit, field="固定资产投资")
+    elif entry.get("actual") is None and entry.get("actual_cell"):
+        yield _summary_issue(ret, entry, "actual_cell", "value-missing", "固定资产投资本年累计完成未填写",
+                             "请填写本年累计完成的固定资产投资（万元）", "")
+
+
+def summary_negative(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    for entry in ret.summary.values():
+        value = entry.get("actual")
+        if isinstance(value, float) and value < 0:
+            yield _summary_issue(ret, entry, "actual_cell", "amount-negative", "本年累计完成数不能为负数",
+                                 "请填写0或正数", value)
+
+
+RETURN_CHECKS: tuple[Callable[[ReturnData, Context], Iterable[Issue]], ...] = (
+    amount_negative, date_out_of_range, start_inconsistent, part_exceeds_whole, project_duplicate,
+    investment_over_plan, sign_after_start, target_changed, total_mismatch, fixed_asset_missing,
+    summary_negative,
+)
+
+
+def check_return(ret: ReturnData, plan: Plan, period: Period) -> None:
+    """Run every single-return check, then mark rows with errors as not counted."""
+    if ret.file_error:
+        return
+    ctx = Context(plan, period)
+    for check in RETURN_CHECKS:
+        ret.issues.extend(check(ret, ctx))
+    mark_rows(ret)
+
+
+_ROW_NUMBER = re.compile(r"[A-Z]+(\d+)$")
+
+
+def mark_rows(ret: ReturnData) -> None:
+    """`_valid` is False on every row that an error points at (DOMAIN §4.1)."""
+    bad: set[tuple[str, int]] = set()
+    for issue in ret.issues:
+        match = _ROW_NUMBER.match(issue.cell) if issue.is_error and issue.cell else None
+        if match:
+            bad.add((issue.sheet, int(match.group(1))))
+    for rows in ret.rows.values():
+        for row in rows:
+            row["_valid"] = (row["_sheet"], row["_row"]) not in bad
+    for entry in ret.summary.values():
+        entry["_valid"] = (entry["_sheet"], entry["_row"]) not in bad
+
+
+# --------------------------------------------------------------------------
+# checks across the batch
+# --------------------------------------------------------------------------
+
+def pick_submissions(returns: list[ReturnData]) -> tuple[list[ReturnData], list[Issue]]:
+    """One return per unit: the newest by 填报日期, then file time; the others are named."""
+    by_unit: dict[str, list[ReturnData]] = {}
+    kept: list[ReturnData] = []
+    for ret in returns:
+        if ret.unit and not ret.file_error:
+            by_unit.setdefault(ret.unit, []).append(ret)
+        else:
+            kept.append(ret)
+    issues: list[Issue] = []
+    for unit, group in by_unit.items():
+        group.sort(key=lambda r: (r.fill_date or dt.date.min, r.mtime, r.file), reverse=True)
+        kept.append(group[0])
+        for other in group[1:]:
+            issues.append(make_issue(
+                "duplicate-submission", f"{unit}报送了{len(group)}份文件，本次采用“{group[0].file}”，本文件未采用",
+                "如本文件才是正确版本，请删除其他版本后重新汇总", file=other.file, unit=unit,
+                value=other.fill_date.isoformat() if other.fill_date else ""))
+    return kept, issues
+
+
+def claimed_twice(returns: list[ReturnData]) -> list[Issue]:
+    """The same project (name + investor) in two units' returns: reported for each unit."""
+    owners: dict[tuple[str, str], list[tuple[ReturnData, dict]]] = {}
+    for ret in returns:
+        if ret.file_error or not ret.unit:
+            continue
+        for row in _rows(ret, PROJECTS):
+            if row.get("_valid", True) and row.get("name"):
+                key = (compact(row["name"]), compact(row.get("investor") or ""))
+                owners.setdefault(key, []).append((ret, row))
+    issues = []
+    for claims in owners.values():
+        units = sorted({ret.unit for ret, _ in claims})
+        if len(units) < 2:
+            continue
+        for ret, row in claims:
+            others = "、".join(u for u in units if u != ret.unit)
+            row["_claimed_by"] = units
+            issues.append(_Where(ret, PROJECTS).issue(
+                "project-claimed-twice", row, "name", f"项目“{row['name']}”同时出现在{others}的报表中（重复统计）",
+                "请与相关单位核实项目归属；全县汇总只计一次"))
+    return issues
