@@ -1,0 +1,91 @@
+"""The `youyi-xl` command: exit codes, Chinese one-line errors, never a traceback."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from youyi_xl import __version__
+from youyi_xl.cli import main
+from youyi_xl.plan import default_template_dir
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:          # argparse's --help and --version
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_version(capsys):
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and __version__ in out
+
+
+def test_help_is_chinese(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "用法" in out and "plan" in out and "check" in out
+
+
+def test_plan_prints_units_targets_and_no_problems(capsys):
+    code, out, _ = run(capsys, "plan")
+    assert code == 0
+    assert "【乡镇】11个" in out and "【部门】15个" in out
+    assert "招商签约项目" in out and "107,000" in out and "模板问题：无" in out
+
+
+def test_plan_with_template_errors_exits_1(capsys, tmp_path):
+    folder = tmp_path / "plan"
+    shutil.copytree(default_template_dir(), folder, ignore=shutil.ignore_patterns("__*"))
+    wb = openpyxl.load_workbook(folder / "attachment1.xlsx")
+    wb["目标分解"]["D6"] = "待定"
+    wb.save(folder / "attachment1.xlsx")
+    code, out, _ = run(capsys, "plan", "--plan", str(folder))
+    assert code == 1
+    assert "D6" in out and "待定" in out
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (("plan", "--plan", "/no/such/folder"), "不存在"),
+    (("plan", "--bogus"), "无法识别的参数"),
+    (("check",), "缺少必需参数"),
+    (("check", ".", "--period", "2022-13"), "报送期"),
+])
+def test_fatal_errors_are_one_chinese_line(capsys, argv, needle):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert needle in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_check_empty_folder_lists_every_unit_missing(capsys, tmp_path):
+    code, out, _ = run(capsys, "check", str(tmp_path), "--period", "2022-03")
+    assert code == 0
+    assert "报送 0 个单位，未报送 26 个，错误 0 条，警告 0 条" in out
+
+
+def test_check_json_is_a_list_of_issues(capsys, tmp_path):
+    (tmp_path / "友谊镇.xlsx").write_text("not a workbook", encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(tmp_path), "--period", "2022-03", "--json")
+    assert code == 1
+    issues = json.loads(out)
+    assert [i["code"] for i in issues] == ["file-unreadable"]
+    assert set(issues[0]) == {"code", "severity", "file", "sheet", "cell", "unit", "field", "value",
+                              "message", "hint"}
+    assert issues[0]["unit"] == "友谊镇" and issues[0]["file"] == "友谊镇.xlsx"
+
+
+def test_real_subprocess(tmp_path):
+    exe = shutil.which("youyi-xl")
+    cmd = [exe] if exe else [sys.executable, "-m", "youyi_xl"]
+    result = subprocess.run([*cmd, "plan"], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 0 and "全县目标" in result.stdout
+    bad = subprocess.run([*cmd, "check", str(tmp_path / "nope"), "--period", "2022-03"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "不存在" in bad.stderr
