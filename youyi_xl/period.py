@@ -91,6 +91,11 @@ def parse_reported_period(value: Any) -> Period | None:
     return None
 
 
+def cn_date(date: dt.date) -> str:
+    """2022年4月6日: how a bulletin and a hint write a date (Arabic numerals, no zero padding)."""
+    return f"{date.year}年{date.month}月{date.day}日"
+
+
 def chinese_number(n: int) -> str:
     """1..99 in Chinese numerals (for headings such as 一、二、)."""
     if n <= 10:

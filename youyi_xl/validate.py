@@ -17,7 +17,7 @@ from .indicators import BY_KEY, KEYS
 from .issues import Issue, make_issue
 from .measure import measure
 from .normalize import compact
-from .period import Period
+from .period import Period, cn_date
 from .plan import Plan
 from .read import ReturnData
 from .schema import KEY_PROJECTS, PLANNED, PROJECTS, Table
@@ -93,7 +93,7 @@ def date_out_of_range(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
                 if problem:
                     label = table.column(key).label
                     yield where.issue("date-out-of-range", row, key, f"“{label}”{problem}",
-                                      f"只填写{ctx.period.year}年1月1日至{ctx.end:%Y年%m月%d日}之间的日期")
+                                      f"只填写{ctx.period.year}年1月1日至{cn_date(ctx.end)}之间的日期")
     yield from _key_project_dates(ret, ctx)
 
 
