@@ -32,10 +32,20 @@ def clean_text(value: Any) -> str:
     """Cell content as text: NFKC (full-width to half-width), trimmed, spaces collapsed."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = unicodedata.normalize("NFKC", str(value))
-    return " ".join(text.split())
+    if type(value) is not str:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        value = str(value)
+    if not unicodedata.is_normalized("NFKC", value):
+        value = unicodedata.normalize("NFKC", value)
+    return " ".join(value.split())
+
+
+def tidy_text(value: Any) -> str:
+    """Text as the unit wrote it, only trimmed and with runs of spaces collapsed (for display)."""
+    if type(value) is not str:
+        return clean_text(value)
+    return " ".join(value.split())
 
 
 def compact(value: Any) -> str:
@@ -53,9 +63,10 @@ def header_key(value: Any) -> str:
 
 
 def is_blank(value: Any) -> bool:
+    """Empty, or one of the hand-written blank marks (无, /, -, …)."""
     if value is None or value == "":
         return True
-    if isinstance(value, str):
+    if type(value) is str and len(value) <= 8:
         return compact(value) in BLANK_MARKS
     return False
 

@@ -19,7 +19,7 @@ from .excel import SheetData, WorkbookData, cell_ref
 from .indicators import BY_KEY, KEYS
 from .issues import Issue, make_issue
 from .normalize import (Parsed, clean_text, compact, header_key, is_blank, parse_choice,
-                        parse_date, parse_number, parse_yes_no)
+                        parse_date, parse_number, parse_yes_no, tidy_text)
 from .period import Period, parse_reported_period
 from .plan import Plan, unit_key
 from .schema import (AMOUNT, CHOICE, COVER_FIELDS, COVER_SHEET, DATE, INT, RETURN_TABLES,
@@ -147,7 +147,8 @@ def _cover_sheet(book: WorkbookData) -> SheetData | None:
 
 def _report_extra_sheets(ret: ReturnData, book: WorkbookData, sheets) -> None:
     used = {entry[0].name for entry in sheets.values()}
-    extra = [s.name for s in book.sheets if s.name not in used and any(any(r) for r in s.rows)]
+    extra = [s.name for s in book.sheets
+             if s.visible and s.name not in used and any(any(r) for r in s.rows)]
     if extra:
         ret.add("extra-ignored", f"工作表“{'”“'.join(extra)}”不是填报表的内容，已忽略",
                 "无需处理；如数据填在这些表中，请移到对应的填报表", sheet="、".join(extra))
@@ -296,9 +297,9 @@ class _RowReader:
 
     def read_row(self, r: int, values) -> dict[str, Any] | None:
         record: dict[str, Any] = {"_row": r + 1, "_sheet": self.sheet.name}
-        raw = {key: (values[c] if c < len(values) else "") for key, c in self.located.columns.items()}
-        if all(is_blank(v) and (r, self.located.columns[k]) not in self.sheet.special
-               for k, v in raw.items() if k != "seq"):
+        width = len(values)
+        raw = {key: (values[c] if c < width else "") for key, c in self.located.columns.items()}
+        if self._blank_row(r, raw):
             return None
         for key, value in raw.items():
             record[key] = self.read_cell(r, key, value)
@@ -306,19 +307,25 @@ class _RowReader:
             record.setdefault(column.key, 0.0 if column.zero_if_blank else None)
         return record
 
+    def _blank_row(self, r: int, raw: dict[str, Any]) -> bool:
+        special = self.sheet.special
+        columns = self.located.columns
+        return all(is_blank(v) and (not special or (r, columns[k]) not in special)
+                   for k, v in raw.items() if k != "seq")
+
     def where(self, r: int, key: str, value: Any = "") -> dict[str, str]:
         return {"sheet": self.sheet.name, "cell": cell_ref(r, self.located.columns[key]),
                 "field": self.table.column(key).label, "value": clean_text(value)}
 
     def read_cell(self, r: int, key: str, value: Any) -> Any:
         column = self.table.column(key)
-        special = self.sheet.special.get((r, self.located.columns[key]))
-        if special == "=":
-            self.ret.add("formula-uncached", f"“{column.label}”是公式，但文件中没有计算结果",
-                         "请用Excel或WPS打开、确认数值后保存再报送（或把公式改为数值）",
-                         **self.where(r, key, "(公式)"))
-            return None
-        if special:
+        special = self.sheet.special.get((r, self.located.columns[key])) if self.sheet.special else None
+        if special is not None:
+            if special == "=":
+                self.ret.add("formula-uncached", f"“{column.label}”是公式，但文件中没有计算结果",
+                             "请用Excel或WPS打开、确认数值后保存再报送（或把公式改为数值）",
+                             **self.where(r, key, "(公式)"))
+                return None
             value = special
         parsed = self.parse(column, value)
         return self.settle(r, column, value, parsed)
@@ -341,7 +348,7 @@ class _RowReader:
             return parse_yes_no(value)
         if column.kind == CHOICE:
             return self.parse_choice(column, value)
-        return Parsed(clean_text(value) if not is_blank(value) else None)
+        return Parsed(None if is_blank(value) else tidy_text(value))
 
     def parse_choice(self, column: Column, value: Any) -> Parsed:
         if column.key != "chain":
@@ -354,18 +361,19 @@ class _RowReader:
         return Parsed(clean_text(value), "chain-unknown", f"“{clean_text(value)}”不是附件2中的产业链")
 
     def settle(self, r: int, column: Column, value: Any, parsed: Parsed) -> Any:
-        where = self.where(r, column.key, value)
         if parsed.code in ("number-invalid", "date-invalid", "choice-invalid"):
             self.ret.add(parsed.code, f"{column.label}填写的{parsed.note}", _HINTS[parsed.code](column),
-                         **where)
+                         **self.where(r, column.key, value))
             return None
         if parsed.code:
-            self.ret.add(parsed.code, f"{column.label}填写的{parsed.note}", _WARN_HINTS[parsed.code], **where)
-        if parsed.value is None and column.required:
-            self.ret.add("value-missing", f"“{column.label}”为必填项，本行未填写",
-                         column.hint or f"请填写{column.label}", **where)
-        if parsed.value is None and column.zero_if_blank:
-            return 0.0
+            self.ret.add(parsed.code, f"{column.label}填写的{parsed.note}", _WARN_HINTS[parsed.code],
+                         **self.where(r, column.key, value))
+        if parsed.value is None:
+            if column.required:
+                self.ret.add("value-missing", f"“{column.label}”为必填项，本行未填写",
+                             column.hint or f"请填写{column.label}", **self.where(r, column.key, value))
+            if column.zero_if_blank:
+                return 0.0
         return parsed.value
 
 
