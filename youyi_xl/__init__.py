@@ -20,11 +20,11 @@ from .plan import Plan as Plan
 from .plan import load_plan as load_plan
 
 
-def make_forms(plan, period, out, units=None):
+def make_forms(plan, period, out, units=None, *, overwrite=False):
     """One return workbook per unit, pre-filled with its targets (see youyi_xl.forms)."""
     from .forms import make_forms as _make_forms
 
-    return _make_forms(plan, period, out, units)
+    return _make_forms(plan, period, out, units, overwrite=overwrite)
 
 
 __all__ = ["Batch", "Issue", "Period", "Plan", "YouyiError", "collect", "load_plan", "make_forms",

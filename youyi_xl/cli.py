@@ -95,7 +95,7 @@ def cmd_forms(args: argparse.Namespace) -> int:
 
     plan = load_plan(args.plan)
     units = args.unit or None
-    paths = make_forms(plan, args.period, args.out, units)
+    paths = make_forms(plan, args.period, args.out, units, overwrite=args.force)
     print(f"已生成 {len(paths)} 份填报表，保存在：{args.out}")
     return EXIT_OK
 
@@ -174,6 +174,7 @@ def build_parser() -> ChineseParser:
     _period_option(p)
     p.add_argument("--out", metavar="目录", required=True, help="填报表保存到的文件夹")
     p.add_argument("--unit", metavar="单位", action="append", help="只生成该单位的（可重复）")
+    p.add_argument("--force", action="store_true", help="覆盖文件夹中已有的同名填报表")
     _plan_option(p)
     p.set_defaults(func=cmd_forms)
 
