@@ -1,0 +1,188 @@
+"""退回意见 workbooks: marked copies of the units' own returns, names that stay inside.
+
+The returns are built with tests/builders.py (openpyxl, laid out like the form) and
+collected by the real intake, so the cells marked here are the cells the checks name.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from youyi_xl import feedback
+from youyi_xl.collect import collect
+from youyi_xl.feedback import LIST_HEADERS, LIST_SHEET, write_feedback
+from youyi_xl.xlstyle import SEVERITY_FILL
+
+from builders import project, write_return
+
+PERIOD = "2022-03"
+LONG_NAME = "长" * 100                       # 300 bytes of UTF-8
+needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+
+
+def _returns(folder: Path) -> Path:
+    # 友谊镇: two errors (G4 date, K4 number) and a warning (K5 0.5亿元); B3 is text "=1+2…"
+    path = write_return(folder / "友谊镇.xlsx", projects=[
+        project(name="PLACEHOLDER"),
+        project(name="第二个项目", sign_date="2022年13月5日", funds_in="约500"),
+        project(name="第三个项目", funds_in="0.5亿元")])
+    book = openpyxl.load_workbook(path)
+    cell = book["招商引资项目"]["B3"]
+    cell.value, cell.data_type = "=1+2 玉米加工项目", "s"
+    book.save(path)
+    write_return(folder / "兴隆镇.xlsx", unit="兴隆镇", projects=[project(name="兴隆项目")], key_projects=[],
+                 extra_sheet=True)                   # info only: no 退回意见
+    write_return(folder / "龙山镇.xlsx", unit="龙山镇", projects=[project(name="龙山项目")], key_projects=[])
+    write_return(folder / "a.xlsx", unit="../../x")   # unit-unknown, named by what it wrote
+    write_return(folder / "b.xlsx", unit="CON")
+    write_return(folder / "c.xlsx", unit=LONG_NAME)
+    write_return(folder / "d1.xlsx", unit="某某局")   # two unknown files with one name
+    write_return(folder / "d2.xlsx", unit="某某局")
+    (folder / "坏文件.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    (folder / "说明.txt").write_text("请查收", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    return collect(_returns(tmp_path_factory.mktemp("returns")), PERIOD)
+
+
+@pytest.fixture(scope="module")
+def written(batch, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    return out, write_feedback(batch, out, deadline="4月10日")
+
+
+def _by_stem(paths: list[Path], start: str) -> Path:
+    return next(p for p in paths if p.name.startswith(start))
+
+
+def _fill(cell) -> str:
+    return cell.fill.fgColor.rgb[-6:] if cell.fill.fill_type == "solid" else ""
+
+
+def test_units_with_errors_or_warnings_get_a_workbook(written):
+    out, paths = written
+    names = sorted(p.name for p in paths)
+    assert "友谊镇-2022-03-退回意见.xlsx" in names
+    assert not any(n.startswith(("兴隆镇", "龙山镇", "说明")) for n in names)   # info only, clean, not a workbook
+    assert len(paths) == 7                     # 友谊镇, ../../x, CON, long, 某某局 ×2, 坏文件
+    assert all(p.parent == out / "退回意见" and p.is_file() for p in paths)
+
+
+def test_problem_cells_are_filled_and_commented(written):
+    book = openpyxl.load_workbook(_by_stem(written[1], "友谊镇"))
+    assert book.sheetnames[0] == LIST_SHEET and book.active.title == LIST_SHEET
+    sheet = book["招商引资项目"]
+    assert _fill(sheet["G4"]) == SEVERITY_FILL["error"] == "FFC7CE"
+    assert _fill(sheet["K4"]) == "FFC7CE"
+    assert _fill(sheet["K5"]) == SEVERITY_FILL["warning"] == "FFEB9C"
+    assert _fill(sheet["B4"]) == ""
+    assert "【错误】" in sheet["K4"].comment.text and "约500" in sheet["K4"].comment.text
+    assert "修改建议：" in sheet["K4"].comment.text
+    assert "【警告】" in sheet["K5"].comment.text
+    assert sheet["K4"].value == "约500" and sheet["G4"].value == "2022年13月5日"   # the unit's own values
+
+
+def test_issue_list_sheet(written):
+    sheet = openpyxl.load_workbook(_by_stem(written[1], "友谊镇"))[LIST_SHEET]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "友谊镇2022年1—3月填报表退回意见"
+    assert "友谊镇.xlsx" in rows[1][0]
+    assert rows[2][0].startswith("共发现问题3处：错误2处") and "请修改后于4月10日前重新报送" in rows[3][0]
+    header = rows.index(LIST_HEADERS)
+    table = rows[header + 1:]
+    assert [r[1] for r in table] == ["错误", "错误", "警告"]              # errors first
+    assert {(r[2], r[3]) for r in table} == {("招商引资项目", "G4"), ("招商引资项目", "K4"), ("招商引资项目", "K5")}
+    assert {r[6].split("（")[0] for r in table} == {"date-invalid", "number-invalid", "unit-converted"}
+    assert _fill(sheet.cell(header + 2, 2)) == "FFC7CE"
+    assert sheet.print_title_rows and sheet.page_setup.orientation == "landscape"
+
+
+def test_originals_are_untouched(tmp_path):
+    folder = _returns(tmp_path / "returns")
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+    write_feedback(collect(folder, PERIOD), tmp_path / "out")
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()} == before
+
+
+def test_names_stay_inside_the_folder(written):
+    out, paths = written
+    folder = (out / "退回意见").resolve()
+    for path in paths:
+        assert path.resolve().parent == folder
+        assert len(path.name.encode()) <= 200 and path.name.endswith("-2022-03-退回意见.xlsx")
+    assert "CON_-2022-03-退回意见.xlsx" in {p.name for p in paths}
+    assert _by_stem(paths, "_").name.endswith("_x-2022-03-退回意见.xlsx")       # from ../../x
+    assert _by_stem(paths, "长长长").name.startswith("长" * 50)
+    assert {p.name for p in paths} >= {"某某局-2022-03-退回意见.xlsx", "某某局（2）-2022-03-退回意见.xlsx"}
+    assert not any(p.name.startswith("x-") for p in out.parent.rglob("*"))
+
+
+def test_text_starting_with_equals_stays_text(written):
+    cell = openpyxl.load_workbook(_by_stem(written[1], "友谊镇"))["招商引资项目"]["B3"]
+    assert cell.data_type == "s" and cell.value == "=1+2 玉米加工项目"
+
+
+def test_unreadable_file_gets_the_list_only(written):
+    book = openpyxl.load_workbook(_by_stem(written[1], "坏文件"))
+    assert book.sheetnames == [LIST_SHEET]
+    codes = [r[6] for r in book[LIST_SHEET].iter_rows(min_row=7, values_only=True)]
+    assert codes and codes[0].startswith("file-unreadable")
+    assert "无法读取" in book[LIST_SHEET]["A4"].value
+
+
+def test_nothing_to_send_back_writes_nothing(tmp_path):
+    folder = tmp_path / "returns"
+    write_return(folder / "龙山镇.xlsx", unit="龙山镇", projects=[project(name="龙山项目")], key_projects=[])
+    assert write_feedback(collect(folder, PERIOD), tmp_path / "out") == []
+    assert not (tmp_path / "out" / "退回意见").exists()
+
+
+def test_openpyxl_failure_falls_back_to_a_rebuild(batch, tmp_path, monkeypatch):
+    def refuse(data):
+        raise KeyError("sheet2.xml")          # what openpyxl raises on some real files
+
+    monkeypatch.setattr(feedback, "_load_copy", refuse)
+    book = openpyxl.load_workbook(_by_stem(write_feedback(batch, tmp_path), "友谊镇"))
+    assert "重建" in book[LIST_SHEET]["A4"].value
+    sheet = book["招商引资项目"]
+    assert _fill(sheet["K4"]) == "FFC7CE" and sheet["K4"].value == "约500"
+    assert sheet["B3"].value == "=1+2 玉米加工项目" and sheet["B3"].data_type == "s"
+
+
+def soffice(args: list[str], profile: Path) -> None:
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", *args],
+                   check=True, capture_output=True, timeout=300)
+
+
+@needs_soffice
+def test_xls_return_is_rebuilt_and_marked(tmp_path):
+    source = _returns(tmp_path / "src") / "友谊镇.xlsx"
+    folder = tmp_path / "returns"
+    soffice(["--convert-to", "xls", "--outdir", str(folder), str(source)], tmp_path / "profile")
+    paths = write_feedback(collect(folder, PERIOD), tmp_path / "out")
+    book = openpyxl.load_workbook(paths[0])
+    assert book.sheetnames[:2] == [LIST_SHEET, "封面"] and "重建" in book[LIST_SHEET]["A4"].value
+    sheet = book["招商引资项目"]
+    assert _fill(sheet["G4"]) == "FFC7CE" and _fill(sheet["K5"]) == "FFEB9C"
+    assert sheet["B3"].value == "=1+2 玉米加工项目" and sheet["B3"].data_type == "s"
+    assert sheet["B5"].value == "第三个项目"
+
+
+@needs_soffice
+def test_libreoffice_prints_the_feedback(written, tmp_path):
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed")
+    path = _by_stem(written[1], "友谊镇")
+    soffice(["--convert-to", "pdf", "--outdir", str(tmp_path), str(path)], tmp_path / "profile")
+    pdf = tmp_path / (path.stem + ".pdf")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "友谊镇2022年1—3月填报表退回意见" in text and "约500" in text
+    assert os.path.getsize(pdf) > 1000
