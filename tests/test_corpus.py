@@ -1,0 +1,154 @@
+"""Every file of the shared corpus, read in its own subprocess under limits.
+
+Each read runs `read_workbook` in a child process with a 10 s timeout and a
+1 GiB address-space limit, so a crash (calamine aborts the interpreter when an
+allocation fails) or a hang fails this test instead of ending the test run.
+The outcome must be data, or exactly one file-unreadable issue; never a
+traceback. The corpus is only read, never modified.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from youyi_xl import preflight as pf
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+TIMEOUT = 10
+MEMORY = 1 << 30
+DATA_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ods"}
+
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+
+# The child limits its own address space before importing anything: no preexec_fn,
+# which is unsafe in a parent that runs several threads.
+CHILD = r"""
+import json, sys
+try:
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[2]), int(sys.argv[2])))
+except ImportError:
+    pass
+from youyi_xl.excel import read_workbook
+book, issues = read_workbook(sys.argv[1])
+sheets = None if book is None else [
+    {"name": s.name, "values": [v if isinstance(v, (str, int, float)) else str(v)
+                                for row in s.rows for v in row if v != ""],
+     "special": len(s.special)} for s in book.sheets]
+print(json.dumps({"sheets": sheets, "issues": [[i.code, i.message] for i in issues]}))
+"""
+
+ENCRYPTED = {"public/calamine/pass_protected.xlsx", "public/calamine/pass_protected.ods",
+             "public/calamine/issue_385.xls", "public/python-calamine/password.xlsx",
+             "public/sheetjs/password_2002_40_xor.xls",
+             "public/sheetjs/password_2002_128_strong.xls"}
+# A valid workbook with three extra members named to escape a folder when extracted
+# by hand ('../../', '/tmp/...', 'xl/..\\..\\'). Nothing is ever extracted, and calamine
+# ignores members the package does not reference, so it is read (docs/reading.md).
+READ_ANYWAY = {"adversarial/control_valid.xlsx", "adversarial/path_traversal.xlsx"}
+# calamine also returns the cached series of an .xls chart sheet as cells; chart
+# sheets are left out of WorkbookData, so these values are expected to be missing.
+CHART_SHEET_CELLS = {"public/calamine/any_sheets.xls": 6}
+
+
+def corpus_files() -> list[str]:
+    if not CORPUS.is_dir():
+        return []
+    return sorted(p.relative_to(CORPUS).as_posix() for p in CORPUS.rglob("*")
+                  if p.is_file() and (p.suffix.lower() in DATA_SUFFIXES or p.stat().st_size == 0))
+
+
+def read_in_child(name: str) -> dict:
+    """Run read_workbook on one corpus file in a limited subprocess; its outcome as a dict."""
+    path = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path}
+    try:
+        done = subprocess.run([sys.executable, "-c", CHILD, str(CORPUS / name), str(MEMORY)],
+                              cwd=REPO, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return {"name": name, "error": f"no result within {TIMEOUT} s"}
+    if done.returncode != 0 or "Traceback" in done.stderr:
+        return {"name": name, "error": f"rc={done.returncode} {done.stderr[-800:]}"}
+    return {"name": name, **json.loads(done.stdout)}
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> dict[str, dict]:
+    with ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2))) as pool:
+        return {result["name"]: result for result in pool.map(read_in_child, corpus_files())}
+
+
+def manifest() -> dict[str, str]:
+    """python-calamine's own outcome per public file, as measured in MANIFEST.csv."""
+    path = CORPUS / "public" / "MANIFEST.csv"
+    if not path.exists():
+        return {}
+    with open(path, newline="", encoding="utf-8") as handle:
+        return {f"public/{row['path']}": row["python-calamine_0.9.1"]
+                for row in csv.DictReader(handle)}
+
+
+def nonempty(outcome: dict) -> int:
+    return sum(len(sheet["values"]) for sheet in outcome["sheets"])
+
+
+def test_corpus_is_there():
+    assert len(corpus_files()) >= 80
+
+
+@pytest.mark.parametrize("name", corpus_files())
+def test_every_file_gives_data_or_one_issue(outcomes, name):
+    outcome = outcomes[name]
+    assert "error" not in outcome, outcome.get("error")
+    if outcome["sheets"] is None:
+        assert [code for code, _ in outcome["issues"]] == ["file-unreadable"]
+    else:
+        assert outcome["issues"] == []
+
+
+def test_control_valid_has_its_four_cells(outcomes):
+    sheets = outcomes["adversarial/control_valid.xlsx"]["sheets"]
+    assert [s["name"] for s in sheets] == ["填报表"]
+    assert sorted(map(str, sheets[0]["values"])) == sorted(["单位", "数值", "示例单位", "42.0"])
+
+
+def test_adversarial_files_are_refused(outcomes):
+    for name in corpus_files():
+        if name.startswith("adversarial/") and name not in READ_ANYWAY:
+            assert outcomes[name]["sheets"] is None, name
+    assert nonempty(outcomes["adversarial/path_traversal.xlsx"]) == 4
+
+
+def test_encrypted_files_say_so(outcomes):
+    for name in ENCRYPTED:
+        assert outcomes[name]["issues"] == [["file-unreadable", pf.ENCRYPTED_MESSAGE]], name
+
+
+def test_what_calamine_reads_is_read_in_full(outcomes):
+    # MANIFEST records "ok N sheets/M nonempty" for python-calamine alone: the guarded
+    # reader must give the same cells (the few files it refuses are refused on purpose)
+    expected = {name: result for name, result in manifest().items() if name in outcomes}
+    assert expected
+    for name, result in expected.items():
+        if result.startswith("ok"):
+            count = int(result.split("/")[1].split()[0])
+            assert nonempty(outcomes[name]) + CHART_SHEET_CELLS.get(name, 0) == count, name
+        else:
+            assert outcomes[name]["sheets"] is None, name
+
+
+def test_formula_and_error_cells_are_marked(outcomes):
+    # calamine reads these as '' (error results, formulas never calculated)
+    specials = {name: sum(s["special"] for s in o["sheets"]) for name, o in outcomes.items()
+                if o.get("sheets")}
+    assert specials["public/calamine/errors.xlsx"] == 7
+    assert specials["public/xlsxwriter/formula_results01.xlsx"] == 8
+    assert specials["public/sheetjs/formula_stress_test.xlsx"] == 8

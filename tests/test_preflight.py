@@ -1,0 +1,293 @@
+"""preflight: what a file is, judged from its bytes before any parser runs.
+
+Every hostile file here is built in the test, small on disk (the zip bomb is a
+few KB that declare megabytes); corpus files are only read, never modified.
+"""
+from __future__ import annotations
+
+import io
+import random
+import struct
+import warnings
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from youyi_xl import preflight as pf
+from youyi_xl.preflight import Limits, check_bytes, preflight
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+
+ENCRYPTED_FILES = [
+    "public/calamine/pass_protected.xlsx",       # OOXML in a CFB container (EncryptionInfo)
+    "public/calamine/pass_protected.ods",        # ODS manifest with encryption-data
+    "public/calamine/issue_385.xls",             # BIFF8 FILEPASS in a regular-sector stream
+    "public/python-calamine/password.xlsx",      # agile-encrypted OOXML
+    "public/sheetjs/password_2002_40_xor.xls",   # XOR obfuscation: FILEPASS after WRITEPROT
+    "public/sheetjs/password_2002_128_strong.xls",  # RC4: workbook stream in the mini stream
+]
+
+
+def _xlsx_bytes() -> bytes:
+    book = Workbook()
+    book.active["A1"] = "单位"
+    book.active["B1"] = 42
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _zip(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+# --- not a workbook / broken ------------------------------------------------
+
+def test_valid_xlsx_passes(tmp_path):
+    result = preflight(_write(tmp_path, "ok.xlsx", _xlsx_bytes()))
+    assert result.ok and result.problem is None
+    assert (result.kind, result.format) == ("zip", "xlsx")
+    assert result.message == "" and result.hint == ""
+
+
+def test_text_renamed_to_xlsx_is_not_excel(tmp_path):
+    # what a CSV export saved under an .xlsx name looks like
+    path = _write(tmp_path, "renamed.xlsx", "单位,数值\n友谊镇,=HYPERLINK(\"x\")\n".encode())
+    result = preflight(path)
+    assert (result.kind, result.problem) == ("text", pf.NOT_EXCEL)
+    assert pf.NOT_EXCEL in result.message and result.hint
+
+
+def test_html_saved_as_xls_is_not_excel(tmp_path):
+    # many reporting systems export an HTML table under an .xls name
+    html = b"<html><body><table><tr><td>1</td></tr></table></body></html>"
+    assert preflight(_write(tmp_path, "export.xls", html)).problem == pf.NOT_EXCEL
+
+
+def test_empty_file_is_incomplete(tmp_path):
+    result = preflight(_write(tmp_path, "empty.xlsx", b""))
+    assert (result.kind, result.problem) == ("empty", pf.INCOMPLETE)
+
+
+def test_truncated_zip_is_incomplete(tmp_path):
+    data = _xlsx_bytes()
+    result = preflight(_write(tmp_path, "cut.xlsx", data[: len(data) * 6 // 10]))
+    assert (result.kind, result.problem) == ("zip", pf.INCOMPLETE)
+
+
+def test_missing_file_is_unreadable(tmp_path):
+    assert preflight(tmp_path / "nowhere.xlsx").problem == pf.UNREADABLE
+
+
+def test_zip_without_workbook_parts_is_not_excel():
+    assert check_bytes(_zip({"notes.txt": b"hello"})).problem == pf.NOT_EXCEL
+
+
+def test_word_package_is_not_excel():
+    types = b'<Types><Override ContentType="application/vnd.openxmlformats-officedocument.' \
+            b'wordprocessingml.document.main+xml"/></Types>'
+    assert check_bytes(_zip({"[Content_Types].xml": types})).problem == pf.NOT_EXCEL
+
+
+def test_macro_workbook_is_xlsm():
+    data = _xlsx_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        members = {i.filename: source.read(i) for i in source.infolist()}
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
+        b"spreadsheetml.sheet.main+xml", b"ms-excel.sheet.macroEnabled.main+xml")
+    assert check_bytes(_zip(members)).format == "xlsm"
+
+
+def test_xlsb_is_unsupported():
+    rels = (b'<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+            b'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.bin"/>'
+            b"</Relationships>")
+    types = b'<Types><Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.' \
+            b'binary.macroEnabled.main"/></Types>'
+    result = check_bytes(_zip({"[Content_Types].xml": types, "_rels/.rels": rels}))
+    assert (result.format, result.problem) == ("xlsb", pf.UNSUPPORTED)
+
+
+def test_raw_biff4_is_unsupported():
+    # a BIFF4 worksheet is raw records (BOF 0x0409), not a CFB container
+    data = struct.pack("<HHHHH", 0x0409, 6, 0, 0x10, 0) + b"\x00" * 64
+    assert (check_bytes(data).kind, check_bytes(data).problem) == ("biff", pf.UNSUPPORTED)
+
+
+def test_file_over_the_size_cap(tmp_path):
+    path = _write(tmp_path, "big.xlsx", _xlsx_bytes())
+    assert preflight(path, Limits(max_file_bytes=100)).problem == pf.TOO_LARGE
+
+
+# --- zip central directory ----------------------------------------------------
+
+def test_zip_bomb_member_ratio():
+    # 5 MB of zeros deflate to ~5 KB: ratio ~1000:1, over 100:1 for a member over 100 KB
+    data = _zip({"[Content_Types].xml": b"spreadsheetml",
+                 "xl/worksheets/sheet1.xml": bytes(5 << 20)})
+    assert len(data) < 64 * 1024
+    result = check_bytes(data)
+    assert (result.kind, result.problem) == ("zip", pf.TOO_LARGE)
+
+
+def test_total_inflated_size_cap():
+    member = random.Random(1).randbytes(1 << 20)   # 1 MB that does not compress: ratio 1:1
+    data = _zip({"[Content_Types].xml": b"spreadsheetml", "a.xml": member, "b.xml": member})
+    assert check_bytes(data).ok
+    assert check_bytes(data, Limits(max_inflated_bytes=1 << 20)).problem == pf.TOO_LARGE
+
+
+def test_ratio_is_only_judged_for_large_members():
+    small = _zip({"[Content_Types].xml": b"spreadsheetml", "x.xml": bytes(50_000)})
+    assert check_bytes(small).ok
+    assert check_bytes(small, Limits(ratio_min_member_bytes=10_000)).problem == pf.TOO_LARGE
+
+
+def test_too_many_members():
+    members = {f"xl/m{i}.xml": b"" for i in range(pf.MAX_MEMBERS)}
+    members["[Content_Types].xml"] = b"spreadsheetml"
+    assert check_bytes(_zip(members)).problem == pf.TOO_LARGE
+    assert check_bytes(_zip(members), Limits(max_members=2000)).ok
+
+
+@pytest.mark.parametrize("second", ["xl/workbook.xml", "XL/Workbook.xml"])
+def test_duplicate_member_names(second):
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)     # zipfile warns "Duplicate name"
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("[Content_Types].xml", b"spreadsheetml")
+            archive.writestr("xl/workbook.xml", b"<a/>")
+            archive.writestr(second, b"<b/>")
+    assert check_bytes(buffer.getvalue()).problem == pf.TOO_LARGE
+
+
+def test_encrypted_zip_member_flag():
+    data = bytearray(_xlsx_bytes())
+    central = data.find(b"PK\x01\x02")
+    flags = struct.unpack_from("<H", data, central + 8)[0]
+    struct.pack_into("<H", data, central + 8, flags | 0x1)  # general purpose bit 0: encrypted
+    assert check_bytes(bytes(data)).problem == pf.ENCRYPTED
+
+
+def test_ods_manifest_encryption():
+    manifest = b'<manifest:file-entry><manifest:encryption-data manifest:checksum="x"/>'
+    data = _zip({"mimetype": pf.ODS_MIMETYPE, "META-INF/manifest.xml": manifest,
+                 "content.xml": b"<x/>"}, zipfile.ZIP_STORED)
+    result = check_bytes(data)
+    assert (result.format, result.problem) == ("ods", pf.ENCRYPTED)
+    assert result.message == pf.ENCRYPTED_MESSAGE
+
+
+def _table(rows: int, columns: int, with_value: bool = True) -> str:
+    """One ODS table: `rows` repeated rows of `columns` repeated cells."""
+    cell = (f'<table:table-cell office:value-type="float" office:value="1" '
+            f'table:number-columns-repeated="{columns}"><text:p>1</text:p></table:table-cell>'
+            if with_value else f'<table:table-cell table:number-columns-repeated="{columns}"/>')
+    return (f'<table:table table:name="表1"><table:table-row table:number-rows-repeated="{rows}">'
+            f"{cell}</table:table-row></table:table>")
+
+
+def _ods(*tables: str) -> bytes:
+    content = ('<office:document-content xmlns:table="t" xmlns:office="o" xmlns:text="x">'
+               f'<office:body><office:spreadsheet>{"".join(tables)}</office:spreadsheet>'
+               "</office:body></office:document-content>")
+    return _zip({"mimetype": pf.ODS_MIMETYPE, "content.xml": content.encode()})
+
+
+def test_ods_repeated_cells_over_the_grid_cap():
+    # 1 KB that asks calamine for 90 million cells: it would abort the interpreter
+    result = check_bytes(_ods(_table(10_000, 9_000)))
+    assert (result.format, result.problem) == ("ods", pf.TOO_LARGE)
+    assert check_bytes(_ods(_table(3, 2))).ok
+
+
+def test_ods_empty_repeated_cells_do_not_count():
+    # LibreOffice ends each sheet with ~1M empty repeated rows; they hold nothing
+    assert check_bytes(_ods(_table(1_048_000, 1024, with_value=False))).ok
+
+
+# --- CFB: encrypted OOXML and .xls ---------------------------------------------
+
+@needs_corpus
+@pytest.mark.parametrize("name", ENCRYPTED_FILES)
+def test_encrypted_corpus_files(name):
+    result = preflight(CORPUS / name)
+    assert result.problem == pf.ENCRYPTED
+    assert result.message == "文件已加密，请去掉密码后重新报送"
+
+
+@needs_corpus
+@pytest.mark.parametrize("name, fmt", [
+    ("public/sheetjs/wps/fn.et", "xls"),          # WPS .et is BIFF8 in CFB
+    ("public/calamine/biff5_write.xls", "xls"),   # BIFF5 'Book' stream
+    ("public/calamine/covered.ods", "ods"),
+    ("public/calamine/strict_iso_paths.xlsx", "xlsx"),
+])
+def test_readable_corpus_formats(name, fmt):
+    result = preflight(CORPUS / name)
+    assert result.ok and result.format == fmt
+
+
+@needs_corpus
+def test_biff4_corpus_file_is_unsupported():
+    result = preflight(CORPUS / "public/xlrd/biff4_no_format_no_window2.xls")
+    assert (result.kind, result.problem) == ("biff", pf.UNSUPPORTED)
+
+
+@needs_corpus
+@pytest.mark.parametrize("name", ["public/xlrd/Formate.xls",      # regular sectors
+                                  "public/xlrd/ragged.xls"])      # mini stream
+def test_cfb_stream_starts_with_bof(name):
+    stream = pf.cfb_stream((CORPUS / name).read_bytes(), "Workbook", "Book")
+    assert stream is not None and struct.unpack_from("<H", stream)[0] == 0x0809
+
+
+@needs_corpus
+@pytest.mark.parametrize("column", [0xFF, 0x3FFF])
+def test_xls_cell_far_away_is_refused(tmp_path, column):
+    # one LABELSST cell moved to row 65536: calamine would build (or fail to build) the grid
+    data = bytearray((CORPUS / "public/xlrd/Formate.xls").read_bytes())
+    record = data.rfind(b"\xfd\x00\x0a\x00")
+    struct.pack_into("<HH", data, record + 4, 0xFFFF, column)
+    assert preflight(CORPUS / "public/xlrd/Formate.xls").ok
+    assert preflight(_write(tmp_path, "far.xls", bytes(data))).problem == pf.TOO_LARGE
+
+
+@needs_corpus
+def test_xls_sheets_together_over_the_total_cap():
+    # Formate.xls: four small sheets whose grids add up to some tens of cells
+    path = CORPUS / "public/xlrd/Formate.xls"
+    assert preflight(path, Limits(max_total_cells=200)).ok
+    assert preflight(path, Limits(max_total_cells=40)).problem == pf.TOO_LARGE
+
+
+def test_ods_tables_together_over_the_total_cap():
+    twice = _ods(_table(10, 10), _table(10, 10))
+    assert check_bytes(twice, Limits(max_total_cells=200)).ok
+    assert check_bytes(twice, Limits(max_total_cells=150)).problem == pf.TOO_LARGE
+
+
+def test_grid_detail_names_the_sheet_and_the_corner():
+    detail = pf.grid_detail("填报表", 1_048_576, 16_384)
+    assert "填报表" in detail and "XFD1048576" in detail
+    assert pf.grid_detail("填报表", 1000, 52) is None
+
+
+@pytest.mark.parametrize("col, letters", [(0, "A"), (25, "Z"), (26, "AA"), (51, "AZ"),
+                                          (701, "ZZ"), (702, "AAA"), (16383, "XFD")])
+def test_column_letters(col, letters):
+    assert pf.column_letters(col) == letters

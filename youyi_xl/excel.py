@@ -1,0 +1,495 @@
+"""Read a returned workbook into plain Python values, safely (DOMAIN §4, §4.2).
+
+`read_workbook` never raises on a bad file: every problem becomes one
+`file-unreadable` issue. `preflight` judges the file first (kind, encryption,
+zip sizes, the grids of .xls/.ods sheets); the values then come from
+python-calamine, and this module adds what calamine cannot give for
+.xlsx/.xlsm, by scanning each sheet's XML:
+
+* a bound on the dense grid *before* calamine allocates it: calamine builds
+  height x width cells and aborts the interpreter when that allocation fails,
+  so a 5 KB file holding A1 and XFD1048576 would end a whole batch;
+* the cells whose value calamine hides (an Excel error such as ``#DIV/0!``,
+  or a formula with no stored value, both read as '' by calamine).
+
+The scan is cheap on ordinary returns: one regular-expression search proves
+that every cell lies inside A1:AZ9999, and only the cells around a formula or
+an error are parsed.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import io
+import multiprocessing
+import os
+import posixpath
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import python_calamine as calamine
+
+from .issues import Issue, make_issue
+from .preflight import (DEFAULT_LIMITS, ENCRYPTED, HINTS, INCOMPLETE, TOO_LARGE, UNREADABLE,
+                        Limits, column_letters, grid_detail, message_for, read_checked)
+
+MAX_MAPPING_PART_BYTES = 10 * 1024 * 1024   # workbook.xml and .rels read for the sheet map
+ISOLATED_TIMEOUT = 10.0           # seconds, read_workbook_isolated
+ISOLATED_MEMORY = 1 << 30         # bytes of address space, read_workbook_isolated
+FAST_MAX_ROWS, FAST_MAX_COLS = 9999, 52     # the box the fast scan proves: A1:AZ9999
+
+OOXML_FORMATS = ("xlsx", "xlsm")
+
+
+@dataclass(frozen=True)
+class SheetData:
+    """One worksheet as a dense grid from A1: rows[r][c] is Excel row r+1, column c+1.
+
+    Values are '' (empty), str, float, int, bool, datetime.date/datetime (and,
+    rarely, datetime.time/timedelta). `special[(r, c)]` holds an Excel error
+    literal ("#DIV/0!") or "=" (a formula without a stored value) for cells
+    that read as ''; the grid always covers them. `merged` holds inclusive
+    zero-based (r0, c0, r1, c1) ranges (.xlsx/.xls only).
+    """
+
+    name: str
+    rows: list[list[Any]]
+    special: dict[tuple[int, int], str] = field(default_factory=dict)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    visible: bool = True
+
+
+@dataclass(frozen=True)
+class WorkbookData:
+    """The worksheets of one file, in workbook order (chart and macro sheets left out)."""
+
+    path: Path
+    format: str
+    sheets: list[SheetData]
+
+    def sheet(self, name: str) -> SheetData | None:
+        """The sheet called `name`, or None."""
+        return next((s for s in self.sheets if s.name == name), None)
+
+
+def cell_ref(row: int, col: int) -> str:
+    """Zero-based (row, col) to an A1 reference: (11, 5) -> 'F12'."""
+    return f"{column_letters(col)}{row + 1}"
+
+
+# --- reading ----------------------------------------------------------------
+
+class _Refused(Exception):
+    """A sheet this module will not hand to the parser (reason, Chinese detail)."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+# What parsers raise on bad input. CalamineError covers PasswordError, XmlError,
+# ZipError and WorksheetNotFound; UnicodeDecodeError is a ValueError.
+_PARSER_ERRORS = (calamine.CalamineError, zipfile.BadZipFile, zlib.error, KeyError, IndexError,
+                  ValueError, OSError, EOFError, struct.error)
+
+
+def read_workbook(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS
+                  ) -> tuple[WorkbookData | None, list[Issue]]:
+    """Read one returned workbook: (data, []) or (None, [one file-unreadable issue])."""
+    path = Path(path)
+    try:
+        return _read(path, limits)
+    except Exception as exc:  # noqa: BLE001 - the one boundary: a batch must never stop on one file
+        return None, [_unreadable(path, UNREADABLE, f"读取时出错（{type(exc).__name__}）")]
+
+
+def _read(path: Path, limits: Limits) -> tuple[WorkbookData | None, list[Issue]]:
+    data, checked = read_checked(path, limits)
+    if not checked.ok or data is None:
+        return None, [_issue(path, checked.problem or UNREADABLE, checked.message)]
+    try:
+        sheets = _parse(data, checked.format, limits)
+    except _Refused as refused:
+        return None, [_unreadable(path, refused.reason, refused.detail)]
+    except _PARSER_ERRORS as exc:
+        return None, [_unreadable(path, _reason_for(exc), _describe(exc))]
+    return WorkbookData(path, checked.format, sheets), []
+
+
+def _reason_for(exc: BaseException) -> str:
+    if isinstance(exc, calamine.PasswordError):
+        return ENCRYPTED
+    if isinstance(exc, (calamine.ZipError, zipfile.BadZipFile, zlib.error, EOFError)):
+        return INCOMPLETE
+    text = str(exc).lower()
+    if "end of file" in text or "truncat" in text or "too small" in text:
+        return INCOMPLETE
+    return UNREADABLE
+
+
+def _describe(exc: BaseException) -> str:
+    detail = " ".join(str(exc).split())[:120]
+    if detail == "Cannot detect file format":   # from_filelike hides the parser's own error
+        detail = "内容已损坏或结构异常"
+    return f"读取时出错（{type(exc).__name__}{': ' + detail if detail else ''}）"
+
+
+def _unreadable(path: Path, reason: str, detail: str) -> Issue:
+    return _issue(path, reason, message_for(reason, detail))
+
+
+def _issue(path: Path, reason: str, message: str) -> Issue:
+    return make_issue("file-unreadable", message, HINTS.get(reason, HINTS[UNREADABLE]),
+                      file=path.name)
+
+
+def _parse(data: bytes, fmt: str, limits: Limits) -> list[SheetData]:
+    with calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
+        metas = [m for m in book.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
+        scans: dict[str, dict] = {}
+        if fmt in OOXML_FORMATS:  # xlsx sheets are built later, one by one, on request
+            scans = _scan_package(data, [m.name for m in metas], limits)
+        sheets: list[SheetData] = []
+        for meta in metas:        # one calamine range alive at a time
+            before = sum(len(s.rows) * len(s.rows[0]) for s in sheets if s.rows)
+            sheets.append(_read_sheet(book, meta, scans.get(meta.name, {}), limits, before))
+        return sheets
+
+
+def _read_sheet(book: calamine.CalamineWorkbook, meta: calamine.SheetMetadata,
+                special: dict[tuple[int, int], str], limits: Limits, before: int) -> SheetData:
+    sheet = book.get_sheet_by_name(meta.name)
+    if sheet.end is not None:
+        _check_grid(meta.name, sheet.end[0] + 1, sheet.end[1] + 1, limits, before)
+    rows = sheet.to_python(skip_empty_area=False)
+    if special:
+        _cover(rows, special)
+    merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
+    visible = meta.visible == calamine.SheetVisibleEnum.Visible
+    return SheetData(meta.name, rows, dict(special), merged, visible)
+
+
+def _check_grid(name: str, height: int, width: int, limits: Limits, before: int = 0) -> None:
+    detail = grid_detail(name, height, width, limits, before)
+    if detail:
+        raise _Refused(TOO_LARGE, detail)
+
+
+def _cover(rows: list[list[Any]], special: dict[tuple[int, int], str]) -> None:
+    """Pad the grid with '' so that every special cell lies inside it."""
+    height = max(len(rows), max(r for r, _ in special) + 1)
+    width = max(len(rows[0]) if rows else 0, max(c for _, c in special) + 1)
+    for row in rows:
+        row.extend([""] * (width - len(row)))
+    rows.extend([""] * width for _ in range(height - len(rows)))
+
+
+# --- package layout: which zip member holds which sheet ---------------------
+
+_QUOTED = rb"(?:\"[^\"]*\"|'[^']*')"
+_NS = rb"(?:[A-Za-z_][\w.-]*:)?"
+_ATTRS = rb"((?:\s+[^\s=/>]+\s*=\s*" + _QUOTED + rb")*)"
+_ATTRIBUTE = re.compile(rb"([^\s=/>]+)\s*=\s*(" + _QUOTED + rb")")
+_SHEET_TAG = re.compile(rb"<" + _NS + rb"sheet" + _ATTRS + rb"\s*/?>")
+_RELATIONSHIP_TAG = re.compile(rb"<" + _NS + rb"Relationship" + _ATTRS + rb"\s*/?>")
+
+
+def _scan_package(data: bytes, names: list[str], limits: Limits) -> dict[str, dict]:
+    """Specials of every sheet calamine will build; each sheet's grid bounded first."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = _sheet_parts(archive)
+        scans = {name: _scan_sheet(archive.read(_info(archive, parts[name])), name, limits)
+                 for name in names if name in parts}
+        if len(scans) < len(names):
+            _bound_members(archive, {parts[name] for name in scans}, limits)
+    return scans
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> zip member, through _rels/.rels, the workbook part and its rels.
+
+    Handles Strict OOXML, namespace prefixes and parts outside xl/. Any
+    failure gives {}: no specials, and the grid bound falls back to scanning
+    every member. Attributes are read with regular expressions, so no DTD or
+    entity is ever expanded.
+    """
+    try:
+        book = next(target for kind, target in _relationships(archive, "_rels/.rels").values()
+                    if kind.endswith("/officeDocument"))
+        folder, base = posixpath.split(book)
+        targets = _relationships(archive, posixpath.join(folder, "_rels", base + ".rels"))
+        sheets = [_attributes(m[1]) for m in _SHEET_TAG.finditer(_mapping_part(archive, book))]
+    except (StopIteration, KeyError, ValueError):
+        return {}
+    return {a["name"]: targets[a["id"]][1] for a in sheets
+            if "name" in a and a.get("id") in targets}
+
+
+def _relationships(archive: zipfile.ZipFile, name: str) -> dict[str, tuple[str, str]]:
+    """Id -> (type, member name) of a .rels part; targets resolved against its folder."""
+    folder = posixpath.dirname(posixpath.dirname(name))
+    found = {}
+    for match in _RELATIONSHIP_TAG.finditer(_mapping_part(archive, name)):
+        attrs = _attributes(match[1])
+        target = attrs.get("Target", "")
+        if attrs.get("TargetMode") == "External" or not target:
+            continue
+        resolved = target.lstrip("/") if target.startswith("/") else \
+            posixpath.normpath(posixpath.join(folder, target))
+        found[attrs.get("Id", "")] = (attrs.get("Type", ""), resolved)
+    return found
+
+
+def _attributes(text: bytes) -> dict[str, str]:
+    """Attributes of one tag by local name ('r:id' -> 'id'), entities unescaped."""
+    found = {}
+    for name, value in _ATTRIBUTE.findall(text):
+        value = value[1:-1].decode("utf-8", "replace")
+        found[name.rsplit(b":", 1)[-1].decode("ascii", "replace")] = \
+            html.unescape(value) if "&" in value else value
+    return found
+
+
+def _mapping_part(archive: zipfile.ZipFile, name: str) -> bytes:
+    info = _info(archive, name)
+    if info.file_size > MAX_MAPPING_PART_BYTES:
+        raise ValueError(f"{name} too large to map")
+    return archive.read(info)
+
+
+def _info(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
+    """The member called `name`, compared without case as OPC part names are."""
+    try:
+        return archive.getinfo(name)
+    except KeyError:
+        wanted = name.casefold()
+        found = [i for i in archive.infolist() if i.filename.casefold() == wanted]
+        return found[0] if found else archive.getinfo(name)
+
+
+def _bound_members(archive: zipfile.ZipFile, done: set[str], limits: Limits) -> None:
+    """Bound every member that may hold a worksheet (when the sheet map is incomplete)."""
+    for info in archive.infolist():
+        if info.filename not in done and not info.is_dir():
+            xml = archive.read(info)
+            if b"sheetData" in xml:
+                _scan_sheet(xml, info.filename, limits)
+
+
+# --- sheet XML: grid bound and special cells --------------------------------
+
+_TAG = re.compile(rb"<" + _NS + rb"(c|row)" + _ATTRS + rb"\s*(/?)>")
+_CELL_PREFIX = re.compile(rb"<([A-Za-z_][\w.-]*:)?c[\s/>]")
+# Every cell tag in the form <c r="A1" ...> with r first: the common case, bounded in C.
+_REF_FIRST = re.compile(rb"<" + _NS + rb"c\s+r=\"([A-Z]{1,3})([0-9]{1,7})\""
+                        + rb"(?:\s+[^\s=/>]+\s*=\s*" + _QUOTED + rb")*\s*(/?)>")
+# A cell tag that is not plainly `<c r="..."` with a reference inside A1:AZ9999.
+_HAZARD = re.compile(rb"<c(?![^\s/>])(?! r=\"A?[A-Z][0-9]{1,4}\")")
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")
+_ERROR_MARK = b' t="e"'
+_REF = re.compile(rb"\sr\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?([0-9]{1,7})[\"']")
+_ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"']([0-9]{1,9})[\"']")
+_TYPE = re.compile(rb"\st\s*=\s*[\"']([^\"']*)[\"']")
+_ERROR_TYPE = re.compile(rb"\st\s*=\s*[\"']e[\"']")
+_VALUE = re.compile(rb"<" + _NS + rb"v(?:\s[^>]*)?(?:/>|>([^<]*)<)")
+_FORMULA = re.compile(rb"<" + _NS + rb"f[\s/>]")
+_INLINE = re.compile(rb"<" + _NS + rb"is[\s/>]")
+_CELL_END = re.compile(rb"</" + _NS + rb"c>")
+
+
+def _scan_sheet(xml: bytes, name: str, limits: Limits) -> dict[tuple[int, int], str]:
+    """The special cells of one sheet; _Refused when its grid is over the cap."""
+    if FAST_MAX_ROWS * FAST_MAX_COLS <= limits.max_grid_cells \
+            and not _HAZARD.search(xml) and not _PREFIXED_CELL.search(xml):
+        return _find_specials(xml, b"")
+    prefixes = _CELL_PREFIX.findall(xml)
+    refs = _REF_FIRST.findall(xml)
+    if len(refs) == len(prefixes) and len(set(prefixes)) <= 1:
+        _bound_refs(refs, name, limits)
+        return _find_specials(xml, prefixes[0] if prefixes else b"")
+    return _full_scan(xml, name, limits)
+
+
+def _bound_refs(refs: list[tuple[bytes, ...]], name: str, limits: Limits) -> None:
+    """Bound the grid from (letters, digits, slash) of every cell tag."""
+    filled = [(letters, digits) for letters, digits, empty in refs if not empty]
+    if filled:
+        height = max(map(int, (digits for _, digits in filled)))
+        width = max(map(_column_index, {letters for letters, _ in filled})) + 1
+        _check_grid(name, height, width, limits)
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for char in letters.upper():
+        index = index * 26 + char - 64
+    return index - 1
+
+
+@functools.lru_cache(maxsize=8)
+def _cell_tags(prefix: bytes) -> tuple[re.Pattern, bytes, bytes]:
+    """(formula-tag pattern, cell start, cell end) for a namespace prefix such as b'x:'."""
+    return (re.compile(b"<" + re.escape(prefix) + rb"f[\s/>]"),
+            b"<" + prefix + b"c", b"</" + prefix + b"c>")
+
+
+def _find_specials(xml: bytes, prefix: bytes) -> dict[tuple[int, int], str]:
+    """Special cells of a sheet whose every cell tag carries `r`; only the cells
+    around a formula tag or a t="e" attribute are parsed."""
+    formula, start_tag, end_tag = _cell_tags(prefix)
+    marks = [m.start() for m in formula.finditer(xml)]
+    position = xml.find(_ERROR_MARK)
+    while position != -1:
+        marks.append(position)
+        position = xml.find(_ERROR_MARK, position + 1)
+    found: dict[tuple[int, int], str] = {}
+    for start in {_cell_start(xml, start_tag, mark) for mark in marks} - {-1}:
+        tag = _TAG.match(xml, start)
+        end = xml.find(end_tag, tag.end()) if tag and not tag.group(3) else -1
+        ref = _REF.search(tag.group(2)) if end > 0 else None
+        value = _special_value(tag.group(2), xml[tag.end():end]) if ref else None
+        if value:
+            found[(int(ref[2]) - 1, _column_index(ref[1]))] = value
+    return found
+
+
+def _cell_start(xml: bytes, start_tag: bytes, position: int) -> int:
+    """Where the cell tag holding `position` begins (skipping <col>, <color> ...)."""
+    start = xml.rfind(start_tag, 0, position)
+    while start != -1 and xml[start + len(start_tag):start + len(start_tag) + 1] not in b" \t\r\n":
+        start = xml.rfind(start_tag, 0, start)
+    return start
+
+
+def _special_value(attrs: bytes, content: bytes) -> str | None:
+    """'#DIV/0!' for an error cell, '=' for a formula without a stored value, else None.
+
+    An empty <v/> after a formula is a stored empty string only in a t="str"
+    cell (Excel's =IF(...,"",...)); openpyxl writes <v></v> for formulas it
+    never calculated, so anywhere else it counts as no value. A t="inlineStr"
+    cell stores its result in <is>.
+    """
+    kind = _TYPE.search(attrs)
+    kind = kind[1] if kind else b"n"
+    value = _VALUE.search(content)
+    text = None if value is None else (value[1] or b"").strip()
+    if kind == b"e" and text:
+        return html.unescape(text.decode("utf-8", "replace"))
+    if kind == b"inlineStr" and _INLINE.search(content):
+        return None
+    if _FORMULA.search(content) and (text is None or (not text and kind != b"str")):
+        return "="
+    return None
+
+
+def _full_scan(xml: bytes, name: str, limits: Limits) -> dict[tuple[int, int], str]:
+    """Walk every row and cell tag, counting positions where `r` is missing."""
+    found: dict[tuple[int, int], str] = {}
+    height = width = cells = 0
+    maybe_special = bool(_FORMULA.search(xml) or _ERROR_TYPE.search(xml))
+    for row, col, tag in _cells(xml):
+        cells += 1
+        if tag.group(3):          # <c .../> holds nothing; calamine skips it
+            continue
+        if row >= height or col >= width:
+            height, width = max(height, row + 1), max(width, col + 1)
+            _check_grid(name, height, width, limits)
+        if not maybe_special:
+            continue
+        end = _CELL_END.search(xml, tag.end())
+        value = _special_value(tag.group(2), xml[tag.end():end.start() if end else len(xml)])
+        if value:
+            found[(row, col)] = value
+    if cells != len(_CELL_PREFIX.findall(xml)):
+        raise _Refused(TOO_LARGE, f"工作表“{name}”的XML结构异常，无法确认数据范围")
+    return found
+
+
+def _cells(xml: bytes):
+    """(row, col, tag match) for every cell tag, in document order."""
+    row = col = -1
+    for tag in _TAG.finditer(xml):
+        if tag.group(1) == b"row":
+            number = _ROW_NUMBER.search(tag.group(2))
+            row, col = (int(number[1]) - 1 if number else row + 1), -1
+            continue
+        ref = _REF.search(tag.group(2))
+        if ref:
+            row, col = int(ref[2]) - 1, _column_index(ref[1])
+        else:
+            row, col = max(row, 0), col + 1
+        yield row, col, tag
+
+
+# --- reading in a worker process --------------------------------------------
+
+def read_workbook_isolated(path: str | os.PathLike, timeout: float = ISOLATED_TIMEOUT,
+                           memory: int = ISOLATED_MEMORY, limits: Limits = DEFAULT_LIMITS
+                           ) -> tuple[WorkbookData | None, list[Issue]]:
+    """read_workbook in a worker process with a time and an address-space limit.
+
+    A crash, a kill or a timeout of the worker becomes one file-unreadable
+    issue. Without POSIX resource limits (Windows) it reads in-process.
+    """
+    path = Path(path)
+    if not _can_isolate():
+        return read_workbook(path, limits)
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])   # workers fork with this module imported
+    receiver, sender = context.Pipe(duplex=False)
+    worker = context.Process(target=_isolated_worker, args=(str(path), memory, limits, sender))
+    worker.start()
+    sender.close()
+    try:
+        outcome = _receive(receiver, timeout)
+    finally:
+        receiver.close()
+        _stop(worker)
+    if isinstance(outcome, str):
+        return None, [_unreadable(path, TOO_LARGE, outcome)]
+    return outcome
+
+
+def _can_isolate() -> bool:
+    try:
+        import resource  # noqa: F401 - POSIX only
+    except ImportError:
+        return False
+    return "forkserver" in multiprocessing.get_all_start_methods()
+
+
+def _receive(receiver, timeout: float):
+    """The worker's (data, issues), or a Chinese detail saying why there is none."""
+    if not receiver.poll(timeout):
+        return f"读取超过{timeout:g}秒仍未完成"
+    try:
+        return receiver.recv()
+    except (EOFError, OSError):
+        return "读取时程序异常退出（可能内存不足）"
+
+
+def _stop(worker) -> None:
+    worker.join(0.5)
+    if worker.is_alive():
+        worker.kill()
+        worker.join()
+
+
+def _isolated_worker(path: str, memory: int, limits: Limits, sender) -> None:
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    try:
+        sender.send(read_workbook(path, limits))
+    except (MemoryError, OSError, ValueError):
+        pass  # the parent sees the pipe close and reports the file as unreadable
+    finally:
+        sender.close()

@@ -1,0 +1,548 @@
+"""Look at a returned file before any parser touches it (DOMAIN §4.2).
+
+The kind of a file is told by its first bytes, never by its name. A zip is
+judged by its central directory first (sizes, ratios, member count, duplicate
+names, encryption flags); nothing is ever extracted to disk, and the only
+members inflated (in memory) are the small ones that say what the package is,
+plus an .ods file's content.xml. A CFB (OLE2) file is an .xls/.et workbook or
+a password-protected OOXML package; both kinds of encryption are recognised
+here so the clerk gets the right Chinese reason.
+
+python-calamine aborts the whole interpreter when an allocation fails, and it
+builds every sheet of an .xls or .ods file as a dense grid when it opens the
+file, so the grids those files ask for are bounded here too (.xlsx sheets are
+bounded by excel.py, which scans their XML anyway). Limits are module
+constants gathered in `Limits`, so tests and callers can lower them.
+"""
+from __future__ import annotations
+
+import html
+import io
+import os
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+
+MB = 1024 * 1024
+MAX_FILE_BYTES = 100 * MB          # a return is ~10 KB; 100 MB on disk is not a return
+MAX_INFLATED_BYTES = 200 * MB      # sum of the members' declared sizes (corpus max: 1.6 MB)
+MAX_MEMBER_RATIO = 100             # Apache POI's MIN_INFLATE_RATIO = 0.01 (corpus max: 14:1)
+RATIO_MIN_MEMBER_BYTES = 100 * 1024  # the ratio is judged for members above this size only
+MAX_MEMBERS = 1000                 # POI's default; the corpus needs 43
+MAX_SMALL_PART_BYTES = 1 * MB      # [Content_Types].xml, mimetype, manifest.xml read in full
+MAX_GRID_CELLS = 2_000_000         # cells of one sheet's dense grid, A1 to its last cell
+MAX_TOTAL_CELLS = 10_000_000       # the grids of all sheets of one file together
+
+# The reasons a file cannot be read, as the clerk sees them.
+ENCRYPTED = "已加密"
+NOT_EXCEL = "不是Excel文件"
+INCOMPLETE = "文件不完整"
+TOO_LARGE = "文件过大或异常"
+UNSUPPORTED = "格式不支持"      # Excel 4.0 and older, Excel 2003 XML, .xlsb
+UNREADABLE = "文件无法读取"     # any other parser failure (excel.read_workbook)
+
+ENCRYPTED_MESSAGE = "文件已加密，请去掉密码后重新报送"
+
+HINTS: dict[str, str] = {
+    ENCRYPTED: "在Excel中输入密码打开文件，点“文件→信息→保护工作簿→用密码进行加密”，"
+               "清空密码后保存（WPS：文件→文档加密→密码加密）；再重新报送。",
+    NOT_EXCEL: "请用Excel或WPS打开后“另存为”Excel工作簿（*.xlsx）再报送；"
+               "如报送的是压缩包，请解压后报送其中的填报表。",
+    INCOMPLETE: "文件在发送或保存时损坏。请报送单位重新发送原文件；若原文件也打不开，请重新填报。",
+    TOO_LARGE: "请确认这是本期填报表，删除多余的行、列、图片和工作表后另存为.xlsx再报送。",
+    UNSUPPORTED: "请用Excel或WPS打开后“另存为”Excel工作簿（*.xlsx）再报送。",
+    UNREADABLE: "请用Excel或WPS打开后另存为.xlsx再报送；如仍无法读取，请把文件交技术人员查看。",
+}
+
+ZIP_MAGIC = b"PK\x03\x04"
+CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+BIFF_BOF = (b"\x09\x00", b"\x09\x02", b"\x09\x04")   # BIFF2, BIFF3, BIFF4 raw worksheets
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits applied before parsing; lower them in tests."""
+
+    max_file_bytes: int = MAX_FILE_BYTES
+    max_inflated_bytes: int = MAX_INFLATED_BYTES
+    max_member_ratio: float = MAX_MEMBER_RATIO
+    ratio_min_member_bytes: int = RATIO_MIN_MEMBER_BYTES
+    max_members: int = MAX_MEMBERS
+    max_grid_cells: int = MAX_GRID_CELLS
+    max_total_cells: int = MAX_TOTAL_CELLS
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """What a file is, and why it cannot be read (problem) if it cannot."""
+
+    kind: str               # zip | cfb | biff | text | empty | other
+    format: str             # xlsx | xlsm | ods | xls (also .et) | xlsb | '' when unknown
+    problem: str | None = None   # one of the reasons above, None when parsing may go on
+    message: str = ""            # Chinese sentence naming the reason
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    @property
+    def hint(self) -> str:
+        return HINTS.get(self.problem or "", "")
+
+
+def preflight(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS) -> Preflight:
+    """Inspect the file at `path` (opened read-only) without parsing it."""
+    return read_checked(path, limits)[1]
+
+
+def read_checked(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS
+                 ) -> tuple[bytes | None, Preflight]:
+    """The file's bytes and its preflight; bytes are None when the file was not read."""
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > limits.max_file_bytes:
+                return None, _problem("other", "", TOO_LARGE,
+                                      f"文件大小{_mb(size)}，超过{_mb(limits.max_file_bytes)}上限")
+            data = handle.read(limits.max_file_bytes + 1)
+    except OSError as exc:
+        return None, _problem("other", "", UNREADABLE, f"无法打开文件（{exc.strerror or exc}）")
+    return data, check_bytes(data, limits)
+
+
+def check_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Preflight:
+    """Inspect a file already in memory."""
+    if not data:
+        return _problem("empty", "", INCOMPLETE, "文件为空（0字节），可能保存或下载时中断")
+    if len(data) > limits.max_file_bytes:
+        return _problem("other", "", TOO_LARGE, f"文件超过{_mb(limits.max_file_bytes)}上限")
+    if data.startswith(ZIP_MAGIC):
+        return _check_zip(data, limits)
+    if data.startswith(CFB_MAGIC):
+        return _check_cfb(data, limits)
+    if data[:2] in BIFF_BOF:
+        return _problem("biff", "xls", UNSUPPORTED, "Excel 4.0及更早版本的.xls文件，无法读取")
+    return _not_a_workbook(data)
+
+
+def message_for(reason: str, detail: str) -> str:
+    """The Chinese message for a reason: it always names the reason."""
+    return ENCRYPTED_MESSAGE if reason == ENCRYPTED else f"{reason}：{detail}"
+
+
+def _problem(kind: str, fmt: str, reason: str, detail: str) -> Preflight:
+    return Preflight(kind, fmt, reason, message_for(reason, detail))
+
+
+def column_letters(col: int) -> str:
+    """Zero-based column index to Excel letters: 0 -> 'A', 26 -> 'AA'."""
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def grid_detail(name: str, height: int, width: int, limits: Limits = DEFAULT_LIMITS,
+                before: int = 0) -> str | None:
+    """Why a sheet of height x width cells (from A1) is refused, or None when it fits;
+    `before` counts the cells of the file's sheets already read."""
+    if height * width > limits.max_grid_cells:
+        return (f"工作表“{name}”的数据区域达{column_letters(width - 1)}{height}"
+                f"（{height * width:,}个单元格），超过{limits.max_grid_cells:,}个上限")
+    if before + height * width > limits.max_total_cells:
+        return (f"各工作表的数据区域合计超过{limits.max_total_cells:,}个单元格的上限"
+                f"（到工作表“{name}”为止）")
+    return None
+
+
+def _mb(size: int) -> str:
+    return f"{size / MB:,.1f} MB" if size >= MB else f"{size / 1024:,.1f} KB"
+
+
+# --- not a workbook ---------------------------------------------------------
+
+_OTHER_MAGIC: tuple[tuple[bytes, str, str], ...] = (
+    (b"%PDF", NOT_EXCEL, "内容是PDF文件"),
+    (b"Rar!", NOT_EXCEL, "内容是RAR压缩包，请解压后报送其中的Excel文件"),
+    (b"7z\xbc\xaf\x27\x1c", NOT_EXCEL, "内容是7z压缩包，请解压后报送其中的Excel文件"),
+    (b"PK\x05\x06", NOT_EXCEL, "内容是空的压缩包"),
+    (b"\x89PNG", NOT_EXCEL, "内容是图片"),
+    (b"\xff\xd8\xff", NOT_EXCEL, "内容是图片"),
+)
+
+
+def _not_a_workbook(data: bytes) -> Preflight:
+    for magic, reason, detail in _OTHER_MAGIC:
+        if data.startswith(magic):
+            return _problem("other", "", reason, detail)
+    head = data[:4096]
+    lowered = head.lower()
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in lowered:
+        return _problem("text", "", UNSUPPORTED, "内容是Excel 2003 XML表格，无法读取")
+    if b"<html" in lowered or b"<table" in lowered or b"<!doctype html" in lowered:
+        return _problem("text", "", NOT_EXCEL, "内容是网页（HTML），只是改成了Excel的扩展名")
+    if b"\x00" not in head:
+        return _problem("text", "", NOT_EXCEL, "内容是纯文本（如CSV），只是改成了Excel的扩展名")
+    return _problem("other", "", NOT_EXCEL, "文件内容不是Excel工作簿")
+
+
+# --- zip packages: xlsx, xlsm, ods ------------------------------------------
+
+def _check_zip(data: bytes, limits: Limits) -> Preflight:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            problem = _zip_limits(infos, limits) or _zip_encryption(infos)
+            return problem or _zip_kind(archive, limits)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, struct.error, OSError,
+            NotImplementedError) as exc:    # NotImplementedError: unknown compression method
+        return _problem("zip", "", INCOMPLETE, f"压缩包已损坏或被截断（{type(exc).__name__}）")
+
+
+def _zip_limits(infos: list[zipfile.ZipInfo], limits: Limits) -> Preflight | None:
+    if len(infos) > limits.max_members:
+        return _problem("zip", "", TOO_LARGE,
+                        f"压缩包内有{len(infos)}个部件，超过{limits.max_members}个上限")
+    names = [info.filename.replace("\\", "/").casefold() for info in infos]
+    if len(set(names)) != len(names):
+        return _problem("zip", "", TOO_LARGE, "压缩包内有重名部件，文件结构异常")
+    total = sum(info.file_size for info in infos)
+    if total > limits.max_inflated_bytes:
+        return _problem("zip", "", TOO_LARGE,
+                        f"解压后共{_mb(total)}，超过{_mb(limits.max_inflated_bytes)}上限")
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > limits.ratio_min_member_bytes and ratio > limits.max_member_ratio:
+            return _problem("zip", "", TOO_LARGE, f"部件{info.filename}压缩比{ratio:,.0f}:1，"
+                                                  f"超过{limits.max_member_ratio:g}:1上限")
+    return None
+
+
+def _zip_encryption(infos: list[zipfile.ZipInfo]) -> Preflight | None:
+    if any(info.flag_bits & 0x1 for info in infos):
+        return _problem("zip", "", ENCRYPTED, "")
+    return None
+
+
+def _zip_kind(archive: zipfile.ZipFile, limits: Limits) -> Preflight:
+    mimetype = _small_member(archive, "mimetype")
+    if mimetype is not None:
+        if not mimetype.strip().startswith(ODS_MIMETYPE):
+            return _problem("zip", "", NOT_EXCEL, "内容是其他办公文档（不是电子表格）")
+        manifest = _small_member(archive, "META-INF/manifest.xml") or b""
+        if b"encryption-data" in manifest:
+            return _problem("zip", "ods", ENCRYPTED, "")
+        detail = _ods_grid(archive, limits)
+        return _problem("zip", "ods", TOO_LARGE, detail) if detail else Preflight("zip", "ods")
+    types = _small_member(archive, "[Content_Types].xml")
+    if types is None:
+        return _problem("zip", "", NOT_EXCEL, "内容是普通压缩包，不是Excel工作簿")
+    if b"spreadsheetml" not in types and b"ms-excel" not in types:
+        return _problem("zip", "", NOT_EXCEL, "内容是其他Office文档（如Word），不是Excel工作簿")
+    fmt = _ooxml_format(archive, types)
+    if fmt == "xlsb":                # its sheets are binary records the grid bound cannot see
+        return _problem("zip", "xlsb", UNSUPPORTED, "Excel二进制工作簿（.xlsb）暂不支持")
+    return Preflight("zip", fmt)
+
+
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_OVERRIDE = re.compile(rb"<(?:\w+:)?Override\b[^>]*>")
+_TARGET = re.compile(rb"\bTarget\s*=\s*[\"']([^\"']*)[\"']")
+_MAIN_TYPE = re.compile(rb"\bType\s*=\s*[\"'][^\"']*/officeDocument[\"']")
+_PART_NAME = re.compile(rb"\bPartName\s*=\s*[\"']([^\"']*)[\"']")
+
+
+def _ooxml_format(archive: zipfile.ZipFile, types: bytes) -> str:
+    """xlsx, xlsm or xlsb, from the workbook part named by _rels/.rels (not from the
+    Default list of [Content_Types].xml, which writers fill with every known type)."""
+    if any(name.lower().endswith("workbook.bin") for name in archive.namelist()):
+        return "xlsb"    # a parser falls back to it when the XML workbook fails
+    rels = _small_member(archive, "_rels/.rels") or b""
+    tags = [t for t in _RELATIONSHIP.findall(rels) if _MAIN_TYPE.search(t)]
+    target = _TARGET.search(tags[0]) if tags else None
+    if target is None:
+        return "xlsx"
+    part = b"/" + target[1].lstrip(b"/")
+    if part.lower().endswith(b".bin"):
+        return "xlsb"
+    for tag in _OVERRIDE.findall(types):
+        name = _PART_NAME.search(tag)
+        if name and name[1].lower() == part.lower():
+            return "xlsm" if b"macroEnabled" in tag else "xlsx"
+    return "xlsx"
+
+
+def _small_member(archive: zipfile.ZipFile, name: str) -> bytes | None:
+    """A member read in full when it exists and is small; None otherwise."""
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        return None
+    if info.file_size > MAX_SMALL_PART_BYTES:
+        return None
+    return archive.read(info)
+
+
+# --- CFB (OLE2): .xls, .et, encrypted OOXML ---------------------------------
+
+_DIR_ENTRY = 128          # bytes per CFB directory entry; entries sit on 128-byte boundaries
+_STREAM = 2               # directory entry type of a stream
+_FILEPASS = 0x002F        # BIFF record that marks an encrypted workbook
+_MINI_SECTOR = 64         # bytes per mini sector (streams under the 4 KB cutoff)
+_HEADER_DIFAT = 109       # FAT sector numbers held in the header (files up to ~7 MB)
+_MAX_CHAIN = 10_000       # sectors followed at most, against loops in a corrupt FAT
+_END_OF_CHAIN = 0xFFFFFFFE
+_MAX_REGULAR_SECTOR = 0xFFFFFFFA
+
+
+def _check_cfb(data: bytes, limits: Limits) -> Preflight:
+    if len(data) < 512:
+        return _problem("cfb", "", INCOMPLETE, "文件头不完整")
+    if _cfb_entry(data, "EncryptionInfo") or _cfb_entry(data, "EncryptedPackage"):
+        return _problem("cfb", "xlsx", ENCRYPTED, "")
+    book = _cfb_entry(data, "Workbook") or _cfb_entry(data, "Book")
+    other = _cfb_entry(data, "WordDocument") or _cfb_entry(data, "PowerPoint Document")
+    if book is None and other:
+        return _problem("cfb", "", NOT_EXCEL, "内容是Word或PowerPoint文档")
+    if book is not None and _has_filepass(data, *book):
+        return _problem("cfb", "xls", ENCRYPTED, "")
+    detail = _xls_grid(data, limits)
+    return _problem("cfb", "xls", TOO_LARGE, detail) if detail else Preflight("cfb", "xls")
+
+
+def _cfb_entry(data: bytes, name: str) -> tuple[int, int] | None:
+    """(start sector, size) of the directory entry named `name`, found by scanning.
+
+    Directory sectors are not followed through the FAT: every directory entry
+    sits on a 128-byte boundary of the file, so each hit of the UTF-16 name is
+    checked for alignment, name length and entry type instead.
+    """
+    needle = name.encode("utf-16-le") + b"\x00\x00"
+    pos = data.find(needle)
+    while pos != -1:
+        if pos % _DIR_ENTRY == 0 and pos + _DIR_ENTRY <= len(data):
+            name_len, kind = struct.unpack_from("<HB", data, pos + 0x40)
+            if name_len == len(needle) and kind == _STREAM:
+                start, size = struct.unpack_from("<IQ", data, pos + 0x74)
+                return start, size
+        pos = data.find(needle, pos + 1)
+    return None
+
+
+def _has_filepass(data: bytes, start: int, size: int) -> bool:
+    """True when the workbook stream begins with FILEPASS (BIFF5/8 encryption).
+
+    FILEPASS must follow BOF directly, or after WRITEPROT, so the first 64
+    bytes of the stream (one mini sector) are enough to see it.
+    """
+    head = _stream_head(data, start, size)
+    offset = 0
+    for _ in range(3):   # BOF, optional WRITEPROT, FILEPASS
+        if offset + 4 > len(head):
+            return False
+        record, length = struct.unpack_from("<HH", head, offset)
+        if record == _FILEPASS:
+            return True
+        offset += 4 + length
+    return False
+
+
+def _stream_head(data: bytes, start: int, size: int) -> bytes:
+    """The first 64 bytes of a CFB stream, from a regular sector or the mini stream."""
+    shift, cutoff = struct.unpack_from("<H", data, 0x1E)[0], struct.unpack_from("<I", data, 0x38)[0]
+    if shift not in (9, 12):
+        return b""
+    if size >= cutoff:
+        offset = (start + 1) << shift
+        return data[offset:offset + 64]
+    root = ((struct.unpack_from("<I", data, 0x30)[0] + 1) << shift) + 0x74
+    if root + 4 > len(data):
+        return b""
+    sector = struct.unpack_from("<I", data, root)[0]
+    position = start * _MINI_SECTOR
+    for _ in range(min(position >> shift, _MAX_CHAIN)):
+        sector = _fat_next(data, shift, sector)
+    offset = ((sector + 1) << shift) + (position & ((1 << shift) - 1))
+    return data[offset:offset + _MINI_SECTOR]
+
+
+def _fat_next(data: bytes, shift: int, sector: int) -> int:
+    """The sector after `sector` in its chain (FAT sectors listed in the header only)."""
+    per_sector = (1 << shift) // 4
+    index = sector // per_sector
+    if index >= _HEADER_DIFAT:
+        return _END_OF_CHAIN
+    fat_sector = struct.unpack_from("<I", data, 0x4C + 4 * index)[0]
+    offset = ((fat_sector + 1) << shift) + 4 * (sector % per_sector)
+    if offset + 4 > len(data):
+        return _END_OF_CHAIN
+    return struct.unpack_from("<I", data, offset)[0]
+
+
+def cfb_stream(data: bytes, *names: str) -> bytes | None:
+    """The bytes of the first stream called one of `names` in a CFB file, or None.
+
+    Follows the FAT (and the mini FAT for streams under the 4 KB cutoff); a
+    corrupt or looping chain gives None, never an exception or a long loop.
+    """
+    entry = next(filter(None, (_cfb_entry(data, name) for name in names)), None)
+    if entry is None or len(data) < 512:
+        return None
+    shift, cutoff = struct.unpack_from("<H", data, 0x1E)[0], struct.unpack_from("<I", data, 0x38)[0]
+    if shift not in (9, 12):
+        return None
+    fat = _cfb_fat(data, shift)
+    start, size = entry
+    if size >= cutoff:
+        return _chain(data, fat, start, 1 << shift, size, skip=1)
+    root = ((struct.unpack_from("<I", data, 0x30)[0] + 1) << shift)
+    if root + 0x80 > len(data):
+        return None
+    root_start, root_size = struct.unpack_from("<IQ", data, root + 0x74)
+    mini_stream = _chain(data, fat, root_start, 1 << shift, root_size, skip=1)
+    mini_fat_start, mini_fat_sectors = struct.unpack_from("<II", data, 0x3C)
+    table = _chain(data, fat, mini_fat_start, 1 << shift, mini_fat_sectors << shift, skip=1)
+    if mini_stream is None or table is None:
+        return None
+    mini_fat = struct.unpack_from(f"<{len(table) // 4}I", table)
+    return _chain(mini_stream, mini_fat, start, _MINI_SECTOR, size, skip=0)
+
+
+def _cfb_fat(data: bytes, shift: int) -> tuple[int, ...]:
+    """The sector allocation table, from the header's and the DIFAT sectors' lists."""
+    sector_size, per_sector = 1 << shift, (1 << shift) // 4
+    listed = list(struct.unpack_from(f"<{_HEADER_DIFAT}I", data, 0x4C))
+    difat, count = struct.unpack_from("<II", data, 0x44)
+    for _ in range(min(count, len(data) // sector_size)):
+        offset = (difat + 1) << shift
+        if offset + sector_size > len(data):
+            break
+        entries = struct.unpack_from(f"<{per_sector}I", data, offset)
+        listed.extend(entries[:-1])
+        difat = entries[-1]
+    table: list[int] = []
+    for sector in listed:
+        offset = (sector + 1) << shift
+        if sector >= _MAX_REGULAR_SECTOR or offset + sector_size > len(data):
+            continue
+        table.extend(struct.unpack_from(f"<{per_sector}I", data, offset))
+    return tuple(table)
+
+
+def _chain(buffer: bytes, table, start: int, sector_size: int, size: int, skip: int
+           ) -> bytes | None:
+    """`size` bytes of the chain from `start`; sectors sit at (n + skip) * sector_size."""
+    parts, sector, wanted = [], start, -(-size // sector_size)
+    for _ in range(min(wanted, len(buffer) // sector_size + 1)):
+        offset = (sector + skip) * sector_size
+        if sector >= len(table) or offset + sector_size > len(buffer) + sector_size:
+            return None
+        parts.append(buffer[offset:offset + sector_size])
+        sector = table[sector]
+    joined = b"".join(parts)
+    return joined[:size] if len(joined) >= size else None
+
+
+# --- grids that .xls and .ods files ask for ---------------------------------
+# calamine builds every sheet of an .xls or .ods file when it opens it, as a
+# dense height x width grid, and aborts the interpreter when that allocation
+# fails: a 6 KB .xls with one cell in column 16384, or a 1 KB .ods repeating a
+# cell 9,000 x 10,000 times, ends a whole batch. So the grid is bounded here.
+
+_BOF, _DIMENSIONS, _GLOBALS = 0x0809, 0x0200, 0x0005
+_MULTI_CELLS = (0x00BD, 0x00BE)         # MULRK, MULBLANK: the last column ends the record
+_CELL_RECORDS = frozenset({0x0006, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6,
+                           *_MULTI_CELLS})
+_RECORD_HEAD = struct.Struct("<HHHH")   # type, length, and a cell record's row and column
+
+
+def _xls_grid(data: bytes, limits: Limits) -> str | None:
+    """Refusal detail when a sheet's cells or DIMENSIONS span more than the grid cap.
+
+    calamine sizes its grid from both and accepts columns past IV. A workbook
+    stream this reader cannot follow is left to the parser.
+    """
+    stream = cfb_stream(data, "Workbook", "Book") or b""
+    position, end, sheet, height, width, in_sheet = 0, len(stream) - 8, 0, 0, 0, False
+    before = 0
+    while position <= end:
+        kind, length, row, col = _RECORD_HEAD.unpack_from(stream, position)
+        body, position = position + 4, position + 4 + length
+        if kind in _CELL_RECORDS and in_sheet:
+            if kind in _MULTI_CELLS and length >= 6 and position <= len(stream):
+                col = struct.unpack_from("<H", stream, position - 2)[0]
+            rows, cols = row + 1, col + 1
+        elif kind == _BOF:             # body: BIFF version, then the substream type
+            in_sheet = col != _GLOBALS
+            sheet, before, height, width = sheet + in_sheet, before + height * width, 0, 0
+            continue
+        elif kind == _DIMENSIONS and in_sheet:
+            rows, cols = _dimensions(stream, body, length)
+        else:
+            continue
+        if rows > height or cols > width:
+            height, width = max(height, rows), max(width, cols)
+            detail = grid_detail(f"第{sheet}个工作表", height, width, limits, before)
+            if detail:
+                return detail
+    return None
+
+
+def _dimensions(stream: bytes, body: int, length: int) -> tuple[int, int]:
+    """(rows, columns) a DIMENSIONS record declares (BIFF8: 14 bytes, BIFF5: 10)."""
+    if length >= 14 and body + 14 <= len(stream):
+        return struct.unpack_from("<4xI2xH", stream, body)
+    if length >= 8 and body + 8 <= len(stream):
+        return struct.unpack_from("<2xH2xH", stream, body)
+    return 0, 0
+
+
+_QUOTED = rb"(?:\"[^\"]*\"|'[^']*')"
+_ODS_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(table|table-row|table-cell|covered-table-cell)"
+                      rb"((?:\s+[^\s=/>]+\s*=\s*" + _QUOTED + rb")*)\s*(/?)>")
+_ODS_NAME = re.compile(rb"[\s:]name\s*=\s*[\"']([^\"']*)[\"']")
+_ROWS_REPEATED = re.compile(rb"number-rows-repeated\s*=\s*[\"']([0-9]{1,10})[\"']")
+_COLUMNS_REPEATED = re.compile(rb"number-columns-repeated\s*=\s*[\"']([0-9]{1,10})[\"']")
+
+
+def _ods_grid(archive: zipfile.ZipFile, limits: Limits) -> str | None:
+    """Refusal detail when repeated rows and cells with content expand past the cap."""
+    try:
+        xml = archive.read("content.xml")
+    except KeyError:
+        return None           # not a spreadsheet after all; the parser will say so
+    row = col = repeat = height = width = before = 0
+    name = b""
+    for tag in _ODS_TAG.finditer(xml):
+        closing, kind, attrs, empty = tag.groups()
+        if kind == b"table" and not closing:
+            found = _ODS_NAME.search(attrs)
+            before += height * width
+            row, height, width, name = 0, 0, 0, found[1] if found else name
+        elif kind == b"table-row":
+            if not closing:
+                col, repeat = 0, _repeat(_ROWS_REPEATED, attrs)
+            row += repeat if closing or empty else 0
+        elif not closing and kind != b"table":
+            span = _repeat(_COLUMNS_REPEATED, attrs)
+            if not empty or b"value-type" in attrs:
+                height, width = max(height, row + repeat), max(width, col + span)
+                detail = grid_detail(html.unescape(name.decode("utf-8", "replace")),
+                                     height, width, limits, before)
+                if detail:
+                    return detail
+            col += span
+    return None
+
+
+def _repeat(pattern: re.Pattern, attrs: bytes) -> int:
+    found = pattern.search(attrs)
+    return max(int(found[1]), 1) if found else 1
