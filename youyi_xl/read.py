@@ -278,6 +278,9 @@ class _RowReader:
         self.table = located.table
         self.chains = {compact(n): n for n in plan.chain_names}
         self.factors = {key: self._header_factor(key) for key in located.columns}
+        self.keys = list(located.columns)
+        self.indexes = [located.columns[k] for k in self.keys]
+        self.defaults = {c.key: (0.0 if c.zero_if_blank else None) for c in self.table.columns}
 
     def _header_factor(self, key: str) -> float:
         column = self.table.column(key)
@@ -296,22 +299,19 @@ class _RowReader:
         return rows
 
     def read_row(self, r: int, values) -> dict[str, Any] | None:
-        record: dict[str, Any] = {"_row": r + 1, "_sheet": self.sheet.name}
         width = len(values)
-        raw = {key: (values[c] if c < width else "") for key, c in self.located.columns.items()}
+        raw = [values[c] if c < width else "" for c in self.indexes]
         if self._blank_row(r, raw):
             return None
-        for key, value in raw.items():
+        record: dict[str, Any] = dict(self.defaults, _row=r + 1, _sheet=self.sheet.name)
+        for key, value in zip(self.keys, raw):
             record[key] = self.read_cell(r, key, value)
-        for column in self.table.columns:
-            record.setdefault(column.key, 0.0 if column.zero_if_blank else None)
         return record
 
-    def _blank_row(self, r: int, raw: dict[str, Any]) -> bool:
+    def _blank_row(self, r: int, raw: list[Any]) -> bool:
         special = self.sheet.special
-        columns = self.located.columns
-        return all(is_blank(v) and (not special or (r, columns[k]) not in special)
-                   for k, v in raw.items() if k != "seq")
+        return all(is_blank(v) and (not special or (r, c) not in special)
+                   for k, c, v in zip(self.keys, self.indexes, raw) if k != "seq")
 
     def where(self, r: int, key: str, value: Any = "") -> dict[str, str]:
         return {"sheet": self.sheet.name, "cell": cell_ref(r, self.located.columns[key]),

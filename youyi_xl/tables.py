@@ -13,6 +13,7 @@ from .normalize import clean_text, compact, header_key
 from .schema import Column, Table
 
 HEADER_SCAN_ROWS = 40        # a header further down than this is not looked for
+LOOK_PAST_HEADER = 3         # rows still examined below a good header (a second header row)
 TOTAL_WORDS = frozenset({"合计", "总计", "小计", "全县合计", "总合计", "合 计"})
 _NOTE_START = re.compile(r"^(填表说明|填报说明|注[:：]|注\d|说明[:：]|备注[:：]|附注|制表)")
 _SECTION = re.compile(r"^[一二三四五六七八九十]+[、.．]")
@@ -112,6 +113,8 @@ def locate(rows: Sequence[Sequence[Any]], table: Table, sheet_name: str = "") ->
     """The best header row for `table` in a grid, or None when no row looks like it."""
     best: tuple[int, int, dict[str, tuple[int, str]]] | None = None
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        if best is not None and r > best[0] + LOOK_PAST_HEADER and _enough(best[2], table):
+            break                      # the header was found; data rows follow
         found = _match_row(row, table)
         if found and (best is None or len(found) > len(best[2])):
             best = (r, r + 1, found)
@@ -160,10 +163,10 @@ def data_rows(rows: Sequence[Sequence[Any]], located: Located) -> Iterator[DataR
         texts = [v for v in cells if v != "" and v is not None]
         if not texts:
             continue
-        first = compact(texts[0]) if isinstance(texts[0], str) else ""
-        if first and _NOTE_START.match(first) and len(texts) <= 2:
+        first = texts[0].lstrip() if type(texts[0]) is str else ""
+        if first and len(texts) <= 2 and _NOTE_START.match(compact(first[:8])):
             return
-        if any(isinstance(v, str) and compact(v) in TOTAL_WORDS for v in cells[:4]):
+        if any(type(v) is str and len(v) <= 8 and compact(v) in TOTAL_WORDS for v in cells[:4]):
             yield DataRow(r, row, "total")
         elif len(texts) == 1 and first and _SECTION.match(first):
             yield DataRow(r, row, "section")
