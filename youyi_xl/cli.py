@@ -135,6 +135,41 @@ def _check_report(batch) -> str:
     return "\n".join(lines)
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import run
+
+    quiet = args.json
+    step = None if quiet or not sys.stderr.isatty() else (lambda what: print(f"… {what}", file=sys.stderr))
+    outputs = run(args.returns, args.period, plan=args.plan, out=args.out,
+                  notice_template=args.notice_template, notice_date=args.date,
+                  progress=_progress_bar(args), step=step)
+    if quiet:
+        print(json.dumps(outputs.result.to_json(), ensure_ascii=False, indent=1))
+    else:
+        print(_run_report(outputs))
+    return EXIT_DATA if outputs.batch.counts["error"] else EXIT_OK
+
+
+def _run_report(outputs) -> str:
+    result, batch = outputs.result, outputs.batch
+    units = result.unit_table
+    lines = [f"{result.period.dash_label}（序时进度 {result.time_progress:.1%}）考评结果："]
+    for group in ("乡镇", "部门"):
+        members = units[units["group"] == group].sort_values(["rank", "order"])
+        top = "、".join(f"{r.unit}（{r.score:.1f}分）" for r in members.head(3).itertuples())
+        lines.append(f"  {group}前三名：{top}")
+    c = batch.counts
+    lines.append(f"报送 {c['submitted']} 个单位，未报送 {c['missing']} 个，错误 {c['error']} 条，警告 {c['warning']} 条")
+    lines.append("")
+    lines.append(f"输出文件（{outputs.folder}）：")
+    labels = {"scorecard": "成绩单", "notice": "通报稿", "notice_html": "通报稿（网页预览）",
+              "reminder": "催报稿", "json": "结果数据"}
+    lines += [f"  {labels[k]}：{p.name}" for k, p in outputs.files.items() if k in labels]
+    if outputs.feedback:
+        lines.append(f"  退回意见：{len(outputs.feedback)} 份，在“退回意见”文件夹中")
+    return "\n".join(lines)
+
+
 def _progress_bar(args: argparse.Namespace):
     """A one-line progress bar on stderr, only for a terminal and not in --json mode."""
     if getattr(args, "json", False) or not sys.stderr.isatty():
@@ -185,6 +220,19 @@ def build_parser() -> ChineseParser:
     _plan_option(p)
     p.add_argument("--json", action="store_true", help="以JSON输出问题清单（便于其他程序处理）")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("run", help="收集、校验、考评，生成成绩单、通报稿和退回意见",
+                       description="一条命令完成本期工作：校验各单位报表，计算得分排名，写出成绩单、通报稿、"
+                                   "催报稿、退回意见和结果数据。")
+    p.add_argument("returns", metavar="报表目录", help="存放各单位报回文件的文件夹")
+    _period_option(p)
+    _plan_option(p)
+    p.add_argument("--out", metavar="目录", default="out", help="输出文件夹（默认 out）")
+    p.add_argument("--notice-template", metavar="文件", default=None,
+                   help="自己修改过的通报模板（.docx），默认使用随程序提供的模板")
+    p.add_argument("--date", metavar="日期", default=None, help="通报成文日期，如 2022-04-06（默认为期末后第6天）")
+    p.add_argument("--json", action="store_true", help="把结果数据以JSON输出到屏幕")
+    p.set_defaults(func=cmd_run)
     return parser
 
 

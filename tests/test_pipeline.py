@@ -1,0 +1,135 @@
+"""`run`: collect → evaluate → every output; deterministic, safe for the inputs, atomic."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from builders import key_project, project, write_return
+from youyi_xl.cli import main
+from youyi_xl.errors import UsageError
+from youyi_xl.pipeline import default_notice_date, run
+from youyi_xl.period import Period
+
+
+@pytest.fixture(scope="module")
+def returns(tmp_path_factory) -> Path:
+    """Three units' returns: one clean, one with an error, one claiming the other's project."""
+    folder = tmp_path_factory.mktemp("returns")
+    write_return(folder / "友谊镇.xlsx", projects=[project(), project(name="乙项目", investor="乙公司")])
+    write_return(folder / "兴隆镇.xlsx", unit="兴隆镇人民政府",
+                 projects=[project(name="丙项目", investor="丙公司", funds_in="待定")],
+                 key_projects=[key_project(name="兴隆镇某市百大", category="市级百大", nature="新建",
+                                           start_date=dt.date(2022, 3, 2))])
+    write_return(folder / "发改局.xlsx", unit="县发改局", projects=[project()])   # same as 友谊镇's first
+    return folder
+
+
+def test_run_writes_every_output(returns, tmp_path):
+    outputs = run(returns, "2022-03", out=tmp_path / "out")
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == sorted(["result-2022-03.json", "催报-2022-03.txt", "成绩单-2022-03.xlsx", "通报-2022-03.docx",
+                            "通报-2022-03.html", "退回意见"])
+    data = json.loads(outputs.files["json"].read_text(encoding="utf-8"))
+    assert data["period"] == "2022-03" and data["time_progress"] == 0.25
+    statuses = {u["unit"]: u["status"] for u in data["units"]}
+    assert statuses["友谊镇"] == "submitted" and statuses["兴隆镇"] == "errors" and statuses["龙山镇"] == "missing"
+    assert sorted(p.name for p in outputs.feedback) == sorted(
+        ["兴隆镇-2022-03-退回意见.xlsx", "发展和改革局-2022-03-退回意见.xlsx", "友谊镇-2022-03-退回意见.xlsx"])
+    # 友谊镇 2 projects, 发改局 1 (also in 友谊镇's return), 兴隆镇's only project has an error:
+    # the units are credited 2 + 1, the county counts the shared project once
+    signed = {u["unit"]: u["indicators"]["signed_projects"]["actual"] for u in data["units"]}
+    assert (signed["友谊镇"], signed["发展和改革局"], signed["兴隆镇"]) == (2, 1, 0)
+    assert data["county"]["signed_projects"]["actual"] == 2
+
+
+def _workbook_values(path: Path) -> dict:
+    book = openpyxl.load_workbook(path)
+    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in book}
+
+
+def test_same_inputs_give_the_same_outputs(returns, tmp_path):
+    a = run(returns, "2022-03", out=tmp_path / "a")
+    b = run(returns, "2022-03", out=tmp_path / "b")
+    assert a.files["json"].read_bytes() == b.files["json"].read_bytes()
+    assert _workbook_values(a.files["scorecard"]) == _workbook_values(b.files["scorecard"])
+    assert a.files["notice_html"].read_bytes() == b.files["notice_html"].read_bytes()
+    assert a.files["reminder"].read_bytes() == b.files["reminder"].read_bytes()
+    docx_a = zipfile.ZipFile(a.files["notice"]).read("word/document.xml")
+    assert docx_a == zipfile.ZipFile(b.files["notice"]).read("word/document.xml")
+
+
+def test_notice_date_defaults_to_the_sixth_of_next_month():
+    assert default_notice_date(Period.parse("2022-03")) == dt.date(2022, 4, 6)
+    assert default_notice_date(Period.parse("2022-12")) == dt.date(2023, 1, 6)
+
+
+def test_inputs_untouched_and_output_inside_returns_refused(returns, tmp_path):
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in returns.iterdir()}
+    run(returns, "2022-03", out=tmp_path / "out")
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in returns.iterdir()} == before
+    with pytest.raises(UsageError, match="报表文件夹内"):
+        run(returns, "2022-03", out=returns / "out")
+    assert not (returns / "out").exists()
+
+
+def test_cli_run(returns, tmp_path, capsys):
+    code = main(["run", str(returns), "--period", "2022-03", "--out", str(tmp_path / "o")])
+    out = capsys.readouterr().out
+    assert code == 1                                   # 兴隆镇 has an error
+    assert "乡镇前三名" in out and "成绩单-2022-03.xlsx" in out and "退回意见：3 份" in out
+    code = main(["run", str(returns), "--period", "2022-03", "--out", str(tmp_path / "o"), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1 and {u["unit"] for u in data["units"]} >= {"友谊镇", "兴隆镇"}
+
+
+# --- an interrupted run leaves no half-written file under a final name ------------
+
+def _big_batch(folder: Path) -> None:
+    names = ["友谊镇", "兴隆镇", "龙山镇", "凤岗镇", "兴盛乡", "东建乡", "庆丰乡", "建设乡", "友邻乡", "新镇乡"]
+    for n, unit in enumerate(names):
+        rows = [project(name=f"{unit}项目{i}", investor=f"公司{n}-{i}") for i in range(200)]
+        write_return(folder / f"{unit}.xlsx", unit=unit, projects=rows)
+
+
+def _complete(path: Path) -> bool:
+    if path.suffix in (".xlsx", ".docx"):
+        try:
+            with zipfile.ZipFile(path) as z:
+                return z.testzip() is None
+        except zipfile.BadZipFile:
+            return False
+    if path.suffix == ".json":
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+            return True
+        except ValueError:
+            return False
+    return path.stat().st_size > 0
+
+
+def test_killed_run_leaves_only_whole_files(tmp_path):
+    returns = tmp_path / "returns"
+    _big_batch(returns)
+    cmd = [sys.executable, "-m", "youyi_xl", "run", str(returns), "--period", "2022-03"]
+    started = time.monotonic()
+    subprocess.run([*cmd, "--out", str(tmp_path / "full")], check=False, capture_output=True, timeout=300)
+    full = time.monotonic() - started
+    for k, fraction in enumerate((0.35, 0.55, 0.7, 0.85, 0.95)):
+        out = tmp_path / f"killed{k}"
+        proc = subprocess.Popen([*cmd, "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(full * fraction)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        finals = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".~")] if out.exists() else []
+        assert all(_complete(p) for p in finals), [p.name for p in finals if not _complete(p)]
+    assert os.name == "posix"

@@ -1,0 +1,103 @@
+"""The whole job for one period in one call: collect → evaluate → every output.
+
+`run()` is what `youyi-xl run` and `youyi-xl demo` call. Outputs go straight into
+`out` with the period in every file name, so several periods share one folder
+(and one history database):
+
+    out/result-2022-03.json      the evaluation as JSON
+    out/成绩单-2022-03.xlsx       the scorecard workbook
+    out/通报-2022-03.docx/.html   the bulletin draft
+    out/催报-2022-03.txt          the reminder for units that have not reported
+    out/退回意见/…                 one workbook per unit with issues
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .collect import Batch, Progress, collect
+from .errors import OutputError, UsageError
+from .evaluate import Result, evaluate, write_result_json
+from .period import Period
+from .plan import Plan, load_plan
+
+Step = Callable[[str], None]
+
+
+@dataclass
+class RunOutputs:
+    """What one run produced: the evaluation and the files written."""
+
+    result: Result
+    folder: Path
+    files: dict[str, Path] = field(default_factory=dict)
+    feedback: list[Path] = field(default_factory=list)
+
+    @property
+    def batch(self) -> Batch:
+        return self.result.batch
+
+
+def default_notice_date(period: Period) -> dt.date:
+    """成文日期 when none is given: the 6th of the month after the period (deterministic)."""
+    return period.end + dt.timedelta(days=6)
+
+
+def output_names(period: Period) -> dict[str, str]:
+    key = period.key
+    return {"json": f"result-{key}.json", "scorecard": f"成绩单-{key}.xlsx",
+            "notice": f"通报-{key}.docx", "reminder": f"催报-{key}.txt"}
+
+
+def prepare_output(out: str | Path, returns: str | Path) -> Path:
+    """The output folder, created; refused when it lies inside the returns folder."""
+    folder, source = Path(out).resolve(), Path(returns).resolve()
+    if folder == source or source in folder.parents:
+        raise UsageError(f"输出文件夹“{out}”位于报表文件夹内，会混入下次收集的报表；请另选输出文件夹")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"无法创建输出文件夹“{out}”：{exc.strerror or exc}") from exc
+    return folder
+
+
+def run(returns: str | Path, period: str | Period, *, plan: Plan | str | Path | None = None,
+        out: str | Path = "out", notice_template: str | Path | None = None,
+        notice_date: dt.date | str | None = None, progress: Progress | None = None,
+        step: Step | None = None, workers: int | None = None) -> RunOutputs:
+    """Collect the returns of `period`, evaluate them and write every output into `out`."""
+    period = Period.parse(period)
+    plan = plan if isinstance(plan, Plan) else load_plan(plan)
+    folder = prepare_output(out, returns)
+    _say(step, "读取并校验各单位报表")
+    batch = collect(returns, period, plan, progress=progress, workers=workers)
+    _say(step, "计算指标、得分和排名")
+    result = evaluate(batch, plan)           # the 考核细则 of the plan folder, else the shipped one
+    outputs = RunOutputs(result, folder)
+    _write_outputs(outputs, period, notice_template, notice_date or default_notice_date(period), step)
+    return outputs
+
+
+def _write_outputs(outputs: RunOutputs, period: Period, template, date, step: Step | None) -> None:
+    from .feedback import write_feedback
+    from .notice import render_notice, write_reminder
+    from .scorecard import write_scorecard
+
+    names, folder, result = output_names(period), outputs.folder, outputs.result
+    _say(step, "写出结果文件")
+    outputs.files["json"] = write_result_json(result, folder / names["json"])
+    _say(step, "生成成绩单")
+    outputs.files["scorecard"] = write_scorecard(result, folder / names["scorecard"])
+    _say(step, "生成通报和催报稿")
+    docx, html = render_notice(result, folder / names["notice"], template, date)
+    outputs.files.update(notice=docx, notice_html=html)
+    outputs.files["reminder"] = write_reminder(result, folder / names["reminder"], date)
+    _say(step, "生成退回意见")
+    outputs.feedback = write_feedback(result.batch, folder)
+
+
+def _say(step: Step | None, what: str) -> None:
+    if step is not None:
+        step(what)
