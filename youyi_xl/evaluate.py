@@ -1,0 +1,497 @@
+"""Stage 4 — evaluation: indicators, 序时完成率, points, ranks, chains, key projects, county.
+
+`evaluate(batch, plan, rules)` turns a collected `Batch` into a `Result`
+(DOMAIN §4.1, §6; the contract is docs/architecture.md, the rules docs/scoring.md).
+Counting is `measure.measure` over the rows without errors; a project claimed by
+two units counts for each unit and once for the county and the chains.
+"""
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterable
+
+from .collect import Batch
+from .errors import OutputError
+from .indicators import CHAIN_PROJECT_MIN_INVESTMENT, INDICATORS, KEYS
+from .issues import Issue, issues_frame
+from .measure import is_signed, is_started, measure
+from .normalize import compact
+from .period import Period
+from .plan import Chain, KeyProject, Plan
+from .read import ReturnData
+from .rules import IndicatorRule, Rules, load_rules, rules_error_for_unit
+from .safeio import atomic_write
+
+COLOUR_LABELS = {"green": "绿", "yellow": "黄", "red": "红", "grey": "灰"}
+ON_SCHEDULE = 1.0          # 序时完成率 at 序时进度: a unit at or above it is never 后进
+NOT_RANKED = "不参评"       # rank_label of a unit with no scored target at all
+INDICATOR_FIELDS = ("target", "actual", "rate", "time_rate", "colour", "points")
+
+# --------------------------------------------------------------------------
+# column keys and their Chinese labels (declared once; the views rename with them)
+# --------------------------------------------------------------------------
+
+FIELD_LABELS = {"target": "年度目标", "actual": "累计完成", "rate": "完成率", "time_rate": "序时完成率",
+                "colour": "颜色", "points": "得分"}
+UNIT_LABELS: dict[str, str] = {
+    "unit": "单位", "group": "类别", "order": "序号", "status": "报送状态", "file": "来源文件",
+    **{f"{ind.key}__{f}": f"{ind.label}·{FIELD_LABELS[f]}" for ind in INDICATORS for f in INDICATOR_FIELDS},
+    "time_rate": "综合序时完成率", "points": "指标得分", "deduction": "扣分", "score": "综合得分",
+    "rank": "排名", "rank_label": "名次", "colour": "综合颜色", "advanced": "先进", "lagging": "后进",
+    "errors": "错误数", "warnings": "警告数", "vetoed": "一票否决",
+}
+CHAIN_LABELS: dict[str, str] = {
+    "chain": "产业链", "leader": "链长", "lead_unit": "牵头单位", "partners": "配合单位",
+    "signed_target": "签约5000万元以上项目·目标", "signed_actual": "签约5000万元以上项目·完成",
+    "signed_rate": "签约5000万元以上项目·完成率", "signed_time_rate": "签约5000万元以上项目·序时完成率",
+    "signed_colour": "签约5000万元以上项目·颜色", "started_target": "落地开工项目·目标",
+    "started_actual": "落地开工项目·完成", "started_rate": "落地开工项目·完成率",
+    "started_time_rate": "落地开工项目·序时完成率", "started_colour": "落地开工项目·颜色",
+    "projects": "计入项目", "units": "报送单位",
+}
+KEY_PROJECT_LABELS: dict[str, str] = {
+    "name": "项目名称", "category": "项目类别", "nature": "建设性质", "unit": "责任单位",
+    "chain": "所属产业链", "listed": "清单内项目", "reported": "已填报", "plan_investment": "年度计划投资(万元)",
+    "completed_investment": "本年累计完成投资(万元)", "rate": "完成率", "time_rate": "序时完成率",
+    "colour": "颜色", "status": "开工状态", "start_date": "开工日期", "file": "来源文件", "row": "来源行",
+}
+COUNTY_LABELS: dict[str, str] = {
+    "indicator": "指标代码", "label": "指标", "unit": "计量单位", "target": "全县目标",
+    "actual": "全县累计完成", "rate": "完成率", "time_rate": "序时完成率", "colour": "颜色",
+}
+UNIT_COLUMNS = tuple(UNIT_LABELS)
+CHAIN_COLUMNS = tuple(CHAIN_LABELS)
+KEY_PROJECT_COLUMNS = tuple(KEY_PROJECT_LABELS)
+COUNTY_COLUMNS = tuple(COUNTY_LABELS)
+JSON_UNIT_EXTRAS = ("rank_label", "time_rate", "colour", "points", "advanced", "lagging", "vetoed",
+                    "errors", "warnings")
+
+
+# --------------------------------------------------------------------------
+# the result
+# --------------------------------------------------------------------------
+
+@dataclass
+class Result:
+    """One period evaluated. Records are plain dicts; the DataFrames are built on first access."""
+
+    period: Period
+    time_progress: float
+    plan: Plan
+    batch: Batch
+    rules: Rules
+    unit_records: list[dict[str, Any]]
+    chain_records: list[dict[str, Any]]
+    key_project_records: list[dict[str, Any]]
+    county_records: list[dict[str, Any]]
+    issue_list: list[Issue] = field(default_factory=list)
+
+    @cached_property
+    def unit_table(self):
+        return _frame(self.unit_records, UNIT_COLUMNS)
+
+    @cached_property
+    def chain_table(self):
+        return _frame(self.chain_records, CHAIN_COLUMNS)
+
+    @cached_property
+    def key_project_table(self):
+        return _frame(self.key_project_records, KEY_PROJECT_COLUMNS)
+
+    @cached_property
+    def county_table(self):
+        return _frame(self.county_records, COUNTY_COLUMNS)
+
+    @property
+    def units(self):
+        """unit_table with Chinese column labels."""
+        return self.unit_table.rename(columns=UNIT_LABELS)
+
+    @property
+    def chains(self):
+        return self.chain_table.rename(columns=CHAIN_LABELS)
+
+    @property
+    def key_projects(self):
+        return self.key_project_table.rename(columns=KEY_PROJECT_LABELS)
+
+    @property
+    def county(self):
+        return self.county_table.rename(columns=COUNTY_LABELS)
+
+    @cached_property
+    def issues(self):
+        return issues_frame(self.issue_list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The dict written to result-2022-03.json: plain numbers, null for no value, ISO dates."""
+        return {
+            "period": self.period.key,
+            "time_progress": _plain(self.time_progress),
+            "units": [_unit_json(r) for r in self.unit_records],
+            "chains": [_plain_dict(r) for r in self.chain_records],
+            "key_projects": [_plain_dict(r) for r in self.key_project_records],
+            "county": {r["indicator"]: {f: _plain(r[f]) for f in INDICATOR_FIELDS if f in r}
+                       for r in self.county_records},
+            "issues": [i.to_dict() for i in self.issue_list],
+        }
+
+
+INTEGER_COLUMNS = ("order", "rank", "errors", "warnings", "row")   # nullable: Int64
+
+
+def _frame(records: list[dict[str, Any]], columns: tuple[str, ...]):
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records(records, columns=list(columns))
+    for column in INTEGER_COLUMNS:
+        if column in frame.columns:
+            frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def _unit_json(record: dict[str, Any]) -> dict[str, Any]:
+    indicators = {k: {f: _plain(record[f"{k}__{f}"]) for f in INDICATOR_FIELDS} for k in KEYS}
+    head = {k: _plain(record[k]) for k in ("unit", "group", "status", "file")}
+    tail = {k: _plain(record[k]) for k in ("deduction", "score", "rank", *JSON_UNIT_EXTRAS)}
+    return {**head, "indicators": indicators, **tail}
+
+
+def _plain_dict(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in record.items()}
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: NaN → None, floats rounded to 6 places, dates ISO, tuples as lists."""
+    kind = type(value)
+    if value is None or kind in (str, int, bool):
+        return value
+    if kind is float or isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else round(value, 6)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item"):          # a numpy scalar
+        return _plain(value.item())
+    return str(value)
+
+
+def json_name(period: Period | str) -> str:
+    """result-2022-03.json"""
+    return f"result-{Period.parse(period).key}.json"
+
+
+def write_result_json(result: Result, path: str | Path) -> Path:
+    """Write `result.to_json()` as UTF-8 JSON, atomically (the folder is created if needed)."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"无法创建输出文件夹“{path.parent}”：{exc.strerror or exc}") from exc
+    text = json.dumps(result.to_json(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    return atomic_write(path, text.encode("utf-8"))
+
+
+# --------------------------------------------------------------------------
+# what the evaluation needs from the batch, indexed once
+# --------------------------------------------------------------------------
+
+class _Intake:
+    """Accepted returns, files, statuses and issue counts by unit, and the rows that count."""
+
+    def __init__(self, batch: Batch, plan: Plan):
+        self.plan, self.end = plan, batch.period.end
+        self.returns: dict[str, ReturnData] = {r.unit: r for r in batch.accepted if r.unit}
+        self.files: dict[str, str] = {}
+        for ret in batch.returns:
+            if ret.unit:
+                self.files.setdefault(ret.unit, ret.file)
+        self.files.update({u: r.file for u, r in self.returns.items()})
+        self.errors = Counter(i.unit for i in batch.issue_list if i.is_error)
+        self.warnings = Counter(i.unit for i in batch.issue_list if i.severity == "warning")
+
+    def status(self, unit: str) -> str:
+        """submitted / missing / errors, as Batch.status gives it."""
+        if self.errors[unit]:
+            return "errors"
+        return "submitted" if unit in self.returns else "missing"
+
+    def rows(self, unit: str, table: str) -> list[dict[str, Any]]:
+        """The rows of one table of a unit's return that count (DOMAIN §4.1)."""
+        ret = self.returns.get(unit)
+        if ret is None or not ret.tables_ok.get(table):
+            return []
+        return [row for row in ret.rows.get(table, []) if row.get("_valid", True)]
+
+    def fixed_asset(self, unit: str) -> float:
+        """固定资产投资: the unit's own 指标汇总 figure; 0 when absent or in error."""
+        ret = self.returns.get(unit)
+        entry = ret.summary.get("fixed_asset_investment") if ret and ret.tables_ok.get("summary") else None
+        if not entry or not entry.get("_valid", True):
+            return 0.0
+        value = entry.get("actual")
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+
+    def actuals(self, unit: str) -> dict[str, float]:
+        return measure(self.rows(unit, "projects"), self.rows(unit, "key_projects"),
+                       self.rows(unit, "planned"), self.end, self.fixed_asset(unit))
+
+    @cached_property
+    def distinct_projects(self) -> list[tuple[str, dict[str, Any]]]:
+        """(unit, row) of every counted 招商引资项目 row, a project claimed twice only once
+        (the row of the unit listed first in the plan)."""
+        seen: set[tuple[str, str]] = set()
+        out = []
+        for unit in self.plan.units:
+            for row in self.rows(unit.name, "projects"):
+                key = project_key(row)
+                if key not in seen:
+                    seen.add(key)
+                    out.append((unit.name, row))
+        return out
+
+
+def project_key(row: dict[str, Any]) -> tuple[str, str]:
+    """The identity of a 招商引资项目 across units: normalised name + investor (as validate.claimed_twice)."""
+    return compact(row.get("name") or ""), compact(row.get("investor") or "")
+
+
+# --------------------------------------------------------------------------
+# evaluate
+# --------------------------------------------------------------------------
+
+def evaluate(batch: Batch, plan: Plan | None = None, rules: Rules | None = None) -> Result:
+    """Score and rank every plan unit for the batch's period; chains, key projects, county."""
+    plan = plan if plan is not None else batch.plan
+    rules = rules if rules is not None else load_rules(_plan_folder(plan))
+    period = batch.period
+    intake = _Intake(batch, plan)
+    scorer = _Scorer(rules, period.time_progress)
+    actuals = {u.name: intake.actuals(u.name) for u in plan.units}
+    units = [scorer.unit_record(u, plan, intake, actuals[u.name]) for u in plan.units]
+    rank_units(units, rules, _vetoed(rules, plan))
+    return Result(period, period.time_progress, plan, batch, rules, units,
+                  chain_records(intake, plan.chains, scorer),
+                  key_project_records(intake, plan, scorer),
+                  county_records(intake, plan, scorer, actuals), list(batch.issue_list))
+
+
+def _plan_folder(plan: Plan) -> Path | None:
+    """The folder of the plan's templates (a clerk's 考核细则.xlsx there is used), if known."""
+    first = next(iter(plan.files.values()), None)
+    return Path(first).parent if first else None
+
+
+def _vetoed(rules: Rules, plan: Plan) -> set[str]:
+    """Canonical names of the units barred from 先进 (empty unless 一票否决 is on)."""
+    if not rules.veto:
+        return set()
+    names = set()
+    for entry in rules.vetoed:
+        unit = plan.unit(entry.unit)
+        if unit is None:
+            raise rules_error_for_unit(rules, entry)
+        names.add(unit.name)
+    return names
+
+
+class _Scorer:
+    """Rates, colours and points under one set of rules and one 序时进度."""
+
+    def __init__(self, rules: Rules, time_progress: float):
+        self.rules, self.tp = rules, time_progress
+        self.by_key: dict[str, IndicatorRule] = {r.key: r for r in rules.indicators}
+
+    def rates(self, target: float | None, actual: float | None) -> tuple[float | None, float | None, str]:
+        """(完成率, 序时完成率, colour); no rate and grey when there is no target."""
+        if not target or target <= 0 or actual is None:
+            return None, None, "grey"
+        rate = round(actual / target, 6)
+        time_rate = round(actual / (target * self.tp), 6)
+        return rate, time_rate, self.rules.colour(time_rate)
+
+    def indicators(self, targets: dict[str, float | None], actuals: dict[str, float | None]) -> dict:
+        cells = {}
+        for key in KEYS:
+            rate, time_rate, colour = self.rates(targets.get(key), actuals.get(key))
+            cells[key] = {"target": targets.get(key), "actual": actuals.get(key), "rate": rate,
+                          "time_rate": time_rate, "colour": colour, "points": None}
+        return cells
+
+    def points(self, cells: dict[str, dict]) -> float | None:
+        """Points of the scored indicators with a target, weights rescaled to 100 (None: nothing to score)."""
+        scored = [k for k in KEYS if self.by_key[k].scored and cells[k]["time_rate"] is not None]
+        total = sum(self.by_key[k].weight for k in scored)
+        if total <= 0:
+            return None
+        raw = {}
+        for key in scored:
+            rule = self.by_key[key]
+            raw[key] = rule.weight * 100.0 / total * min(cells[key]["time_rate"], rule.cap)
+            cells[key]["points"] = round(raw[key], 6)
+        return round(sum(raw.values()), 6)
+
+    def unit_record(self, unit, plan: Plan, intake: _Intake, actuals: dict) -> dict[str, Any]:
+        cells = self.indicators(plan.targets.get(unit.name, {}), actuals)
+        points = self.points(cells)
+        status = intake.status(unit.name)
+        deduction = self.rules.deduction(status)
+        time_rate = round(points / 100.0, 6) if points is not None else None
+        record: dict[str, Any] = {"unit": unit.name, "group": unit.group, "order": unit.order,
+                                  "status": status, "file": intake.files.get(unit.name, "")}
+        for key in KEYS:
+            record.update({f"{key}__{f}": cells[key][f] for f in INDICATOR_FIELDS})
+        record.update(time_rate=time_rate, points=points, deduction=deduction,
+                      score=round(points - deduction, 6) if points is not None else None,
+                      rank=None, rank_label=NOT_RANKED, colour=self.rules.colour(time_rate),
+                      advanced=False, lagging=False, errors=intake.errors[unit.name],
+                      warnings=intake.warnings[unit.name], vetoed=False)
+        return record
+
+
+# --------------------------------------------------------------------------
+# ranks, 先进 and 后进
+# --------------------------------------------------------------------------
+
+def rank_units(records: list[dict[str, Any]], rules: Rules, vetoed: Iterable[str] = ()) -> None:
+    """Rank within each group by score (equal to 2 decimals: 1 2 2 4); mark 先进 and 后进."""
+    vetoed = set(vetoed)
+    for record in records:
+        record["vetoed"] = record["unit"] in vetoed
+    for group in dict.fromkeys(r["group"] for r in records):
+        members = [r for r in records if r["group"] == group and r["score"] is not None]
+        _rank_group(members)
+        _mark_advanced(members, rules.advanced_count)
+        _mark_lagging(members, rules.lagging_count)
+
+
+def _rounded(record: dict[str, Any]) -> float:
+    return round(record["score"], 2)
+
+
+def _rank_group(members: list[dict[str, Any]]) -> None:
+    ordered = sorted(_rounded(r) for r in members)
+    for record in members:
+        score = _rounded(record)
+        above = len(ordered) - bisect.bisect_right(ordered, score)
+        ties = bisect.bisect_right(ordered, score) - bisect.bisect_left(ordered, score)
+        record["rank"] = above + 1
+        record["rank_label"] = f"{'并列' if ties > 1 else ''}第{above + 1}名"
+
+
+def _mark_advanced(members: list[dict[str, Any]], count: int) -> None:
+    """The top `count` among units that reported and are not barred (ties at the edge included)."""
+    eligible = [r for r in members if r["status"] != "missing" and not r["vetoed"]]
+    ordered = sorted(_rounded(r) for r in eligible)
+    for record in eligible:
+        record["advanced"] = len(ordered) - bisect.bisect_right(ordered, _rounded(record)) < count
+
+
+def _mark_lagging(members: list[dict[str, Any]], count: int) -> None:
+    """The bottom `count` of the group that are also below 序时进度 (and not 先进)."""
+    ordered = sorted(_rounded(r) for r in members)
+    for record in members:
+        below = bisect.bisect_left(ordered, _rounded(record))
+        record["lagging"] = (below < count and record["time_rate"] < ON_SCHEDULE
+                             and not record["advanced"])
+
+
+# --------------------------------------------------------------------------
+# chains (attachment 2), key projects (attachment 3), county
+# --------------------------------------------------------------------------
+
+def chain_records(intake: _Intake, chains: Iterable[Chain], scorer: _Scorer) -> list[dict[str, Any]]:
+    """Per chain: signed projects of 5,000万元 or more and started projects, each project once."""
+    tally: dict[str, dict[str, list]] = {c.name: {"signed": [], "started": [], "units": []} for c in chains}
+    for unit, row in intake.distinct_projects:
+        entry = tally.get(row.get("chain") or "")
+        if entry is None or not is_signed(row, intake.end):
+            continue
+        big = (row.get("total_investment") or 0) >= CHAIN_PROJECT_MIN_INVESTMENT
+        started = is_started(row, intake.end)
+        if big:
+            entry["signed"].append(row["name"])
+        if started:
+            entry["started"].append(row["name"])
+        if big or started:
+            entry["units"].append(unit)
+    return [_chain_record(c, tally[c.name], scorer) for c in chains]
+
+
+def _chain_record(chain: Chain, entry: dict[str, list], scorer: _Scorer) -> dict[str, Any]:
+    record: dict[str, Any] = {"chain": chain.name, "leader": chain.leader, "lead_unit": chain.lead_unit,
+                              "partners": "、".join(chain.partners)}
+    for key, target in (("signed", chain.signed_target), ("started", chain.started_target)):
+        actual = float(len(entry[key]))
+        rate, time_rate, colour = scorer.rates(target, actual)
+        record.update({f"{key}_target": target, f"{key}_actual": actual, f"{key}_rate": rate,
+                       f"{key}_time_rate": time_rate, f"{key}_colour": colour})
+    record["projects"] = "、".join(dict.fromkeys(entry["signed"] + entry["started"]))
+    record["units"] = "、".join(dict.fromkeys(entry["units"]))
+    return record
+
+
+def key_project_records(intake: _Intake, plan: Plan, scorer: _Scorer) -> list[dict[str, Any]]:
+    """Every listed key project (reported or not), then reported projects not in the list."""
+    records, matched = [], set()
+    for project in plan.key_projects:
+        rows = {compact(r.get("name") or ""): r for r in reversed(intake.rows(project.unit, "key_projects"))}
+        row = rows.get(compact(project.name))
+        if row is not None:
+            matched.add(id(row))
+        records.append(_key_project_record(project, row, intake.files.get(project.unit, ""), scorer))
+    for unit in plan.units:
+        for row in intake.rows(unit.name, "key_projects"):
+            if id(row) not in matched:
+                records.append(_unlisted_record(unit.name, row, intake.files.get(unit.name, ""), scorer))
+    return records
+
+
+def _key_project_record(project: KeyProject, row: dict | None, file: str, scorer: _Scorer) -> dict[str, Any]:
+    completed = row.get("completed_investment") if row else None
+    rate, time_rate, colour = scorer.rates(project.plan_investment, completed)
+    return {"name": project.name, "category": project.category, "nature": project.nature,
+            "unit": project.unit, "chain": project.chain, "listed": True, "reported": row is not None,
+            "plan_investment": project.plan_investment, "completed_investment": completed,
+            "rate": rate, "time_rate": time_rate, "colour": colour,
+            "status": (row.get("status") or "") if row else "", "start_date": row.get("start_date") if row else None,
+            "file": file if row else "", "row": row["_row"] if row else None}
+
+
+def _unlisted_record(unit: str, row: dict, file: str, scorer: _Scorer) -> dict[str, Any]:
+    plan_investment = row.get("plan_investment")
+    rate, time_rate, colour = scorer.rates(plan_investment, row.get("completed_investment"))
+    return {"name": row.get("name"), "category": row.get("category"), "nature": row.get("nature"),
+            "unit": unit, "chain": row.get("chain") or "", "listed": False, "reported": True,
+            "plan_investment": plan_investment, "completed_investment": row.get("completed_investment"),
+            "rate": rate, "time_rate": time_rate, "colour": colour, "status": row.get("status") or "",
+            "start_date": row.get("start_date"), "file": file, "row": row["_row"]}
+
+
+def county_records(intake: _Intake, plan: Plan, scorer: _Scorer,
+                   unit_actuals: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
+    """County totals: every counted row once (a project claimed twice once), 固定资产投资 summed."""
+    projects = [row for _, row in intake.distinct_projects]
+    key_rows = [r for u in plan.units for r in intake.rows(u.name, "key_projects")]
+    planned = [r for u in plan.units for r in intake.rows(u.name, "planned")]
+    fixed = round(sum(a["fixed_asset_investment"] or 0.0 for a in unit_actuals.values()), 6)
+    actual = measure(projects, key_rows, planned, intake.end, fixed)
+    records = []
+    for ind in INDICATORS:
+        target = plan.county_targets.get(ind.key)
+        rate, time_rate, colour = scorer.rates(target, actual[ind.key])
+        records.append({"indicator": ind.key, "label": ind.label, "unit": ind.unit, "target": target,
+                        "actual": actual[ind.key], "rate": rate, "time_rate": time_rate, "colour": colour})
+    return records
+
+
+__all__ = ["Result", "evaluate", "write_result_json", "json_name", "rank_units", "project_key",
+           "UNIT_LABELS", "CHAIN_LABELS", "KEY_PROJECT_LABELS", "COUNTY_LABELS", "COLOUR_LABELS"]
