@@ -8,6 +8,7 @@ never prints).
 from __future__ import annotations
 
 import os
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,7 +20,7 @@ from .issues import ISSUE_COLUMNS, Issue, count_by_severity, issues_frame, make_
 from .period import Period
 from .plan import Plan, load_plan
 from .read import ReturnData, read_return
-from .schema import KEY_PROJECTS, PLANNED, PROJECTS, RETURN_TABLES, Table
+from .schema import KEY_PROJECTS, PLANNED, PROJECTS, Table
 from .validate import check_return, claimed_twice, pick_submissions
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".et", ".xltx", ".xltm"})
@@ -41,22 +42,38 @@ class Batch:
     superseded: list[ReturnData]            # older versions not used
     issue_list: list[Issue] = field(default_factory=list)
 
-    @property
+    @cached_property
     def accepted(self) -> list[ReturnData]:
         """Returns whose data count (unit known, period right, file readable)."""
         return [r for r in self.returns if r.unit and not r.file_error]
 
+    @cached_property
+    def _by_unit(self) -> dict[str, ReturnData]:
+        return {r.unit: r for r in self.accepted if r.unit}
+
+    @cached_property
+    def _issue_counts(self) -> dict[str, Counter]:
+        return {severity: Counter(i.unit for i in self.issue_list if i.severity == severity)
+                for severity in ("error", "warning", "info")}
+
     def return_of(self, unit: str) -> ReturnData | None:
-        return next((r for r in self.accepted if r.unit == unit), None)
+        return self._by_unit.get(unit)
 
     def status(self, unit: str) -> str:
-        ret = self.return_of(unit)
-        if ret is None:
-            return "errors" if self._unit_has_errors(unit) else "missing"
-        return "errors" if self._unit_has_errors(unit) else "submitted"
+        """submitted / missing / errors (a unit with any error issue, even from a refused file)."""
+        if self._issue_counts["error"][unit]:
+            return "errors"
+        return "submitted" if unit in self._by_unit else "missing"
 
-    def _unit_has_errors(self, unit: str) -> bool:
-        return any(i.is_error and i.unit == unit for i in self.issue_list)
+    def issue_count(self, unit: str, severity: str = "error") -> int:
+        return self._issue_counts[severity][unit]
+
+    @cached_property
+    def files(self) -> dict[str, str]:
+        """The file shown for each unit: the return in use, else the file that could not be used."""
+        shown = {r.unit: r.file for r in reversed(self.returns) if r.unit}
+        shown.update({u: r.file for u, r in self._by_unit.items()})
+        return shown
 
     @cached_property
     def issues(self):
@@ -69,14 +86,13 @@ class Batch:
         rows = []
         for unit in self.plan.units:
             ret = self.return_of(unit.name)
-            unit_issues = [i for i in self.issue_list if i.unit == unit.name]
-            counts = count_by_severity(unit_issues)
             rows.append({"unit": unit.name, "group": unit.group, "status": self.status(unit.name),
-                         "file": ret.file if ret else _failed_file(self, unit.name),
+                         "file": self.files.get(unit.name, ""),
                          "fill_date": ret.fill_date if ret else None,
                          "filler": ret.cover.get("filler", "") if ret else "",
                          "phone": ret.cover.get("phone", "") if ret else "",
-                         "errors": counts["error"], "warnings": counts["warning"]})
+                         "errors": self.issue_count(unit.name, "error"),
+                         "warnings": self.issue_count(unit.name, "warning")})
         return pd.DataFrame(rows, columns=["unit", "group", "status", "file", "fill_date", "filler",
                                            "phone", "errors", "warnings"])
 
@@ -108,11 +124,6 @@ class Batch:
         statuses = [self.status(u.name) for u in self.plan.units]
         return {"submitted": sum(s != "missing" for s in statuses), "missing": statuses.count("missing"),
                 "errors_units": statuses.count("errors"), **count_by_severity(self.issue_list)}
-
-
-def _failed_file(batch: Batch, unit: str) -> str:
-    failed = [r.file for r in batch.returns if r.unit == unit]
-    return failed[0] if failed else ""
 
 
 def _rows_frame(returns: Iterable[ReturnData], table: Table):

@@ -11,7 +11,6 @@ import bisect
 import datetime as dt
 import json
 import math
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -21,7 +20,7 @@ from .collect import Batch
 from .errors import OutputError
 from .indicators import CHAIN_PROJECT_MIN_INVESTMENT, INDICATORS, KEYS
 from .issues import Issue, issues_frame
-from .measure import is_signed, is_started, measure
+from .measure import is_signed, is_started, measure, project_key
 from .normalize import compact
 from .period import Period
 from .plan import Chain, KeyProject, Plan
@@ -208,21 +207,15 @@ class _Intake:
     """Accepted returns, files, statuses and issue counts by unit, and the rows that count."""
 
     def __init__(self, batch: Batch, plan: Plan):
-        self.plan, self.end = plan, batch.period.end
+        self.plan, self.end, self.batch = plan, batch.period.end, batch
         self.returns: dict[str, ReturnData] = {r.unit: r for r in batch.accepted if r.unit}
-        self.files: dict[str, str] = {}
-        for ret in batch.returns:
-            if ret.unit:
-                self.files.setdefault(ret.unit, ret.file)
-        self.files.update({u: r.file for u, r in self.returns.items()})
-        self.errors = Counter(i.unit for i in batch.issue_list if i.is_error)
-        self.warnings = Counter(i.unit for i in batch.issue_list if i.severity == "warning")
+        self.files: dict[str, str] = batch.files
+        self.errors = {u.name: batch.issue_count(u.name, "error") for u in plan.units}
+        self.warnings = {u.name: batch.issue_count(u.name, "warning") for u in plan.units}
 
     def status(self, unit: str) -> str:
-        """submitted / missing / errors, as Batch.status gives it."""
-        if self.errors[unit]:
-            return "errors"
-        return "submitted" if unit in self.returns else "missing"
+        """submitted / missing / errors: the batch's rule (Batch.status)."""
+        return self.batch.status(unit)
 
     def rows(self, unit: str, table: str) -> list[dict[str, Any]]:
         """The rows of one table of a unit's return that count (DOMAIN §4.1)."""
@@ -259,9 +252,7 @@ class _Intake:
         return out
 
 
-def project_key(row: dict[str, Any]) -> tuple[str, str]:
-    """The identity of a 招商引资项目 across units: normalised name + investor (as validate.claimed_twice)."""
-    return compact(row.get("name") or ""), compact(row.get("investor") or "")
+
 
 
 # --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Iterable, Mapping
 
 from .indicators import KEYS, PLANNED_PROJECT_MIN_INVESTMENT
+from .normalize import compact
 
 Row = Mapping[str, object]
 STARTED = ("已开工", "已竣工")
@@ -46,7 +47,15 @@ def is_planned(row: Row, end: dt.date) -> bool:
 
 
 def _num(value: object) -> float:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+    """A number to add up; None, NaN (pandas' empty) and booleans count as 0."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+        return float(value)
+    return 0.0
+
+
+def project_key(row: Row) -> tuple[str, str]:
+    """The identity of a 招商引资项目 across units: normalised 项目名称 + 投资方."""
+    return compact(row.get("name") or ""), compact(row.get("investor") or "")
 
 
 def measure(projects: Iterable[Row], key_projects: Iterable[Row], planned: Iterable[Row],

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Iterator
 from .excel import cell_ref
 from .indicators import BY_KEY, KEYS
 from .issues import Issue, make_issue
-from .measure import measure
+from .measure import measure, project_key
 from .normalize import compact
 from .period import Period, cn_date
 from .plan import Plan
@@ -335,8 +335,7 @@ def claimed_twice(returns: list[ReturnData]) -> list[Issue]:
             continue
         for row in _rows(ret, PROJECTS):
             if row.get("_valid", True) and row.get("name"):
-                key = (compact(row["name"]), compact(row.get("investor") or ""))
-                owners.setdefault(key, []).append((ret, row))
+                owners.setdefault(project_key(row), []).append((ret, row))
     issues = []
     for claims in owners.values():
         units = sorted({ret.unit for ret, _ in claims})
