@@ -38,7 +38,7 @@ def test_run_writes_every_output(returns, tmp_path):
     outputs = run(returns, "2022-03", out=tmp_path / "out")
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == sorted(["result-2022-03.json", "催报-2022-03.txt", "成绩单-2022-03.xlsx", "通报-2022-03.docx",
-                            "通报-2022-03.html", "退回意见"])
+                            "通报-2022-03.html", "退回意见", "youyi.db"])
     data = json.loads(outputs.files["json"].read_text(encoding="utf-8"))
     assert data["period"] == "2022-03" and data["time_progress"] == 0.25
     statuses = {u["unit"]: u["status"] for u in data["units"]}

@@ -10,10 +10,11 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
-from .errors import YouyiError
+from .errors import UsageError, YouyiError
 from .indicators import INDICATORS
 from .issues import count_by_severity
 from .textfmt import table
@@ -170,6 +171,32 @@ def _run_report(outputs) -> str:
     return "\n".join(lines)
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    from .collect import STATUS_LABELS
+    from .history import DB_NAME, unit_history
+
+    if not (Path(args.out) / DB_NAME).exists():
+        raise UsageError(f"“{args.out}”中没有历史记录（{DB_NAME}），请先用 youyi-xl run 生成")
+    frame = unit_history(args.out, _canonical_unit(args.unit, args.plan) if args.unit else None)
+    if frame.empty:
+        print(f"没有“{args.unit}”的记录" if args.unit else "没有记录")
+        return EXIT_OK
+    rows = [(r.unit, r.period, STATUS_LABELS.get(r.status, r.status), r.signed_projects, r.score, r.rank_label)
+            for r in frame.itertuples()]
+    print(table(("单位", "报送期", "报送状态", "签约项目", "综合得分", "名次"), rows,
+                right=(False, False, False, True, True, False)))
+    return EXIT_OK
+
+
+def _canonical_unit(name: str, plan_dir: str | None) -> str:
+    from .plan import load_plan
+
+    unit = load_plan(plan_dir).unit(name)
+    if unit is None:
+        raise UsageError(f"“{name}”不是目标分解表中的单位")
+    return unit.name
+
+
 def _progress_bar(args: argparse.Namespace):
     """A one-line progress bar on stderr, only for a terminal and not in --json mode."""
     if getattr(args, "json", False) or not sys.stderr.isatty():
@@ -233,6 +260,13 @@ def build_parser() -> ChineseParser:
     p.add_argument("--date", metavar="日期", default=None, help="通报成文日期，如 2022-04-06（默认为期末后第6天）")
     p.add_argument("--json", action="store_true", help="把结果数据以JSON输出到屏幕")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("history", help="查看各期考评记录（较上期变化）",
+                       description="列出输出文件夹历史记录中各单位各期的得分和名次。")
+    p.add_argument("--out", metavar="目录", default="out", help="运行 run 时的输出文件夹（默认 out）")
+    p.add_argument("--unit", metavar="单位", default=None, help="只看该单位，如 友谊镇")
+    _plan_option(p)
+    p.set_defaults(func=cmd_history)
     return parser
 
 

@@ -91,6 +91,7 @@ class Result:
     key_project_records: list[dict[str, Any]]
     county_records: list[dict[str, Any]]
     issue_list: list[Issue] = field(default_factory=list)
+    comparison: Any = None     # history.Comparison with the previous period, when one is recorded
 
     @cached_property
     def unit_table(self):
@@ -140,7 +141,18 @@ class Result:
             "county": {r["indicator"]: {f: _plain(r[f]) for f in INDICATOR_FIELDS if f in r}
                        for r in self.county_records},
             "issues": [i.to_dict() for i in self.issue_list],
+            "previous": _comparison_json(self.comparison),
         }
+
+
+def _comparison_json(comparison: Any) -> dict[str, Any] | None:
+    """较上期: the previous period and each unit's rank change and newly signed projects."""
+    if comparison is None:
+        return None
+    return {"period": comparison.previous.key,
+            "rank_change": dict(sorted(comparison.rank_change.items())),
+            "new_signed": {u: _plain(v) for u, v in sorted(comparison.new_signed.items())},
+            "county_new": {k: _plain(v) for k, v in comparison.county_new.items()}}
 
 
 INTEGER_COLUMNS = ("order", "rank", "errors", "warnings", "row")   # nullable: Int64

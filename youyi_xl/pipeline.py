@@ -9,6 +9,7 @@
     out/通报-2022-03.docx/.html   the bulletin draft
     out/催报-2022-03.txt          the reminder for units that have not reported
     out/退回意见/…                 one workbook per unit with issues
+    out/youyi.db                  the history of every period run into this folder
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from . import history
 from .collect import Batch, Progress, collect
 from .errors import OutputError, UsageError
 from .evaluate import Result, evaluate, write_result_json
@@ -75,8 +77,10 @@ def run(returns: str | Path, period: str | Period, *, plan: Plan | str | Path | 
     batch = collect(returns, period, plan, progress=progress, workers=workers)
     _say(step, "计算指标、得分和排名")
     result = evaluate(batch, plan)           # the 考核细则 of the plan folder, else the shipped one
+    result.comparison = history.compare(result, folder)
     outputs = RunOutputs(result, folder)
     _write_outputs(outputs, period, notice_template, notice_date or default_notice_date(period), step)
+    outputs.files["history"] = history.record(result, folder)
     return outputs
 
 

@@ -1,0 +1,73 @@
+"""History across periods: youyi.db, 较上期 changes, re-running a period replaces it."""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import pytest
+
+from builders import project, write_return
+from youyi_xl.cli import main
+from youyi_xl.history import DB_NAME, compare, unit_history
+from youyi_xl.pipeline import run
+
+
+def _returns(folder, period_label, counts):
+    """One return per township: `counts[unit]` signed projects, all started, signed in January."""
+    for unit, n in counts.items():
+        rows = [project(name=f"{unit}项目{i}", investor=f"{unit}公司{i}", sign_date=dt.date(2022, 1, 10),
+                        start_date=dt.date(2022, 1, 20)) for i in range(n)]
+        write_return(folder / f"{unit}.xlsx", unit=unit, period=period_label, projects=rows, key_projects=())
+    return folder
+
+
+@pytest.fixture(scope="module")
+def two_periods(tmp_path_factory):
+    root = tmp_path_factory.mktemp("history")
+    march = _returns(root / "03", "2022年1-3月", {"友谊镇": 2, "兴隆镇": 0, "龙山镇": 1})
+    june = _returns(root / "06", "2022年1-6月", {"友谊镇": 2, "兴隆镇": 4, "龙山镇": 1})
+    out = root / "out"
+    first = run(march, "2022-03", out=out)
+    second = run(june, "2022-06", out=out)
+    return first, second, out
+
+
+def test_second_period_compares_with_the_first(two_periods):
+    first, second, out = two_periods
+    assert first.result.comparison is None
+    comp = second.result.comparison
+    assert comp.previous.key == "2022-03"
+    ranks = lambda result: {r["unit"]: r["rank"] for r in result.unit_records}  # noqa: E731
+    before, after = ranks(first.result), ranks(second.result)
+    assert before["兴隆镇"] > after["兴隆镇"]            # 兴隆镇 signed its first 4 and climbed
+    assert comp.rank_change["兴隆镇"] == before["兴隆镇"] - after["兴隆镇"] > 0
+    assert comp.describe_rank("兴隆镇") == f"排名较上期上升{comp.rank_change['兴隆镇']}位"
+    assert comp.new_signed == {**{u: 0 for u in comp.new_signed}, "兴隆镇": 4}
+    assert comp.county_new["signed_projects"] == 4
+    data = second.result.to_json()["previous"]
+    assert data["period"] == "2022-03" and data["new_signed"]["兴隆镇"] == 4
+
+
+def test_database_records_files_with_sha256(two_periods):
+    _, _, out = two_periods
+    db = sqlite3.connect(out / DB_NAME)
+    rows = db.execute("SELECT period, file, unit, length(sha256), used FROM files ORDER BY period, file").fetchall()
+    assert ("2022-06", "兴隆镇.xlsx", "兴隆镇", 64, 1) in rows and len(rows) == 6
+    assert db.execute("SELECT COUNT(*) FROM unit_scores").fetchone()[0] == 2 * 26
+
+
+def test_rerunning_a_period_replaces_it(two_periods, tmp_path):
+    first, _, out = two_periods
+    again = run(first.batch.folder, "2022-03", out=out)
+    frame = unit_history(out, "兴隆镇")
+    assert list(frame["period"]) == ["2022-03", "2022-06"]
+    assert again.result.comparison is None            # nothing before 2022-03
+    assert compare(again.result, out) is None
+
+
+def test_history_command(two_periods, capsys):
+    _, _, out = two_periods
+    assert main(["history", "--out", str(out), "--unit", "兴隆镇人民政府"]) == 0
+    text = capsys.readouterr().out
+    assert "2022-03" in text and "2022-06" in text and "兴隆镇" in text
+    assert main(["history", "--out", str(out / "nowhere")]) == 2

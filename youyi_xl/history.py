@@ -1,0 +1,169 @@
+"""History across periods: each run is recorded in `youyi.db` (stdlib sqlite3) in the output folder.
+
+`record()` stores a period's per-unit indicators, scores and ranks and the files used (with
+their SHA-256); re-running a period replaces it. `compare()` gives the change against the
+latest earlier period in the database (较上期: rank up/down, newly signed projects), which the
+scorecard and the notice show. `unit_history()` is what `youyi-xl history` prints.
+"""
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from .errors import OutputError
+from .indicators import KEYS
+from .period import Period
+
+DB_NAME = "youyi.db"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS periods (
+    period TEXT PRIMARY KEY, time_progress REAL NOT NULL, units INTEGER NOT NULL,
+    submitted INTEGER NOT NULL, errors INTEGER NOT NULL, warnings INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS unit_scores (
+    period TEXT NOT NULL, unit TEXT NOT NULL, grp TEXT NOT NULL, status TEXT NOT NULL,
+    points REAL, deduction REAL, score REAL, rank INTEGER, rank_label TEXT, colour TEXT,
+    file TEXT, PRIMARY KEY (period, unit));
+CREATE TABLE IF NOT EXISTS unit_indicators (
+    period TEXT NOT NULL, unit TEXT NOT NULL, indicator TEXT NOT NULL, target REAL, actual REAL,
+    rate REAL, time_rate REAL, colour TEXT, PRIMARY KEY (period, unit, indicator));
+CREATE TABLE IF NOT EXISTS county (
+    period TEXT NOT NULL, indicator TEXT NOT NULL, target REAL, actual REAL,
+    PRIMARY KEY (period, indicator));
+CREATE TABLE IF NOT EXISTS files (
+    period TEXT NOT NULL, file TEXT NOT NULL, unit TEXT, sha256 TEXT NOT NULL, used INTEGER NOT NULL,
+    PRIMARY KEY (period, file));
+"""
+_TABLES = ("periods", "unit_scores", "unit_indicators", "county", "files")
+
+
+@dataclass
+class Comparison:
+    """The change of each unit (and the county) against an earlier period."""
+
+    previous: Period
+    rank_change: dict[str, int] = field(default_factory=dict)     # + moved up, − moved down
+    previous_rank: dict[str, int] = field(default_factory=dict)
+    previous_score: dict[str, float] = field(default_factory=dict)
+    new_signed: dict[str, float] = field(default_factory=dict)    # signed projects added since then
+    county_new: dict[str, float] = field(default_factory=dict)    # county actual minus the previous one
+
+    def describe_rank(self, unit: str) -> str:
+        """较上期排名上升2位 / 下降1位 / 持平 / '' when the unit was not ranked before."""
+        change = self.rank_change.get(unit)
+        if change is None:
+            return ""
+        if change == 0:
+            return "排名与上期持平"
+        return f"排名较上期{'上升' if change > 0 else '下降'}{abs(change)}位"
+
+
+@contextlib.contextmanager
+def connect(folder: str | Path) -> Iterator[sqlite3.Connection]:
+    path = Path(folder) / DB_NAME
+    try:
+        db = sqlite3.connect(path)
+    except sqlite3.Error as exc:
+        raise OutputError(f"无法打开历史数据库“{path}”：{exc}") from exc
+    try:
+        db.executescript(SCHEMA)
+        with db:
+            yield db
+    except sqlite3.DatabaseError as exc:
+        raise OutputError(f"历史数据库“{path}”已损坏或无法写入：{exc}（可删除该文件后重新运行）") from exc
+    finally:
+        db.close()
+
+
+def record(result: Any, folder: str | Path) -> Path:
+    """Store (or replace) the period of `result` in the folder's youyi.db."""
+    period = result.period.key
+    with connect(folder) as db:
+        for table in _TABLES:
+            db.execute(f"DELETE FROM {table} WHERE period = ?", (period,))
+        counts = result.batch.counts
+        db.execute("INSERT INTO periods VALUES (?, ?, ?, ?, ?, ?)",
+                   (period, result.time_progress, len(result.unit_records), counts["submitted"],
+                    counts["error"], counts["warning"]))
+        db.executemany("INSERT INTO unit_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [_score_row(period, r) for r in result.unit_records])
+        db.executemany("INSERT INTO unit_indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       [row for r in result.unit_records for row in _indicator_rows(period, r)])
+        db.executemany("INSERT INTO county VALUES (?, ?, ?, ?)",
+                       [(period, r["indicator"], r["target"], r["actual"]) for r in result.county_records])
+        db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)", _file_rows(period, result.batch))
+    return Path(folder) / DB_NAME
+
+
+def _score_row(period: str, r: dict[str, Any]) -> tuple:
+    return (period, r["unit"], r["group"], r["status"], r["points"], r["deduction"], r["score"],
+            r["rank"], r["rank_label"], r["colour"], r["file"])
+
+
+def _indicator_rows(period: str, r: dict[str, Any]) -> Iterator[tuple]:
+    for key in KEYS:
+        yield (period, r["unit"], key, r[f"{key}__target"], r[f"{key}__actual"], r[f"{key}__rate"],
+               r[f"{key}__time_rate"], r[f"{key}__colour"])
+
+
+def _file_rows(period: str, batch: Any) -> list[tuple]:
+    rows = {}
+    for used, returns in ((1, batch.returns), (0, batch.superseded)):
+        for ret in returns:
+            rows[ret.file] = (period, ret.file, ret.unit or "", ret.sha256, used)
+    return list(rows.values())
+
+
+def previous_period(folder: str | Path, period: Period) -> Period | None:
+    """The latest period recorded before `period`, if any."""
+    if not (Path(folder) / DB_NAME).exists():
+        return None
+    with connect(folder) as db:
+        row = db.execute("SELECT MAX(period) FROM periods WHERE period < ?", (period.key,)).fetchone()
+    return Period.parse(row[0]) if row and row[0] else None
+
+
+def compare(result: Any, folder: str | Path) -> Comparison | None:
+    """The change of `result` against the latest earlier period in the folder's database."""
+    before = previous_period(folder, result.period)
+    if before is None:
+        return None
+    with connect(folder) as db:
+        scores = {u: (rank, score) for u, rank, score in db.execute(
+            "SELECT unit, rank, score FROM unit_scores WHERE period = ?", (before.key,))}
+        signed = dict(db.execute("SELECT unit, actual FROM unit_indicators WHERE period = ? "
+                                 "AND indicator = 'signed_projects'", (before.key,)))
+        county = dict(db.execute("SELECT indicator, actual FROM county WHERE period = ?", (before.key,)))
+    return _comparison(result, before, scores, signed, county)
+
+
+def _comparison(result, before, scores, signed, county) -> Comparison:
+    comp = Comparison(before)
+    for r in result.unit_records:
+        rank, score = scores.get(r["unit"], (None, None))
+        if rank is not None and r["rank"] is not None:
+            comp.previous_rank[r["unit"]] = rank
+            comp.rank_change[r["unit"]] = rank - r["rank"]
+        if score is not None:
+            comp.previous_score[r["unit"]] = score
+        comp.new_signed[r["unit"]] = (r["signed_projects__actual"] or 0) - (signed.get(r["unit"]) or 0)
+    for r in result.county_records:
+        comp.county_new[r["indicator"]] = (r["actual"] or 0) - (county.get(r["indicator"]) or 0)
+    return comp
+
+
+def unit_history(folder: str | Path, unit: str | None = None):
+    """Every recorded period of one unit (or of all units) as a DataFrame, oldest first."""
+    import pandas as pd
+
+    query = ("SELECT s.period, s.unit, s.grp AS 'group', s.status, s.score, s.rank, s.rank_label, "
+             "i.actual AS signed_projects FROM unit_scores s LEFT JOIN unit_indicators i "
+             "ON i.period = s.period AND i.unit = s.unit AND i.indicator = 'signed_projects'")
+    params: tuple = ()
+    if unit:
+        query += " WHERE s.unit = ?"
+        params = (unit,)
+    with connect(folder) as db:
+        return pd.read_sql_query(query + " ORDER BY s.unit, s.period", db, params=params)
