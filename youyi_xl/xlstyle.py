@@ -6,8 +6,11 @@ a word (绿/黄/红/灰) that is printed with it, because county offices print i
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable, Sequence
+
+from .safeio import neutralize
 
 
 @dataclass(frozen=True)
@@ -124,3 +127,209 @@ def setup_print(sheet: Any, *, landscape: bool, repeat: tuple[int, int], freeze:
     if header:
         sheet.set_header(header)
     sheet.freeze_panes(*freeze)
+
+
+# --------------------------------------------------------------------------
+# tables (xlsxwriter): a column list, a header, rows of values
+# --------------------------------------------------------------------------
+
+TEXT, WRAP, CENTER, SHRINK, COUNT_KIND, MONEY_KIND, PERCENT_KIND, POINTS_KIND, DATE_KIND, INT_KIND = (
+    "text", "wrap", "center", "shrink", "count", "money", "percent", "points", "date", "int")
+LINE_HEIGHT = 13.5           # points per line of 10-point text
+_KIND_FORMATS = {COUNT_KIND: COUNT, MONEY_KIND: MONEY, PERCENT_KIND: PERCENT, POINTS_KIND: POINTS,
+                 DATE_KIND: DATE, INT_KIND: "0"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a written table: header, width (characters), kind of value.
+
+    A `hidden` column is grouped at outline level 1 and collapsed: it is in the
+    file (every number traceable) but not on the printed page; Excel and WPS open
+    it with the "+" above the column letters.
+    """
+
+    header: str
+    width: float
+    kind: str = TEXT
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Styled:
+    """A value written with its own format instead of its column's (a coloured band cell)."""
+
+    value: Any
+    format: Any
+
+
+def is_missing(value: Any) -> bool:
+    """None, '', NaN, NaT or pandas NA: write an empty cell."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value == ""
+    try:
+        return bool(value != value)
+    except TypeError:           # pandas NA refuses to be a bool
+        return True
+
+
+def put(sheet: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
+    """Write one value by its type; text is always written as text (never a formula)."""
+    if is_missing(value):
+        sheet.write_blank(row, col, None, fmt)
+    elif isinstance(value, str):
+        sheet.write_string(row, col, neutralize(value), fmt)
+    elif isinstance(value, bool):
+        sheet.write_string(row, col, "是" if value else "否", fmt)
+    elif isinstance(value, (int, float)) or hasattr(value, "dtype"):
+        sheet.write_number(row, col, float(value), fmt)
+    elif isinstance(value, (dt.date, dt.datetime)):
+        sheet.write_datetime(row, col, value, fmt)
+    else:
+        sheet.write_string(row, col, neutralize(str(value)), fmt)
+
+
+def column_formats(formats: Formats, columns: Sequence[Column]) -> list[Any]:
+    """The body format of each column."""
+    out = []
+    for column in columns:
+        if column.kind in _KIND_FORMATS:
+            extra = {"align": "center"} if column.kind == DATE_KIND else {}
+            out.append(formats.number(_KIND_FORMATS[column.kind], **extra))
+        elif column.kind == CENTER:
+            out.append(formats.text(align="center"))
+        elif column.kind == SHRINK:
+            out.append(formats.text(shrink=True))
+        else:
+            out.append(formats.text(wrap=column.kind == WRAP))
+    return out
+
+
+def set_columns(sheet: Any, columns: Sequence[Column], first: int = 0) -> None:
+    """Widths, and the outline level of hidden columns (the column after a collapsed group
+    carries Excel's 'collapsed' mark, so the group opens with "+")."""
+    previous_hidden = False
+    for c, column in enumerate(columns, start=first):
+        if column.hidden:
+            options = {"level": 1, "hidden": True}
+        else:
+            options = {"collapsed": True} if previous_hidden else None
+        sheet.set_column(c, c, column.width, None, options)
+        previous_hidden = column.hidden
+
+
+def write_header(sheet: Any, formats: Formats, row: int, columns: Sequence[Column], first: int = 0) -> None:
+    for c, column in enumerate(columns, start=first):
+        sheet.write_string(row, c, column.header, formats.header())
+
+
+def write_grouped_header(sheet: Any, formats: Formats, row: int, columns: Sequence[Column],
+                         groups: Sequence[tuple[int, int, str]]) -> None:
+    """Two header rows: each group's title merged over its columns (first, last, title), with the
+    column headers below; a column outside every group is merged down over both rows."""
+    header = formats.header()
+    grouped = set()
+    for first, last, title in groups:
+        sheet.merge_range(row, first, row, last, title, header)
+        for c in range(first, last + 1):
+            sheet.write_string(row + 1, c, columns[c].header, header)
+            grouped.add(c)
+    for c, column in enumerate(columns):
+        if c not in grouped:
+            sheet.merge_range(row, c, row + 1, c, column.header, header)
+    sheet.set_row(row, 30)
+    sheet.set_row(row + 1, 18)
+
+
+def write_rows(sheet: Any, formats: Formats, row: int, columns: Sequence[Column],
+               rows: Iterable[Sequence[Any]], first: int = 0) -> int:
+    """Write rows of values under a header; returns the row after the last one written.
+
+    Rows whose wrapped text needs more than one line get their height set here:
+    LibreOffice does not fit row heights when it opens an .xlsx, so a printout
+    would show overlapping lines.
+    """
+    body = column_formats(formats, columns)
+    wrapped = [(i, c.width) for i, c in enumerate(columns) if c.kind == WRAP and c.width > 0]
+    for values in rows:
+        for c, value in enumerate(values, start=first):
+            if isinstance(value, Styled):
+                put(sheet, row, c, value.value, value.format)
+            else:
+                put(sheet, row, c, value, body[c - first])
+        lines = _lines(values, wrapped)
+        if lines > 1:
+            sheet.set_row(row, LINE_HEIGHT * lines)
+        row += 1
+    return row
+
+
+def _lines(values: Sequence[Any], wrapped: Sequence[tuple[int, float]]) -> int:
+    """Lines the tallest wrapped cell of a row needs (estimated from its display width)."""
+    lines = 1
+    for i, width in wrapped:
+        value = values[i]
+        text = value.value if isinstance(value, Styled) else value
+        if isinstance(text, str) and len(text) * 1.1 > width - 1:
+            lines = max(lines, -(-int(text_width(text)) // max(int(width - 1), 1)))
+    return min(lines, 15)
+
+
+def write_title(sheet: Any, formats: Formats, width: int, title: str, subtitle: str = "",
+                subtitle_height: float = 30) -> None:
+    """Row 1: the title (黑体, centred over the table); row 2: a note in 仿宋."""
+    last = max(width - 1, 1)
+    sheet.merge_range(0, 0, 0, last, title, formats.title())
+    sheet.set_row(0, 28)
+    if subtitle:
+        sheet.merge_range(1, 0, 1, last, subtitle, formats.subtitle())
+        sheet.set_row(1, subtitle_height)
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One cell of a colour legend: its text (with the colour's word), fill and font colour."""
+
+    text: str
+    fill: str
+    font: str
+
+
+def band_legend(meanings: Sequence[tuple[str, str]]) -> list[LegendEntry]:
+    """Legend entries for colour bands: [("green", "序时完成率≥100%"), ...] -> 绿：序时完成率≥100%."""
+    return [LegendEntry(f"{BANDS[c].word}：{text}", BANDS[c].fill, BANDS[c].font) for c, text in meanings]
+
+
+def write_legend(sheet: Any, formats: Formats, row: int, widths: Sequence[float],
+                 entries: Sequence[LegendEntry]) -> None:
+    """A row of coloured cells, each holding its colour's word and meaning (绿：≥100%).
+
+    Each entry spans as many of the sheet's columns (`widths`, 0 for hidden ones)
+    as its text needs, so the legend reads the same on narrow and wide sheets.
+    """
+    cells = [("颜色说明", formats.get(bold=True, align="center"))]
+    cells += [(e.text, formats.get(bg_color=e.fill, font_color=e.font, align="center")) for e in entries]
+    col = 0
+    for text, fmt in cells:
+        span, room = 1, widths[col] if col < len(widths) else 10
+        while room < text_width(text) + 1 and col + span < len(widths):
+            room += widths[col + span]
+            span += 1
+        if span > 1:
+            sheet.merge_range(row, col, row, col + span - 1, text, fmt)
+        else:
+            sheet.write_string(row, col, text, fmt)
+        col += span
+
+
+def text_width(text: str) -> float:
+    """Display width in Excel column units: a CJK character is about two, others about one.
+
+    Estimated from the UTF-8 length (CJK characters take three bytes) to stay cheap
+    on 20,000-row ledgers.
+    """
+    chars = len(text)
+    wide = (len(text.encode("utf-8")) - chars) // 2
+    return 2.0 * wide + 1.1 * (chars - wide)

@@ -1,0 +1,259 @@
+"""成绩单 golden tests: a fixed batch of returns → collect → evaluate → write_scorecard,
+read back with openpyxl sheet by sheet (values, fills, number formats, print setup),
+then printed by LibreOffice.
+
+The returns (tests/builders.py) are three units with known rows: 友谊镇 with a project
+named "=SUM(1,2) …" (text, not a formula) and a row with an error, 兴隆镇 and
+发展和改革局 clean; the other 23 units have not reported.
+"""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from youyi_xl.collect import collect
+from youyi_xl.evaluate import evaluate
+from youyi_xl.indicators import INDICATORS
+from youyi_xl.issues import ISSUE_COLUMNS, ISSUE_LABELS, make_issue
+from youyi_xl.scorecard import (SHEETS, TABLE_TOP, issue_columns, ledger_columns, ranking_columns,
+                                write_scorecard)
+from youyi_xl.schema import PROJECTS
+from youyi_xl.xlstyle import BANDS
+
+from builders import project, write_return
+
+needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                                   reason="LibreOffice or poppler-utils not installed")
+FORMULA_NAME = "=SUM(1,2) 玉米加工项目"
+HEADER = TABLE_TOP + 1            # Excel row of the (first) header row
+FILLS = {colour: band.fill for colour, band in BANDS.items()}
+
+
+def _returns(folder: Path) -> Path:
+    path = write_return(folder / "友谊镇.xlsx", projects=[
+        project(name="PLACEHOLDER"),
+        project(name="友谊镇大豆项目", investor="某某大豆公司", funds_in="约500")],
+        summary={"fixed_asset_investment": 9000})
+    book = openpyxl.load_workbook(path)
+    cell = book["招商引资项目"]["B3"]
+    cell.value, cell.data_type = FORMULA_NAME, "s"
+    book.save(path)
+    write_return(folder / "兴隆镇.xlsx", unit="兴隆镇", key_projects=[],
+                 projects=[project(name="兴隆镇蛋鸡项目", investor="某某牧业有限公司", chain="畜牧(蛋鸡/生猪/肉牛)")],
+                 summary={"fixed_asset_investment": 3000})
+    write_return(folder / "发改局.xlsx", unit="发展和改革局", key_projects=[],
+                 projects=[project(name="生物质热电项目", investor="某某能源公司", total_investment=12000)],
+                 summary={"fixed_asset_investment": 5000})
+    return folder
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    return evaluate(collect(_returns(tmp_path_factory.mktemp("returns")), "2022-03"))
+
+
+@pytest.fixture(scope="module")
+def path(result, tmp_path_factory):
+    return write_scorecard(result, tmp_path_factory.mktemp("out") / "2022-03" / "成绩单-2022-03.xlsx")
+
+
+@pytest.fixture(scope="module")
+def book(path):
+    return openpyxl.load_workbook(path)
+
+
+def _fill(cell) -> str:
+    return cell.fill.fgColor.rgb[-6:] if cell.fill.fill_type == "solid" else ""
+
+
+def _headers(sheet, row: int = HEADER) -> dict[str, int]:
+    return {c.value: c.column for c in sheet[row] if c.value is not None}
+
+
+def _rows(sheet, first: int):
+    return [r for r in sheet.iter_rows(min_row=first) if r[0].value is not None]
+
+
+def test_sheets_in_order_and_overview_first(book, path):
+    assert book.sheetnames == list(SHEETS)
+    assert book.active.title == "总览"
+    assert path.name == "成绩单-2022-03.xlsx" and not list(path.parent.glob(".~*"))
+
+
+def test_overview_values_fills_and_formats(book, result):
+    sheet = book["总览"]
+    assert sheet["A1"].value == "友谊县2022年1—3月招商引资和项目建设主要指标完成情况"
+    assert "序时进度25.0%" in sheet["A2"].value and "未报送23个" in sheet["A2"].value
+    col = _headers(sheet)
+    rows = _rows(sheet, HEADER + 1)[:len(INDICATORS)]
+    signed = rows[0]
+    assert signed[col["指标"] - 1].value == "招商签约项目"
+    assert signed[col["全县年度目标"] - 1].value == 38 and signed[col["全县年度目标"] - 1].number_format == "#,##0"
+    assert signed[col["全县累计完成"] - 1].value == 3                 # three valid rows, one row with an error
+    rate = signed[col["完成率"] - 1]
+    assert rate.value == pytest.approx(3 / 38, abs=1e-6) and _fill(rate) == FILLS["red"] == "FFC7CE"
+    assert rate.number_format == '"红 "0.0%'
+    assert signed[col["序时进度"] - 1].value == 0.25 and signed[col["序时进度"] - 1].number_format == "0.0%"
+    assert signed[col["与序时进度相比"] - 1].value == pytest.approx(-17.1)
+    fixed = rows[-1]
+    assert fixed[col["指标"] - 1].value == "固定资产投资" and fixed[col["全县累计完成"] - 1].value == 17000
+    assert fixed[col["全县累计完成"] - 1].number_format == "#,##0.00"
+    for row, record in zip(rows, result.county_table.to_dict("records")):
+        assert _fill(row[col["完成率"] - 1]) == FILLS[record["colour"]]
+
+
+def test_overview_has_native_charts(path):
+    with zipfile.ZipFile(path) as archive:
+        charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 3                       # 总览, 乡镇排名, 部门排名
+        assert "全县主要指标完成率与序时进度" in archive.read("xl/charts/chart1.xml").decode()
+
+
+def test_township_ranking(book, result):
+    sheet = book["乡镇排名"]
+    assert sheet["A1"].value == "友谊县2022年1—3月招商引资和项目建设考评排名（乡镇）"
+    columns = ranking_columns()
+    assert [c.value for c in sheet[HEADER]][:3] == ["名次", "单位", "报送状态"]
+    assert sheet.cell(HEADER, 9).value == "签约项目" and sheet.cell(HEADER + 1, 9).value == "完成率"
+    rows = _rows(sheet, HEADER + 2)
+    units = result.unit_table[result.unit_table["group"] == "乡镇"]
+    assert len(rows) == len(units) == 11
+    expected = units.sort_values(["rank", "order"]).to_dict("records")
+    for row, record in zip(rows, expected):
+        assert row[0].value == record["rank_label"] and row[1].value == record["unit"]
+        assert row[3].value == pytest.approx(record["score"]) and row[3].number_format == "0.00"
+        assert _fill(row[6]) == FILLS[record["colour"]]
+        assert row[-1].value == (record["file"] or "（未报送）")
+    top = {r[1].value: r for r in rows}
+    assert top["友谊镇"][2].value == "数据有误" and top["龙山镇"][2].value == "未报送"
+    assert top["龙山镇"][5].value == 5                            # 未按时报送 −5
+    assert [r[7].value for r in rows[:2]] == ["先进", "先进"]
+    assert rows[-1][0].value.startswith("并列第")
+    signed = top["兴隆镇"][8]                                    # 签约项目 完成率
+    record = units.set_index("unit").loc["兴隆镇"]
+    assert signed.value == pytest.approx(record["signed_projects__rate"])
+    assert _fill(signed) == FILLS[record["signed_projects__colour"]]
+    assert signed.number_format == f'"{BANDS[record["signed_projects__colour"]].word} "0.0%'
+    assert top["兴隆镇"][9].value == record["signed_projects__target"]      # 目标, grouped
+    assert len(rows[0]) >= len(columns)
+
+
+def test_ranking_detail_columns_are_grouped_and_collapsed(book):
+    dims = book["部门排名"].column_dimensions
+    assert dims["J"].hidden and dims["J"].outline_level == 1      # 签约项目 目标/完成
+    assert dims["L"].hidden and dims["L"].outline_level == 1      # 签约项目 得分
+    assert not dims["I"].hidden and not dims["M"].hidden          # 完成率 columns stay visible
+
+
+def test_print_setup(book):
+    for name in SHEETS:
+        sheet = book[name]
+        assert sheet.page_setup.paperSize == 9, name
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToHeight == 0, name
+        assert sheet.oddFooter.center.text == "第 &P 页 共 &N 页", name
+        assert sheet.freeze_panes, name
+    ranking = book["乡镇排名"]
+    assert ranking.page_setup.orientation == "landscape" and book["总览"].page_setup.orientation == "portrait"
+    assert ranking.print_title_rows == "$4:$5" and ranking.freeze_panes == "C6"
+    assert ranking.auto_filter.ref.startswith("A5:")
+    assert book["招商项目明细"].print_title_rows == "$4:$4" and book["招商项目明细"].auto_filter.ref
+
+
+def test_project_ledger_carries_source_and_validity(book, result):
+    sheet = book["招商项目明细"]
+    col = _headers(sheet)
+    assert list(col) == [c.header for c in ledger_columns(PROJECTS)]
+    rows = {r[col["项目名称"] - 1].value: r for r in _rows(sheet, HEADER + 1)}
+    assert len(rows) == len(result.batch.projects) == 4
+    formula = rows[FORMULA_NAME][col["项目名称"] - 1]
+    assert formula.data_type == "s" and formula.value == FORMULA_NAME
+    bad = rows["友谊镇大豆项目"]
+    assert bad[col["是否计入"] - 1].value == "未计入（有错误）" and _fill(bad[col["是否计入"] - 1]) == "FFC7CE"
+    assert bad[col["来源文件"] - 1].value == "友谊镇.xlsx" and bad[col["来源工作表"] - 1].value == "招商引资项目"
+    assert bad[col["来源行"] - 1].value == 4
+    good = rows["生物质热电项目"]
+    assert good[col["是否计入"] - 1].value == "计入" and good[col["填报单位"] - 1].value == "发展和改革局"
+    assert good[col["签约总投资(万元)"] - 1].value == 12000
+    assert good[col["签约总投资(万元)"] - 1].number_format == "#,##0.00"
+    assert good[col["签约日期"] - 1].number_format == "yyyy-mm-dd"
+    assert good[col["是否开工"] - 1].value == "是"
+
+
+def test_issue_sheet_has_the_issue_frame_columns(book, result):
+    sheet = book["数据问题"]
+    assert [c.value for c in sheet[HEADER]] == [ISSUE_LABELS[k] for k in ISSUE_COLUMNS]
+    assert [c.header for c in issue_columns()] == [ISSUE_LABELS[k] for k in ISSUE_COLUMNS]
+    rows = _rows(sheet, HEADER + 1)
+    assert len(rows) == len(result.issues)
+    codes = [r[0].value for r in rows]
+    assert codes == list(result.issues["code"])
+    error = rows[codes.index("number-invalid")]
+    assert error[1].value == "错误" and _fill(error[1]) == "FFC7CE"
+    assert error[4].value == "K4" and error[7].value == "约500"
+
+
+def test_missing_units_sheet(book, result):
+    rows = _rows(book["未报送单位"], HEADER + 1)
+    missing = result.unit_table[result.unit_table["status"] == "missing"]
+    assert [r[1].value for r in rows] == list(missing["unit"])
+    assert {r[3].value for r in rows} == {"未报送"} and rows[0][4].value == 5
+
+
+def test_chain_and_key_project_sheets(book, result):
+    chains = _rows(book["产业链"], HEADER + 2)
+    assert [r[1].value for r in chains] == list(result.chain_table["chain"])
+    animal = next(r for r in chains if r[1].value.startswith("畜牧"))
+    assert animal[6].value == 1 and animal[9].value == 1            # 6000万元, signed and started
+    assert animal[11].value == "兴隆镇蛋鸡项目" and animal[12].value == "兴隆镇"
+    assert _fill(animal[7]) == FILLS["green"]                         # 1/2 against 25%: 200%
+    projects = _rows(book["重点项目"], HEADER + 1)
+    assert len(projects) == len(result.key_project_table)
+    unreported = next(r for r in projects if r[7].value == "未填报")
+    assert unreported[10].value == "无目标" or _fill(unreported[10]) == FILLS["grey"]
+
+
+def test_explanation_sheet(book):
+    text = "\n".join(str(c.value) for row in book["说明"].iter_rows() for c in row if c.value)
+    assert "序时进度=已过月数÷12=3/12=25.0%" in text and "未按时报送扣5分" in text
+    assert "招商签约项目" in text                                  # the weights table
+
+
+def test_control_characters_and_formula_text_in_issues(result, tmp_path):
+    odd = make_issue("number-invalid", "数值“\x07=1+1”不是数字", "=请改正", file="x.xlsx", unit="友谊镇",
+                     value="=1+1\x07")
+    path = write_scorecard(dataclasses.replace(result, issue_list=[odd]), tmp_path / "成绩单.xlsx")
+    row = _rows(openpyxl.load_workbook(path)["数据问题"], HEADER + 1)[0]
+    assert row[7].value == "=1+1" and row[7].data_type == "s"
+    assert row[9].value == "=请改正" and row[9].data_type == "s"
+
+
+def _pdf_pages(xlsx: Path, outdir: Path) -> list[str]:
+    profile = outdir / "profile"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(outdir), str(xlsx)], check=True, capture_output=True, timeout=300)
+    pdf = outdir / (xlsx.stem + ".pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return text.split("\f")
+
+
+@needs_soffice
+def test_libreoffice_prints_the_scorecard(path, tmp_path):
+    pages = _pdf_pages(path, tmp_path)
+    text = "".join(pages)
+    assert "友谊县2022年1—3月招商引资和项目建设主要指标完成情况" in text
+    for unit in ("友谊镇", "兴隆镇", "发展和改革局", "成富朝鲜族满族乡"):
+        assert unit in text
+    # One page wide: every printed page of 乡镇排名 holds both the first column (名次) and the
+    # last one (来源文件). Were the sheet two pages wide, the right-hand page would repeat the
+    # header rows but not the 名次 column.
+    ranking = [p for p in pages if "考评排名（乡镇）" in p and "完成率" in p]
+    assert ranking
+    assert all("名次" in p and "来源文件" in p and "固定资产投资" in p for p in ranking)
+    assert all(unit in ranking[0] for unit in ("友谊镇", "兴隆镇", "成富朝鲜族满族乡"))

@@ -1,0 +1,541 @@
+"""The 成绩单 workbook (DOMAIN §7): overview, rankings, chains, key projects, ledgers, issues.
+
+`write_scorecard(result, path)` writes one .xlsx with xlsxwriter, atomically.
+Every sheet is print-ready (A4, one page wide, header rows repeated, page numbers,
+frozen panes, filters), every coloured sheet carries a legend, and every colour is
+printed with its word (绿/黄/红/灰) so that grey printouts keep the meaning.
+Every number can be traced: the ledgers carry file, sheet and row, the rankings
+the file of each unit. Layout and choices: docs/outputs.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from . import xlstyle as xs
+from .collect import STATUS_LABELS
+from .errors import OutputError
+from .indicators import INDICATORS
+from .issues import ISSUE_COLUMNS, ISSUE_LABELS, Severity
+from .safeio import atomic_write
+from .schema import AMOUNT, DATE, INT, KEY_PROJECTS, PLANNED, PROJECTS, Table
+from .xlstyle import Column, Styled
+
+WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+    "constant_memory": False,
+    "default_format_properties": {"font_name": xs.SONG, "font_size": 10},
+}
+COUNTY = "友谊县"
+SHEETS = ("总览", "乡镇排名", "部门排名", "产业链", "重点项目", "招商项目明细", "重点项目明细",
+          "策划项目明细", "数据问题", "未报送单位", "说明")
+GROUP_SHEETS = (("乡镇", "乡镇排名"), ("部门", "部门排名"))
+VALID_LABELS = {True: "计入", False: "未计入（有错误）"}
+TABLE_TOP = 3                    # rows 0-1 title and note, row 2 legend; the header row is row 3
+MISSING_TEXT = "—"
+
+
+@dataclass
+class _Context:
+    """What every sheet writer needs: the workbook (charts), the shared formats, the result."""
+
+    book: Any
+    fm: xs.Formats
+    result: Any
+
+
+def write_scorecard(result: Any, path: str | Path) -> Path:
+    """Write the 成绩单 for `result` (an evaluate.Result) to `path`; return the path."""
+    import xlsxwriter
+
+    path = Path(path)
+    _make_parent(path)
+    with atomic_write(path) as temp:
+        book = xlsxwriter.Workbook(str(temp), WORKBOOK_OPTIONS)
+        book.set_properties({"title": _title(result, "招商引资和项目建设成绩单"), "author": "youyi-xl"})
+        _write_sheets(_Context(book, xs.Formats(book), result))
+        book.close()
+    return path
+
+
+def _make_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"无法创建输出文件夹“{path.parent}”：{exc.strerror or exc}") from exc
+
+
+def _write_sheets(cx: _Context) -> None:
+    sheets = {name: cx.book.add_worksheet(name) for name in SHEETS}
+    batch = cx.result.batch
+    _overview(sheets["总览"], cx)
+    for group, name in GROUP_SHEETS:
+        _ranking(sheets[name], cx, group)
+    _chains(sheets["产业链"], cx)
+    _key_projects(sheets["重点项目"], cx)
+    _ledger(sheets["招商项目明细"], cx, PROJECTS, batch.projects, "招商引资项目明细")
+    _ledger(sheets["重点项目明细"], cx, KEY_PROJECTS, batch.key_projects, "重点项目进展明细")
+    _ledger(sheets["策划项目明细"], cx, PLANNED, batch.planned, "新策划生成项目明细")
+    _issues(sheets["数据问题"], cx)
+    _missing(sheets["未报送单位"], cx)
+    _explain(sheets["说明"], cx)
+    sheets["总览"].activate()
+
+
+# --------------------------------------------------------------------------
+# shared pieces
+# --------------------------------------------------------------------------
+
+def _title(result: Any, what: str) -> str:
+    return f"{COUNTY}{result.period.dash_label}{what}"
+
+
+def _progress_text(result: Any) -> str:
+    return f"序时进度{result.time_progress:.1%}（{result.period.month}/12）"
+
+
+def _band_meanings(result: Any) -> list[tuple[str, str]]:
+    green, yellow = f"{result.rules.green:.0%}", f"{result.rules.yellow:.0%}"
+    return [("green", f"序时完成率≥{green}"), ("yellow", f"{yellow}—{green}"),
+            ("red", f"<{yellow}"), ("grey", "无目标，不计分")]
+
+
+BANDS_LEGEND = "bands"          # the legend of 序时完成率 colours (a marker resolved per result)
+LEFT_OUT_LEGEND = (xs.LegendEntry("红：未计入（该行有错误，见“数据问题”）", xs.BANDS["red"].fill, xs.BANDS["red"].font),)
+SEVERITY_LEGEND = tuple(xs.LegendEntry(f"{word}：{Severity(s).label}，{meaning}", xs.SEVERITY_FILL[s],
+                                       xs.SEVERITY_FONT[s])
+                        for s, word, meaning in (("error", "红", "须修改，所在行或表不计入"),
+                                                 ("warning", "黄", "数据已采用，请核实"),
+                                                 ("info", "蓝", "无需处理")))
+
+
+def _band(fm: xs.Formats, value: Any, colour: Any, num_format: str = xs.PERCENT) -> Styled:
+    """A rate cell: the number with its band's fill and word; 无目标 in grey without a number."""
+    colour = colour if colour in xs.BANDS else "grey"
+    if xs.is_missing(value):
+        return Styled("无目标" if colour == "grey" else MISSING_TEXT, fm.band("grey"))
+    return Styled(value, fm.band(colour, num_format))
+
+
+def _number_kind(unit: str) -> str:
+    return xs.COUNT_KIND if unit == "个" else xs.MONEY_KIND
+
+
+def _page(sheet: Any, cx: _Context, columns: Sequence[Column], title: str, note: str, *,
+          landscape: bool, header_rows: int = 1, freeze_cols: int = 1, legend: Any = BANDS_LEGEND) -> int:
+    """Title, note, colour legend, widths and print setup around a table whose header starts
+    at TABLE_TOP; returns the first data row."""
+    xs.write_title(sheet, cx.fm, len(columns), title, note)
+    if legend:
+        entries = xs.band_legend(_band_meanings(cx.result)) if legend == BANDS_LEGEND else legend
+        xs.write_legend(sheet, cx.fm, 2, [0 if c.hidden else c.width for c in columns], entries)
+    xs.set_columns(sheet, columns)
+    first = TABLE_TOP + header_rows
+    xs.setup_print(sheet, landscape=landscape, repeat=(TABLE_TOP, first - 1),
+                   freeze=(first, freeze_cols), header=f"&L{title}")
+    return first
+
+
+def _simple_table(sheet: Any, cx: _Context, columns: Sequence[Column], rows: Iterable[Sequence[Any]],
+                  title: str, note: str, *, landscape: bool = True, freeze_cols: int = 1,
+                  legend: Any = BANDS_LEGEND) -> int:
+    """A one-header-row table with a filter; returns the row after the last one."""
+    first = _page(sheet, cx, columns, title, note, landscape=landscape, freeze_cols=freeze_cols, legend=legend)
+    xs.write_header(sheet, cx.fm, TABLE_TOP, columns)
+    sheet.set_row(TABLE_TOP, 30)
+    end = xs.write_rows(sheet, cx.fm, first, columns, rows)
+    sheet.autofilter(TABLE_TOP, 0, max(end - 1, first), len(columns) - 1)
+    return end
+
+
+def _records(frame: Any) -> list[dict[str, Any]]:
+    return frame.to_dict("records")
+
+
+def _text(value: Any) -> str:
+    return "" if xs.is_missing(value) else str(value)
+
+
+# --------------------------------------------------------------------------
+# 总览
+# --------------------------------------------------------------------------
+
+OVERVIEW_COLUMNS = (
+    Column("序号", 5, xs.INT_KIND), Column("指标", 34), Column("计量单位", 8, xs.CENTER),
+    Column("全县年度目标", 13), Column("全县累计完成", 13), Column("完成率", 11),
+    Column("序时进度", 9, xs.PERCENT_KIND), Column("序时完成率", 10, xs.PERCENT_KIND),
+    Column("与序时进度相比", 15),
+)
+
+
+def _overview(sheet: Any, cx: _Context) -> None:
+    counts = _unit_counts(cx.result.unit_table)
+    note = (f"{_progress_text(cx.result)}。应报送单位{counts['all']}个，已报送{counts['submitted']}个"
+            f"（其中数据有误{counts['errors']}个），未报送{counts['missing']}个。"
+            "完成率按序时完成率着色；计分方法和数据来源见“说明”工作表。")
+    end = _simple_table(sheet, cx, OVERVIEW_COLUMNS, _overview_rows(cx),
+                        _title(cx.result, "招商引资和项目建设主要指标完成情况"), note, landscape=False)
+    after = _unit_status_table(sheet, cx, end + 1)
+    _overview_chart(sheet, cx, TABLE_TOP + 1, end - 1, after + 1)
+
+
+def _overview_rows(cx: _Context) -> Iterable[list[Any]]:
+    fm, progress = cx.fm, cx.result.time_progress
+    gap = fm.number(xs.PERCENT_POINTS, align="center")
+    for n, r in enumerate(_records(cx.result.county_table), start=1):
+        kind = fm.number(xs.COUNT if r["unit"] == "个" else xs.MONEY)
+        target = Styled("市定目标" if xs.is_missing(r["target"]) else r["target"], kind)
+        behind = None if xs.is_missing(r["rate"]) else _points_gap(r["rate"], progress)
+        yield [n, r["label"], r["unit"], target, Styled(r["actual"], kind), _band(fm, r["rate"], r["colour"]),
+               progress, r["time_rate"], Styled(behind, gap)]
+
+
+def _points_gap(rate: float, progress: float) -> float:
+    """完成率 − 序时进度 in 个百分点, from the printed percentages (31.6% − 25.0% = 6.6, as the 通报 says)."""
+    return round(round(rate * 100, 1) - round(progress * 100, 1), 1)
+
+
+def _unit_counts(units: Any) -> dict[str, int]:
+    status = units["status"]
+    return {"all": len(units), "submitted": int((status != "missing").sum()),
+            "errors": int((status == "errors").sum()), "missing": int((status == "missing").sum())}
+
+
+def _unit_status_table(sheet: Any, cx: _Context, row: int) -> int:
+    """单位报送情况 by group, under the indicator table; returns the row after it."""
+    columns = (Column("", 5), Column("单位类别", 34), Column("应报送", 8, xs.COUNT_KIND),
+               Column("已报送", 13, xs.COUNT_KIND), Column("其中数据有误", 13, xs.COUNT_KIND),
+               Column("未报送", 11, xs.COUNT_KIND))
+    sheet.merge_range(row, 0, row, 5, "单位报送情况（个）", cx.fm.get(border=0, font_name=xs.HEITI, bold=True))
+    xs.write_header(sheet, cx.fm, row + 1, columns)
+    units = cx.result.unit_table
+    rows = []
+    for label, part in (("乡镇", units[units["group"] == "乡镇"]), ("部门", units[units["group"] == "部门"]),
+                        ("合计", units)):
+        c = _unit_counts(part)
+        rows.append([None, label, c["all"], c["submitted"], c["errors"], c["missing"]])
+    return xs.write_rows(sheet, cx.fm, row + 2, columns, rows)
+
+
+def _overview_chart(sheet: Any, cx: _Context, first: int, last: int, at: int) -> None:
+    """Horizontal bars: each indicator's 完成率 beside 序时进度 (a native Excel chart)."""
+    chart = cx.book.add_chart({"type": "bar"})
+    name = sheet.get_name()
+    for col, colour in ((5, xs.CHART_BLUE), (6, xs.CHART_RED)):
+        chart.add_series({"name": [name, TABLE_TOP, col], "categories": [name, first, 1, last, 1],
+                          "values": [name, first, col, last, col], "fill": {"color": f"#{colour}"},
+                          "gap": 60, "data_labels": {"value": col == 5, "num_format": "0.0%"}})
+    chart.set_title({"name": "全县主要指标完成率与序时进度", "name_font": {"name": xs.HEITI, "size": 12}})
+    chart.set_x_axis({"num_format": "0%", "min": 0, "major_gridlines": {"visible": True},
+                      "num_font": {"name": xs.SONG, "size": 8}})
+    chart.set_y_axis({"reverse": True, "num_font": {"name": xs.SONG, "size": 8}})
+    chart.set_legend({"position": "bottom", "font": {"name": xs.SONG, "size": 9}})
+    chart.set_size({"width": 900, "height": 560})
+    sheet.insert_chart(at, 0, chart, {"x_offset": 10, "y_offset": 5})
+
+
+# --------------------------------------------------------------------------
+# 乡镇排名 / 部门排名
+# --------------------------------------------------------------------------
+
+HEAD_COLUMNS = (
+    Column("名次", 9), Column("单位", 16), Column("报送状态", 8), Column("综合得分", 8, xs.POINTS_KIND),
+    Column("指标得分", 8, xs.POINTS_KIND), Column("扣分", 6, xs.POINTS_KIND),
+    Column("综合序时完成率", 10), Column("评定", 6),
+)
+INDICATOR_PARTS = ("完成率", "目标", "完成", "得分")     # per indicator; the last three are grouped
+TAIL_COLUMNS = (Column("错误数", 6, xs.COUNT_KIND), Column("来源文件", 26, xs.SHRINK))
+
+
+def ranking_columns() -> list[Column]:
+    """The columns of a ranking sheet: per indicator 完成率 shown, target/actual/points grouped."""
+    columns = list(HEAD_COLUMNS)
+    for ind in INDICATORS:
+        kind = _number_kind(ind.unit)
+        columns += [Column("完成率", 10), Column(f"目标({ind.unit})", 10, kind, hidden=True),
+                    Column(f"完成({ind.unit})", 10, kind, hidden=True), Column("得分", 7, xs.POINTS_KIND, hidden=True)]
+    return columns + list(TAIL_COLUMNS)
+
+
+def _ranking(sheet: Any, cx: _Context, group: str) -> None:
+    columns = ranking_columns()
+    units = cx.result.unit_table
+    members = units[units["group"] == group].sort_values(["rank", "order"], na_position="last")
+    note = (f"{_progress_text(cx.result)}。完成率按序时完成率（完成率÷序时进度）着色；综合得分=指标得分−扣分，"
+            f"得分相同的并列。各指标的年度目标、累计完成和得分已分组收起，点击列号上方的“+”展开。")
+    first = _page(sheet, cx, columns, _title(cx.result, f"招商引资和项目建设考评排名（{group}）"), note,
+                  landscape=True, header_rows=2, freeze_cols=2)
+    _ranking_header(sheet, cx.fm, columns)
+    end = xs.write_rows(sheet, cx.fm, first, columns, (_ranking_row(cx, r) for r in _records(members)))
+    sheet.autofilter(first - 1, 0, max(end - 1, first), len(columns) - 1)
+    if end > first:
+        _score_chart(sheet, cx, group, first, end - 1, end + 1)
+
+
+def _ranking_header(sheet: Any, fm: xs.Formats, columns: Sequence[Column]) -> None:
+    """Two header rows: the fixed columns merged down, each indicator merged over its four."""
+    size = len(INDICATOR_PARTS)
+    groups = [(len(HEAD_COLUMNS) + i * size, len(HEAD_COLUMNS) + i * size + size - 1, ind.short)
+              for i, ind in enumerate(INDICATORS)]
+    xs.write_grouped_header(sheet, fm, TABLE_TOP, columns, groups)
+
+
+def _ranking_row(cx: _Context, r: dict[str, Any]) -> list[Any]:
+    fm = cx.fm
+    status = STATUS_LABELS.get(r["status"], r["status"])
+    status_cell = Styled(status, fm.text(align="center", font_color=xs.LAGGING_FONT)) \
+        if r["status"] != "submitted" else Styled(status, fm.text(align="center"))
+    row = [Styled(r["rank_label"], fm.text(align="center", bold=True)), r["unit"], status_cell,
+           Styled(r["score"], fm.number(xs.POINTS, bold=True)), r["points"], r["deduction"],
+           _band(fm, r["time_rate"], r["colour"]), _verdict(fm, r)]
+    for ind in INDICATORS:
+        k = ind.key
+        row += [_band(fm, r[f"{k}__rate"], r[f"{k}__colour"]), r[f"{k}__target"], r[f"{k}__actual"],
+                r[f"{k}__points"]]
+    return row + [r["errors"], r["file"] or "（未报送）"]
+
+
+def _verdict(fm: xs.Formats, r: dict[str, Any]) -> Styled:
+    if r.get("advanced"):
+        return Styled("先进", fm.text(align="center", bold=True, font_color=xs.ADVANCED_FONT))
+    if r.get("lagging"):
+        return Styled("后进", fm.text(align="center", bold=True, font_color=xs.LAGGING_FONT))
+    return Styled("", fm.text())
+
+
+def _score_chart(sheet: Any, cx: _Context, group: str, first: int, last: int, at: int) -> None:
+    """Columns: each unit's 综合得分, in rank order (a native Excel chart under the table)."""
+    chart = cx.book.add_chart({"type": "column"})
+    name = sheet.get_name()
+    chart.add_series({"name": "综合得分", "categories": [name, first, 1, last, 1],
+                      "values": [name, first, 3, last, 3], "fill": {"color": f"#{xs.CHART_BLUE}"},
+                      "data_labels": {"value": last - first < 40, "num_format": "0.0"}, "gap": 80})
+    chart.set_title({"name": f"{group}综合得分", "name_font": {"name": xs.HEITI, "size": 12}})
+    chart.set_x_axis({"num_font": {"name": xs.SONG, "size": 8, "rotation": -45}})
+    chart.set_y_axis({"num_format": "0", "major_gridlines": {"visible": True},
+                      "num_font": {"name": xs.SONG, "size": 8}})
+    chart.set_legend({"none": True})
+    chart.set_size({"width": min(1400, 260 + 36 * (last - first + 1)), "height": 320})
+    sheet.insert_chart(at, 1, chart, {"x_offset": 5, "y_offset": 5})
+
+
+# --------------------------------------------------------------------------
+# 产业链 and 重点项目 (attachments 2 and 3)
+# --------------------------------------------------------------------------
+
+CHAIN_COLUMNS = (
+    Column("序号", 5, xs.INT_KIND), Column("产业链", 16, xs.WRAP), Column("链长", 14, xs.WRAP),
+    Column("牵头单位", 14, xs.WRAP), Column("配合单位", 24, xs.WRAP),
+    Column("目标", 7, xs.COUNT_KIND), Column("完成", 7, xs.COUNT_KIND), Column("完成率", 11),
+    Column("目标", 7, xs.COUNT_KIND), Column("完成", 7, xs.COUNT_KIND), Column("完成率", 11),
+    Column("计入项目", 34, xs.WRAP), Column("项目所属单位", 18, xs.WRAP),
+)
+CHAIN_GROUPS = ((5, 7, "签约5000万元以上项目(个)"), (8, 10, "落地开工项目(个)"))
+
+
+def _chains(sheet: Any, cx: _Context) -> None:
+    note = (f"{_progress_text(cx.result)}。每条产业链全年目标：签约5000万元以上项目2个、落地开工项目1个（方案附件2）；"
+            "按各单位报送的招商引资项目统计，同一项目被两个单位填报只计一次。")
+    rows = []
+    for n, r in enumerate(_records(cx.result.chain_table), start=1):
+        rows.append([n, r["chain"], r["leader"], r["lead_unit"], r["partners"],
+                     r["signed_target"], r["signed_actual"], _band(cx.fm, r["signed_rate"], r["signed_colour"]),
+                     r["started_target"], r["started_actual"], _band(cx.fm, r["started_rate"], r["started_colour"]),
+                     _text(r["projects"]), _text(r["units"])])
+    first = _page(sheet, cx, CHAIN_COLUMNS, _title(cx.result, "产业链建设推进情况"), note, landscape=True,
+                  header_rows=2, freeze_cols=2)
+    xs.write_grouped_header(sheet, cx.fm, TABLE_TOP, CHAIN_COLUMNS, CHAIN_GROUPS)
+    end = xs.write_rows(sheet, cx.fm, first, CHAIN_COLUMNS, rows)
+    sheet.autofilter(first - 1, 0, max(end - 1, first), len(CHAIN_COLUMNS) - 1)
+
+
+KEY_PROJECT_COLUMNS = (
+    Column("序号", 5, xs.INT_KIND), Column("项目名称", 30, xs.WRAP), Column("项目类别", 12, xs.WRAP),
+    Column("建设性质", 6), Column("责任单位", 14, xs.WRAP), Column("所属产业链", 12, xs.WRAP),
+    Column("是否清单内", 8), Column("是否填报", 8), Column("年度计划投资(万元)", 12, xs.MONEY_KIND),
+    Column("本年累计完成投资(万元)", 12, xs.MONEY_KIND), Column("完成率", 11), Column("开工状态", 8),
+    Column("开工日期", 11, xs.DATE_KIND), Column("来源文件", 20, xs.WRAP), Column("来源行", 6, xs.INT_KIND),
+)
+
+
+def _key_projects(sheet: Any, cx: _Context) -> None:
+    note = (f"{_progress_text(cx.result)}。清单内项目来自方案附件3“重点项目清单”，未填报的项目完成率显示为灰色；"
+            "清单外项目是各单位另行填报的项目。完成率=本年累计完成投资÷年度计划投资。")
+    rows = []
+    for n, r in enumerate(_records(cx.result.key_project_table), start=1):
+        rows.append([n, r["name"], r["category"], r["nature"], r["unit"], _text(r["chain"]),
+                     "清单内" if r["listed"] else "清单外", "已填报" if r["reported"] else "未填报",
+                     r["plan_investment"], r["completed_investment"], _band(cx.fm, r["rate"], r["colour"]),
+                     _text(r["status"]), r["start_date"], _text(r["file"]), r["row"]])
+    _simple_table(sheet, cx, KEY_PROJECT_COLUMNS, rows, _title(cx.result, "重点项目推进情况"), note,
+                  freeze_cols=2)
+
+
+# --------------------------------------------------------------------------
+# ledgers: every counted row with its source
+# --------------------------------------------------------------------------
+
+_LEDGER_KINDS = {AMOUNT: xs.MONEY_KIND, INT: xs.COUNT_KIND, DATE: xs.DATE_KIND}
+LEDGER_TAIL = (Column("是否计入", 15, xs.CENTER), Column("重复统计单位", 14, xs.WRAP), Column("来源文件", 22, xs.WRAP),
+               Column("来源工作表", 12), Column("来源行", 6, xs.INT_KIND))
+
+
+def ledger_columns(table: Table) -> list[Column]:
+    """序号, 单位, the schema's columns (labels declared once in schema.py), then the source."""
+    body = [Column(c.label, min(c.width, 30), _LEDGER_KINDS.get(c.kind, xs.WRAP))
+            for c in table.columns if c.key != "seq"]
+    return [Column("序号", 6, xs.INT_KIND), Column("填报单位", 14, xs.WRAP), *body, *LEDGER_TAIL]
+
+
+def _ledger(sheet: Any, cx: _Context, table: Table, frame: Any, what: str) -> None:
+    columns = ledger_columns(table)
+    keys = [c.key for c in table.columns if c.key != "seq"]
+    note = ("各单位报送表中的全部行。“是否计入”为“未计入（有错误）”的行有错误，不计入任何指标，"
+            "问题见“数据问题”工作表；来源文件、工作表和行号指向报送表中的原始位置。")
+    rows = _ledger_rows(cx.fm, frame, keys)
+    _simple_table(sheet, cx, columns, rows, _title(cx.result, what), note, freeze_cols=3, legend=LEFT_OUT_LEGEND)
+
+
+def _ledger_rows(fm: xs.Formats, frame: Any, keys: list[str]) -> Iterable[list[Any]]:
+    """Rows of a batch DataFrame (projects, key_projects, planned) in ledger order."""
+    names = list(frame.columns)
+    at = {name: names.index(name) for name in names}
+    body = [at[k] for k in keys]
+    left_out = fm.band("red")
+    for n, t in enumerate(frame.itertuples(index=False, name=None), start=1):
+        valid = bool(t[at["valid"]])
+        yield [n, t[at["unit"]], *(t[i] for i in body),
+               VALID_LABELS[True] if valid else Styled(VALID_LABELS[False], left_out),
+               t[at["claimed_by"]], t[at["file"]], t[at["sheet"]], t[at["row"]]]
+
+
+# --------------------------------------------------------------------------
+# 数据问题, 未报送单位
+# --------------------------------------------------------------------------
+
+ISSUE_WIDTHS = {"code": 18, "severity": 6, "file": 20, "sheet": 12, "cell": 7, "unit": 12, "field": 14,
+                "value": 14, "message": 40, "hint": 34}
+
+
+def issue_columns() -> list[Column]:
+    """The columns of the issues DataFrame (issues.ISSUE_COLUMNS), with their Chinese labels."""
+    return [Column(ISSUE_LABELS[k], ISSUE_WIDTHS[k], xs.WRAP) for k in ISSUE_COLUMNS]
+
+
+def _issues(sheet: Any, cx: _Context) -> None:
+    frame = cx.result.issues
+    counts = frame["severity"].value_counts()
+    note = (f"共{len(frame)}条：错误{counts.get('error', 0)}条（所在行或表不计入统计，须由报送单位修改），"
+            f"警告{counts.get('warning', 0)}条（数据已采用，请核实），提示{counts.get('info', 0)}条。"
+            "问题代码的含义见 docs/issue-codes.md；各单位的退回意见在“退回意见”文件夹中。")
+    sev = ISSUE_COLUMNS.index("severity")
+    fills = {s.value: cx.fm.get(text_wrap=True, align="center", bold=True, bg_color=xs.SEVERITY_FILL[s.value],
+                                font_color=xs.SEVERITY_FONT[s.value]) for s in Severity}
+    rows = []
+    for values in frame.itertuples(index=False, name=None):
+        row = list(values)
+        row[sev] = Styled(Severity(row[sev]).label, fills[row[sev]])
+        rows.append(row)
+    _simple_table(sheet, cx, issue_columns(), rows, _title(cx.result, "报送数据问题清单"), note, freeze_cols=0,
+                  legend=SEVERITY_LEGEND)
+
+
+MISSING_COLUMNS = (Column("序号", 6, xs.INT_KIND), Column("单位", 20), Column("单位类别", 10),
+                   Column("情况", 16), Column("扣分", 8, xs.POINTS_KIND), Column("说明", 50, xs.WRAP))
+
+
+def _missing(sheet: Any, cx: _Context) -> None:
+    rows = _missing_rows(cx.result)
+    note = (f"截至汇总时未报送{cx.result.period.dash_label}填报表的单位，以及报送的文件无法采用的单位"
+            f"（按未按时报送对待前，请先与单位核实）。" if rows else "全部单位均已报送。")
+    _simple_table(sheet, cx, MISSING_COLUMNS, rows, _title(cx.result, "未报送单位名单"), note,
+                  landscape=False, freeze_cols=0, legend=None)
+
+
+def _missing_rows(result: Any) -> list[list[Any]]:
+    accepted = {r.unit for r in result.batch.accepted}
+    rows = []
+    for r in _records(result.unit_table):
+        if r["status"] == "missing":
+            rows.append([len(rows) + 1, r["unit"], r["group"], "未报送", r["deduction"], "未收到填报表"])
+        elif r["unit"] not in accepted:
+            rows.append([len(rows) + 1, r["unit"], r["group"], "报送文件无法采用", r["deduction"],
+                         f"“{r['file']}”无法采用，原因见“数据问题”工作表"])
+    return rows
+
+
+# --------------------------------------------------------------------------
+# 说明
+# --------------------------------------------------------------------------
+
+EXPLAIN_WIDTHS = (14, 34, 10, 12, 10, 10)
+SHEET_NOTES = (
+    ("总览", "全县14项指标的年度目标、累计完成、完成率与序时进度，单位报送情况，完成率图"),
+    ("乡镇排名、部门排名", "各单位逐项完成率（着色）、综合得分、名次、先进/后进；点“+”展开各项目标、完成和得分"),
+    ("产业链、重点项目", "方案附件2、附件3的推进情况"),
+    ("招商项目明细、重点项目明细、策划项目明细", "各单位报送的每一行，标明是否计入和来源文件、工作表、行号"),
+    ("数据问题、未报送单位", "核查发现的问题（逐个单元格）和未报送名单"),
+)
+
+
+def _explain(sheet: Any, cx: _Context) -> None:
+    fm, result = cx.fm, cx.result
+    for c, width in enumerate(EXPLAIN_WIDTHS):
+        sheet.set_column(c, c, width)
+    xs.write_title(sheet, fm, len(EXPLAIN_WIDTHS), _title(result, "招商引资和项目建设成绩单说明"))
+    row = 2
+    for label, text in _explain_paragraphs(result):
+        row = _paragraph(sheet, fm, row, label, text)
+    row = _paragraph(sheet, fm, row, "六、颜色", "每项完成率按序时完成率着色，并在数字前印有颜色字，黑白打印也能分辨：")
+    for colour, meaning in _band_meanings(result):
+        sheet.write_string(row, 1, xs.BANDS[colour].word, fm.band(colour))
+        sheet.merge_range(row, 2, row, 5, meaning, fm.text())
+        row += 1
+    row = _weights_table(sheet, fm, row + 1, result.rules)
+    row = _paragraph(sheet, fm, row + 1, "八、各工作表", "")
+    for name, text in SHEET_NOTES:
+        row = _paragraph(sheet, fm, row, "", f"{name}：{text}")
+    xs.setup_print(sheet, landscape=False, repeat=(0, 0), freeze=(1, 0))
+
+
+def _explain_paragraphs(result: Any) -> list[tuple[str, str]]:
+    rules, period, batch = result.rules, result.period, result.batch
+    source = Path(rules.source).name if getattr(rules, "source", "") else "内置默认值（DOMAIN §6）"
+    deductions = rules.deductions
+    return [
+        ("一、数据来源", f"各单位报送的{period.dash_label}填报表，共收到{len(batch.returns)}个文件，采用{len(batch.accepted)}份。"
+                      f"按方案附件1—3的口径统计，累计到{period.end.month}月{period.end.day}日。明细表列出每一行的来源文件、"
+                      "工作表和行号，排名表列出每个单位的来源文件。"),
+        ("二、序时进度", f"序时进度=已过月数÷12={period.month}/12={result.time_progress:.1%}。"),
+        ("三、完成率", "完成率=本年累计完成÷年度目标；序时完成率=完成率÷序时进度（100%即正好跟上时间进度）。"),
+        ("四、计分方法", f"单项得分=权重×min(序时完成率, 封顶系数)；本单位没有目标的指标不计分，其余指标的权重按比例折算为100分。"
+                      f"综合得分=指标得分−扣分：未按时报送扣{deductions.get('missing', 0):g}分，"
+                      f"报送数据有误扣{deductions.get('errors', 0):g}分。乡镇和部门分别排名，得分相同的并列。考核细则：{source}。"),
+        ("五、先进和后进", f"各组综合得分前{rules.advanced_count}名为先进（未报送单位不评先进）；后{rules.lagging_count}名"
+                        f"且综合序时完成率低于序时进度的为后进，达到序时进度的单位不列为后进。"
+                        f"一票否决：{'已启用' if rules.veto else '未启用'}。"),
+    ]
+
+
+def _paragraph(sheet: Any, fm: xs.Formats, row: int, label: str, text: str) -> int:
+    """A labelled paragraph merged over the text columns; returns the next row."""
+    sheet.write_string(row, 0, label, fm.get(border=0, font_name=xs.HEITI, valign="top"))
+    body = fm.get(border=0, font_name=xs.FANGSONG, font_size=11, text_wrap=True, valign="top")
+    sheet.merge_range(row, 1, row, len(EXPLAIN_WIDTHS) - 1, text, body)
+    lines = max(1, -(-xs.text_width(text) // (sum(EXPLAIN_WIDTHS[1:]) * 0.9)))
+    sheet.set_row(row, 16 * lines)
+    return row + 1
+
+
+def _weights_table(sheet: Any, fm: xs.Formats, row: int, rules: Any) -> int:
+    """七、指标权重: the 考核细则 in force, weights scaled to 100."""
+    sheet.write_string(row, 0, "七、指标权重", fm.get(border=0, font_name=xs.HEITI))
+    columns = (Column("指标", 34, xs.WRAP), Column("计量单位", 10), Column("权重(分)", 12, xs.POINTS_KIND),
+               Column("封顶系数", 10, xs.POINTS_KIND), Column("是否计分", 10))
+    xs.write_header(sheet, fm, row, columns, first=1)
+    weights = rules.weights
+    by_key = {r.key: r for r in rules.indicators}
+    rows = [[ind.label, ind.unit, weights.get(ind.key, 0.0), by_key[ind.key].cap,
+             "是" if by_key[ind.key].scored else "否"] for ind in INDICATORS if ind.key in by_key]
+    return xs.write_rows(sheet, fm, row + 1, columns, rows, first=1)
