@@ -133,3 +133,14 @@ def test_killed_run_leaves_only_whole_files(tmp_path):
         finals = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".~")] if out.exists() else []
         assert all(_complete(p) for p in finals), [p.name for p in finals if not _complete(p)]
     assert os.name == "posix"
+
+
+def test_rerun_removes_feedback_of_units_that_fixed_their_return(tmp_path):
+    folder = tmp_path / "returns"
+    write_return(folder / "友谊镇.xlsx", projects=[project(funds_in="待定")])
+    out = tmp_path / "out"
+    first = run(folder, "2022-03", out=out)
+    assert [p.name for p in first.feedback] == ["友谊镇-2022-03-退回意见.xlsx"]
+    write_return(folder / "友谊镇.xlsx")                       # fixed
+    second = run(folder, "2022-03", out=out)
+    assert second.feedback == [] and not list((out / "退回意见").glob("*.xlsx"))

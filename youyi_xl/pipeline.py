@@ -99,7 +99,19 @@ def _write_outputs(outputs: RunOutputs, period: Period, template, date, step: St
     outputs.files.update(notice=docx, notice_html=html)
     outputs.files["reminder"] = write_reminder(result, folder / names["reminder"], date)
     _say(step, "生成退回意见")
+    _clear_old_feedback(folder, period)
     outputs.feedback = write_feedback(result.batch, folder)
+
+
+def _clear_old_feedback(folder: Path, period: Period) -> None:
+    """Remove this period's 退回意见 of an earlier run: a unit that fixed its return gets none now."""
+    from .feedback import FOLDER
+
+    for old in (folder / FOLDER).glob(f"*-{period.key}-退回意见.xlsx"):
+        try:
+            old.unlink()
+        except OSError as exc:
+            raise OutputError(f"无法删除上次生成的退回意见“{old.name}”（是否在Excel中打开？）：{exc.strerror}") from exc
 
 
 def _say(step: Step | None, what: str) -> None:

@@ -160,9 +160,9 @@ def _report_extra_sheets(ret: ReturnData, book: WorkbookData, sheets) -> None:
 
 def _read_cover(ret: ReturnData, book: WorkbookData, entry, plan: Plan, period: Period) -> None:
     if entry is None:
+        _unit_from_file_name(ret, plan)
         ret.add("sheet-missing", "找不到“封面”工作表（填报单位、报送期）",
                 "请使用下发的填报表，在封面填写填报单位和报送期", sheet=COVER_SHEET)
-        _unit_from_file_name(ret, plan, required=True)
         return
     sheet = entry[0]
     labels = {f.key: (f.label, *f.aliases) for f in COVER_FIELDS}
@@ -182,8 +182,8 @@ def _identify_unit(ret: ReturnData, sheet: SheetData, found, plan: Plan) -> None
     ret.unit_written = clean_text(value)
     where = {"sheet": sheet.name, "cell": cell_ref(r, c), "field": "填报单位", "value": ret.unit_written}
     if is_blank(value):
+        _unit_from_file_name(ret, plan)
         ret.add("value-missing", "封面未填写填报单位", "请在封面“填报单位”填写单位全称", **where)
-        _unit_from_file_name(ret, plan, required=True)
         return
     unit = plan.unit(value)
     if unit is None:
@@ -209,7 +209,7 @@ def _unit_in_file_name(file: str, plan: Plan) -> str | None:
     return best[1] if best else None
 
 
-def _unit_from_file_name(ret: ReturnData, plan: Plan, required: bool) -> None:
+def _unit_from_file_name(ret: ReturnData, plan: Plan) -> None:
     named = _unit_in_file_name(ret.file, plan)
     if named:
         ret.unit = named
