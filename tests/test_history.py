@@ -71,3 +71,19 @@ def test_history_command(two_periods, capsys):
     text = capsys.readouterr().out
     assert "2022-03" in text and "2022-06" in text and "兴隆镇" in text
     assert main(["history", "--out", str(out / "nowhere")]) == 2
+
+
+def test_scorecard_and_notice_show_the_change(two_periods):
+    import openpyxl
+
+    _, second, _ = two_periods
+    change = second.result.comparison.rank_change["兴隆镇"]
+    sheet = openpyxl.load_workbook(second.files["scorecard"])["乡镇排名"]
+    rows = {row[2]: row for row in sheet.iter_rows(values_only=True) if row and len(row) > 2}
+    assert rows["兴隆镇"][1] == f"↑{change}"
+    overview = " ".join(str(c) for row in openpyxl.load_workbook(second.files["scorecard"])["总览"]
+                        .iter_rows(values_only=True) for c in row if c)
+    assert "较上期（2022年1—3月）全县新增签约项目4个" in overview
+    html = second.files["notice_html"].read_text(encoding="utf-8")
+    assert "与上期（2022年1—3月）相比，全县新增签约项目4个" in html
+    assert f"兴隆镇（上升{change}位）" in html

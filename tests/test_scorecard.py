@@ -119,36 +119,37 @@ def test_township_ranking(book, result):
     sheet = book["乡镇排名"]
     assert sheet["A1"].value == "友谊县2022年1—3月招商引资和项目建设考评排名（乡镇）"
     columns = ranking_columns()
-    assert [c.value for c in sheet[HEADER]][:3] == ["名次", "单位", "报送状态"]
-    assert sheet.cell(HEADER, 9).value == "签约项目" and sheet.cell(HEADER + 1, 9).value == "完成率"
+    assert [c.value for c in sheet[HEADER]][:4] == ["名次", "较上期", "单位", "报送状态"]
+    assert sheet.cell(HEADER, 10).value == "签约项目" and sheet.cell(HEADER + 1, 10).value == "完成率"
     rows = _rows(sheet, HEADER + 2)
     units = result.unit_table[result.unit_table["group"] == "乡镇"]
     assert len(rows) == len(units) == 11
     expected = units.sort_values(["rank", "order"]).to_dict("records")
     for row, record in zip(rows, expected):
-        assert row[0].value == record["rank_label"] and row[1].value == record["unit"]
-        assert row[3].value == pytest.approx(record["score"]) and row[3].number_format == "0.00"
-        assert _fill(row[6]) == FILLS[record["colour"]]
+        assert row[0].value == record["rank_label"] and row[2].value == record["unit"]
+        assert row[1].value in (None, "")                         # no earlier period: 较上期 blank
+        assert row[4].value == pytest.approx(record["score"]) and row[4].number_format == "0.00"
+        assert _fill(row[7]) == FILLS[record["colour"]]
         assert row[-1].value == (record["file"] or "（未报送）")
-    top = {r[1].value: r for r in rows}
-    assert top["友谊镇"][2].value == "数据有误" and top["龙山镇"][2].value == "未报送"
-    assert top["龙山镇"][5].value == 5                            # 未按时报送 −5
-    assert [r[7].value for r in rows[:2]] == ["先进", "先进"]
+    top = {r[2].value: r for r in rows}
+    assert top["友谊镇"][3].value == "数据有误" and top["龙山镇"][3].value == "未报送"
+    assert top["龙山镇"][6].value == 5                            # 未按时报送 −5
+    assert [r[8].value for r in rows[:2]] == ["先进", "先进"]
     assert rows[-1][0].value.startswith("并列第")
-    signed = top["兴隆镇"][8]                                    # 签约项目 完成率
+    signed = top["兴隆镇"][9]                                    # 签约项目 完成率
     record = units.set_index("unit").loc["兴隆镇"]
     assert signed.value == pytest.approx(record["signed_projects__rate"])
     assert _fill(signed) == FILLS[record["signed_projects__colour"]]
     assert signed.number_format == f'"{BANDS[record["signed_projects__colour"]].word} "0.0%'
-    assert top["兴隆镇"][9].value == record["signed_projects__target"]      # 目标, grouped
+    assert top["兴隆镇"][10].value == record["signed_projects__target"]      # 目标, grouped
     assert len(rows[0]) >= len(columns)
 
 
 def test_ranking_detail_columns_are_grouped_and_collapsed(book):
     dims = book["部门排名"].column_dimensions
-    assert dims["J"].hidden and dims["J"].outline_level == 1      # 签约项目 目标/完成
-    assert dims["L"].hidden and dims["L"].outline_level == 1      # 签约项目 得分
-    assert not dims["I"].hidden and not dims["M"].hidden          # 完成率 columns stay visible
+    assert dims["K"].hidden and dims["K"].outline_level == 1      # 签约项目 目标/完成
+    assert dims["M"].hidden and dims["M"].outline_level == 1      # 签约项目 得分
+    assert not dims["J"].hidden and not dims["N"].hidden          # 完成率 columns stay visible
 
 
 def test_print_setup(book):

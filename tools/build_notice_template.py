@@ -258,7 +258,8 @@ def body(doc) -> None:
 
 def overview(doc) -> None:
     para(doc, "一级标题", "一、总体情况")
-    para(doc, "Normal", "{{ period_range }}，序时进度为{{ time_progress_text }}。{{ reporting.summary }}")
+    para(doc, "Normal", "{{ period_range }}，序时进度为{{ time_progress_text }}。{{ reporting.summary }}"
+         "{{ change.sentence }}")
     h2("（一）招商引资。", "全县{{ county.signed_projects.sentence }}；"
        "{{ county.started_projects.sentence }}；{{ county.out_of_province_funds.sentence }}；"
        "{{ county.foreign_direct_investment.sentence }}。", doc)

@@ -99,6 +99,7 @@ def notice_context(result: Any, date: dt.date | str | None = None, *, issuer: st
                "reporting": _reporting(result.unit_table, len(groups) + 1), "groups": groups,
                "chains": _chains(result.chain_table, progress),
                "key_projects": _key_projects(result.key_project_table, progress),
+               "change": _change(getattr(result, "comparison", None)),
                **_closing(period, _as_date(date), issuer, cc)}
     context["problems"] = _problems(context)
     return context
@@ -251,6 +252,23 @@ def _ranked(row: dict[str, Any]) -> dict[str, Any]:
             "score": row.get("score"), "score_text": score, "status": row.get("status"),
             "time_rate": row.get("time_rate"), "time_rate_text": nf.percent(row.get("time_rate")),
             "label": f"{row['unit']}（{rank_label}，{score}）" if rank_label else f"{row['unit']}（{score}）"}
+
+
+def _change(comparison: Any) -> dict[str, Any]:
+    """较上期: newly signed projects and the biggest rank moves; an empty sentence without history."""
+    if comparison is None:
+        return {"previous": "", "new_signed": 0, "risers": [], "fallers": [], "sentence": ""}
+    moves = sorted(comparison.rank_change.items(), key=lambda kv: (-kv[1], kv[0]))
+    risers = [f"{u}（上升{c}位）" for u, c in moves if c > 0][:3]
+    fallers = [f"{u}（下降{-c}位）" for u, c in reversed(moves) if c < 0][:3]
+    new = comparison.county_new.get("signed_projects") or 0
+    parts = [f"与上期（{comparison.previous.dash_label}）相比，全县新增签约项目{nf.amount(new, '个')}"]
+    if risers:
+        parts.append(f"排名上升较快的有{nf.names(risers)}")
+    if fallers:
+        parts.append(f"排名下降的有{nf.names(fallers)}")
+    return {"previous": comparison.previous.dash_label, "new_signed": new, "risers": risers,
+            "fallers": fallers, "sentence": "；".join(parts) + "。"}
 
 
 def _chains(table: Any, progress: float) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Sequence
 
-from .period import chinese_number
+from .period import chinese_number, cn_date  # noqa: F401 - cn_date is part of this module's API
 
 MISSING = "—"
 PROSE_YI_FROM = 10000.0      # amounts from 1亿元 on are written in 亿元 in prose
@@ -122,11 +122,6 @@ def score(value: object) -> str:
 def month_range(month: int) -> str:
     """1—3月 with the 一字线; 1月 for January."""
     return "1月" if month == 1 else f"1—{month}月"
-
-
-def cn_date(day: dt.date) -> str:
-    """成文日期 in Arabic numerals, no leading zeros: 2022年4月6日."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def cn_numeral(n: int) -> str:

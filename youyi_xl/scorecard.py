@@ -173,7 +173,7 @@ def _overview(sheet: Any, cx: _Context) -> None:
     counts = _unit_counts(cx.result.unit_table)
     note = (f"{_progress_text(cx.result)}。应报送单位{counts['all']}个，已报送{counts['submitted']}个"
             f"（其中数据有误{counts['errors']}个），未报送{counts['missing']}个。"
-            "完成率按序时完成率着色；计分方法和数据来源见“说明”工作表。")
+            f"{_comparison_text(cx.result)}完成率按序时完成率着色；计分方法和数据来源见“说明”工作表。")
     end = _simple_table(sheet, cx, OVERVIEW_COLUMNS, _overview_rows(cx),
                         _title(cx.result, "招商引资和项目建设主要指标完成情况"), note, landscape=False)
     after = _unit_status_table(sheet, cx, end + 1)
@@ -240,7 +240,7 @@ def _overview_chart(sheet: Any, cx: _Context, first: int, last: int, at: int) ->
 # --------------------------------------------------------------------------
 
 HEAD_COLUMNS = (
-    Column("名次", 9), Column("单位", 16), Column("报送状态", 8), Column("综合得分", 8, xs.POINTS_KIND),
+    Column("名次", 9), Column("较上期", 7, xs.CENTER), Column("单位", 16), Column("报送状态", 8), Column("综合得分", 8, xs.POINTS_KIND),
     Column("指标得分", 8, xs.POINTS_KIND), Column("扣分", 6, xs.POINTS_KIND),
     Column("综合序时完成率", 10), Column("评定", 6),
 )
@@ -286,7 +286,8 @@ def _ranking_row(cx: _Context, r: dict[str, Any]) -> list[Any]:
     status = STATUS_LABELS.get(r["status"], r["status"])
     status_cell = Styled(status, fm.text(align="center", font_color=xs.LAGGING_FONT)) \
         if r["status"] != "submitted" else Styled(status, fm.text(align="center"))
-    row = [Styled(r["rank_label"], fm.text(align="center", bold=True)), r["unit"], status_cell,
+    row = [Styled(r["rank_label"], fm.text(align="center", bold=True)), _rank_change(cx.result, r["unit"]),
+           r["unit"], status_cell,
            Styled(r["score"], fm.number(xs.POINTS, bold=True)), r["points"], r["deduction"],
            _band(fm, r["time_rate"], r["colour"]), _verdict(fm, r)]
     for ind in INDICATORS:
@@ -294,6 +295,25 @@ def _ranking_row(cx: _Context, r: dict[str, Any]) -> list[Any]:
         row += [_band(fm, r[f"{k}__rate"], r[f"{k}__colour"]), r[f"{k}__target"], r[f"{k}__actual"],
                 r[f"{k}__points"]]
     return row + [r["errors"], r["file"] or "（未报送）"]
+
+
+def _rank_change(result: Any, unit: str) -> str:
+    """较上期: ↑2 (up two places), ↓1, — (unchanged); blank without an earlier period."""
+    comparison = getattr(result, "comparison", None)
+    change = comparison.rank_change.get(unit) if comparison else None
+    if change is None:
+        return ""
+    return "—" if change == 0 else f"{'↑' if change > 0 else '↓'}{abs(change)}"
+
+
+def _comparison_text(result: Any) -> str:
+    """One sentence for 总览 on the change since the previous period ('' without one)."""
+    comparison = getattr(result, "comparison", None)
+    if comparison is None:
+        return ""
+    new = comparison.county_new.get("signed_projects") or 0
+    return (f"较上期（{comparison.previous.dash_label}）全县新增签约项目{new:g}个；"
+            "排名表“较上期”列中↑为名次上升、↓为下降。")
 
 
 def _verdict(fm: xs.Formats, r: dict[str, Any]) -> Styled:
