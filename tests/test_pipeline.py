@@ -144,3 +144,18 @@ def test_rerun_removes_feedback_of_units_that_fixed_their_return(tmp_path):
     write_return(folder / "友谊镇.xlsx")                       # fixed
     second = run(folder, "2022-03", out=out)
     assert second.feedback == [] and not list((out / "退回意见").glob("*.xlsx"))
+
+
+def test_copied_templates_are_used_from_the_plan_folder(returns, tmp_path, capsys):
+    import docx
+
+    mine = tmp_path / "我的模板"
+    assert main(["templates", "--out", str(mine)]) == 0
+    assert sorted(p.name for p in mine.iterdir()) == sorted(
+        ["attachment1.xlsx", "attachment2.xlsx", "attachment3.xlsx", "考核细则.xlsx", "通报模板.docx"])
+    assert main(["templates", "--out", str(mine)]) == 2          # never overwrites
+    notice = docx.Document(mine / "通报模板.docx")
+    notice.add_paragraph("本通报由县发改局起草。")
+    notice.save(mine / "通报模板.docx")
+    outputs = run(returns, "2022-03", plan=mine, out=tmp_path / "out")
+    assert "本通报由县发改局起草。" in outputs.files["notice_html"].read_text(encoding="utf-8")

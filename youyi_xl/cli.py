@@ -188,6 +188,15 @@ def cmd_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_templates(args: argparse.Namespace) -> int:
+    from .pipeline import copy_templates
+
+    paths = copy_templates(args.out)
+    print(f"已复制 {len(paths)} 个模板到“{args.out}”：" + "、".join(p.name for p in paths))
+    print(f"修改后运行时加上 --plan {args.out} 即可使用（考核细则和通报模板也会一并采用）。")
+    return EXIT_OK
+
+
 def _canonical_unit(name: str, plan_dir: str | None) -> str:
     from .plan import load_plan
 
@@ -260,6 +269,11 @@ def build_parser() -> ChineseParser:
     p.add_argument("--date", metavar="日期", default=None, help="通报成文日期，如 2022-04-06（默认为期末后第6天）")
     p.add_argument("--json", action="store_true", help="把结果数据以JSON输出到屏幕")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("templates", help="复制可修改的模板（目标分解、考核细则、通报模板）",
+                       description="把三个附件模板、考核细则和通报模板复制到一个文件夹，供修改后用 --plan 指定。")
+    p.add_argument("--out", metavar="目录", required=True, help="复制到的文件夹")
+    p.set_defaults(func=cmd_templates)
 
     p = sub.add_parser("history", help="查看各期考评记录（较上期变化）",
                        description="列出输出文件夹历史记录中各单位各期的得分和名次。")

@@ -53,6 +53,40 @@ def output_names(period: Period) -> dict[str, str]:
             "notice": f"通报-{key}.docx", "reminder": f"催报-{key}.txt"}
 
 
+NOTICE_TEMPLATE_NAME = "通报模板.docx"
+
+
+def copy_templates(dest: str | Path) -> list[Path]:
+    """Copy every template a clerk may edit into `dest`: the three attachments, 考核细则, 通报模板.
+
+    Pass the folder back with --plan: its 考核细则 and 通报模板 are then used too.
+    Existing files are never overwritten.
+    """
+    from .notice import copy_template
+    from .plan import FILE_PATTERNS, default_template_dir
+    from .rules import default_rules_file
+    from .safeio import atomic_write
+
+    folder = Path(dest)
+    folder.mkdir(parents=True, exist_ok=True)
+    sources = [default_template_dir() / f"{key}.xlsx" for key in FILE_PATTERNS] + [default_rules_file()]
+    targets = [folder / src.name for src in sources] + [folder / NOTICE_TEMPLATE_NAME]
+    existing = [t.name for t in targets if t.exists()]
+    if existing:
+        raise OutputError(f"“{folder}”中已有{'、'.join(existing)}，未覆盖；请换一个空文件夹")
+    copied = [atomic_write(target, src.read_bytes()) for src, target in zip(sources, targets)]
+    return copied + [copy_template(folder / NOTICE_TEMPLATE_NAME)]
+
+
+def _notice_template(plan: Plan, given: str | Path | None) -> Path | None:
+    """The clerk's template: the one given, else 通报模板.docx beside the plan's attachments."""
+    if given is not None:
+        return Path(given)
+    first = next(iter(plan.files.values()), None)
+    beside = Path(first).parent / NOTICE_TEMPLATE_NAME if first else None
+    return beside if beside is not None and beside.is_file() else None
+
+
 def prepare_output(out: str | Path, returns: str | Path) -> Path:
     """The output folder, created; refused when it lies inside the returns folder."""
     folder, source = Path(out).resolve(), Path(returns).resolve()
@@ -79,7 +113,8 @@ def run(returns: str | Path, period: str | Period, *, plan: Plan | str | Path | 
     result = evaluate(batch, plan)           # the 考核细则 of the plan folder, else the shipped one
     result.comparison = history.compare(result, folder)
     outputs = RunOutputs(result, folder)
-    _write_outputs(outputs, period, notice_template, notice_date or default_notice_date(period), step)
+    _write_outputs(outputs, period, _notice_template(plan, notice_template),
+                   notice_date or default_notice_date(period), step)
     outputs.files["history"] = history.record(result, folder)
     return outputs
 
