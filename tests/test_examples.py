@@ -1,0 +1,94 @@
+"""examples/: the checked-in returns, run_all.py and the walkthrough notebook cannot rot.
+
+The returns must be what examples/make_examples.py writes today (cell by cell) and give
+exactly the declared issues; run_all.py must produce every output; the notebook is
+executed with a real kernel and must be saved without outputs.
+"""
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from youyi_xl.collect import collect
+from youyi_xl.plan import load_plan
+
+from filling import MISSING_UNITS, expected_issues
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+PERIODS = ("2022-03", "2022-06")
+NOTEBOOK = EXAMPLES / "walkthrough.ipynb"
+
+
+def load_script(name: str):
+    spec = importlib.util.spec_from_file_location(f"examples_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def cell_values(path: Path) -> dict[str, list[tuple]]:
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return {ws.title: [row for row in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+    finally:
+        book.close()
+
+
+def test_checked_in_returns_are_what_make_examples_writes(tmp_path):
+    written = load_script("make_examples").make(tmp_path)
+    assert tuple(written) == PERIODS
+    for period, paths in written.items():
+        checked = sorted(p.name for p in (EXAMPLES / "returns" / period).glob("*.xlsx"))
+        assert checked == sorted(p.name for p in paths), "run python examples/make_examples.py"
+        for path in paths:
+            assert cell_values(path) == cell_values(EXAMPLES / "returns" / period / path.name), path.name
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_checked_in_returns_give_the_declared_issues(period):
+    plan = load_plan()
+    batch = collect(EXAMPLES / "returns" / period, period, plan)
+    found = sorted((i.code, i.file, i.sheet, i.cell) for i in batch.issue_list if i.severity != "info")
+    assert found == expected_issues(plan, period)
+    missing = batch.units[batch.units["status"] == "missing"]["unit"]
+    assert sorted(missing) == sorted(MISSING_UNITS[:2])
+
+
+def test_run_all_writes_every_output(tmp_path, capsys):
+    pytest.importorskip("youyi_xl.pipeline")
+    assert load_script("run_all").main(out=tmp_path) == 0
+    for period in PERIODS:
+        for name in (f"成绩单-{period}.xlsx", f"通报-{period}.docx", f"result-{period}.json"):
+            assert (tmp_path / name).is_file(), name
+    printed = capsys.readouterr().out
+    assert "全部完成" in printed and str(tmp_path) in printed
+
+
+def test_notebook_is_saved_without_outputs():
+    nbformat = pytest.importorskip("nbformat")
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    nbformat.validate(notebook)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert code and all(not c.outputs and c.execution_count is None for c in code)
+
+
+def test_notebook_executes(tmp_path):
+    """Run every cell with a python3 kernel, in a copy of examples/ (nothing is written to the repo)."""
+    for module in ("youyi_xl.evaluate", "youyi_xl.scorecard", "youyi_xl.notice"):
+        pytest.importorskip(module)
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    shutil.copytree(EXAMPLES / "returns", tmp_path / "returns")
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    client = nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3",
+                                     resources={"metadata": {"path": str(tmp_path)}})
+    client.execute()
+    assert (tmp_path / "out" / "notebook" / "成绩单-2022-03.xlsx").is_file()
+    assert (tmp_path / "out" / "notebook" / "通报-2022-03.docx").is_file()
+    images = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
+              if "image/png" in o.get("data", {})]
+    assert len(images) == 2
