@@ -258,3 +258,19 @@ def test_libreoffice_prints_the_scorecard(path, tmp_path):
     assert ranking
     assert all("名次" in p and "来源文件" in p and "固定资产投资" in p for p in ranking)
     assert all(unit in ranking[0] for unit in ("友谊镇", "兴隆镇", "成富朝鲜族满族乡"))
+
+
+def test_score_charts_plot_the_score_column_against_unit_names(path, book):
+    import re
+    import zipfile
+
+    headers = [c.value for c in book["乡镇排名"][HEADER]]
+    unit_col = openpyxl.utils.get_column_letter(headers.index("单位") + 1)
+    score_col = openpyxl.utils.get_column_letter(headers.index("综合得分") + 1)
+    with zipfile.ZipFile(path) as z:
+        charts = [z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/charts/chart")]
+    score_charts = [c for c in charts if "综合得分" in c]
+    assert len(score_charts) == 2
+    for xml in score_charts:
+        refs = re.findall(r"<c:f>([^<]+)</c:f>", xml)
+        assert any(f"${unit_col}$" in r for r in refs) and any(f"${score_col}$" in r for r in refs), refs

@@ -188,6 +188,21 @@ def cmd_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .pipeline import demo
+
+    step = (lambda what: print(f"… {what}", file=sys.stderr)) if sys.stderr.isatty() else None
+    runs = demo(args.out, plan=args.plan, step=step)
+    for outputs in runs:
+        print(_run_report(outputs))
+        print("")
+    root = Path(args.out)
+    print(f"示例报表在：{root / '报表'}")
+    print(f"成绩单、通报稿、退回意见等在：{runs[-1].folder}")
+    print("（示例数据由程序生成，单位名称为真实乡镇和部门，项目和金额均为虚构。）")
+    return EXIT_OK
+
+
 def cmd_templates(args: argparse.Namespace) -> int:
     from .pipeline import copy_templates
 
@@ -269,6 +284,13 @@ def build_parser() -> ChineseParser:
     p.add_argument("--date", metavar="日期", default=None, help="通报成文日期，如 2022-04-06（默认为期末后第6天）")
     p.add_argument("--json", action="store_true", help="把结果数据以JSON输出到屏幕")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("demo", help="用程序生成的示例报表演示全过程",
+                       description="生成2022年1—3月和1—6月的示例报表（两个单位未报送、含几处典型错误），"
+                                   "并对两期各运行一次 run，输出成绩单、通报稿和退回意见。")
+    p.add_argument("--out", metavar="目录", default="youyi-demo", help="演示文件夹（默认 youyi-demo）")
+    _plan_option(p)
+    p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("templates", help="复制可修改的模板（目标分解、考核细则、通报模板）",
                        description="把三个附件模板、考核细则和通报模板复制到一个文件夹，供修改后用 --plan 指定。")

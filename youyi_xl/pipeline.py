@@ -78,6 +78,29 @@ def copy_templates(dest: str | Path) -> list[Path]:
     return copied + [copy_template(folder / NOTICE_TEMPLATE_NAME)]
 
 
+DEMO_PERIODS = ("2022-03", "2022-06")
+
+
+def demo(out: str | Path, *, plan: Plan | str | Path | None = None, periods=DEMO_PERIODS,
+         step: Step | None = None) -> list[RunOutputs]:
+    """Write sample returns (all units but two, typical mistakes) and run every period on them.
+
+    Returns go to out/报表/<period>/, results to out/成果/ (one folder, so the second period
+    shows the change against the first).
+    """
+    from .samples import write_sample_returns
+
+    plan = plan if isinstance(plan, Plan) else load_plan(plan)
+    root = Path(out)
+    runs = []
+    for period in periods:
+        folder = root / "报表" / Period.parse(period).key
+        _say(step, f"生成{Period.parse(period).dash_label}示例报表")
+        write_sample_returns(plan, period, folder)
+        runs.append(run(folder, period, plan=plan, out=root / "成果", step=step))
+    return runs
+
+
 def _notice_template(plan: Plan, given: str | Path | None) -> Path | None:
     """The clerk's template: the one given, else 通报模板.docx beside the plan's attachments."""
     if given is not None:

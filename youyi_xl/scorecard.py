@@ -324,12 +324,18 @@ def _verdict(fm: xs.Formats, r: dict[str, Any]) -> Styled:
     return Styled("", fm.text())
 
 
+def _head_index(title: str) -> int:
+    """0-based column of a fixed ranking column, found by its header (the layout may grow)."""
+    return next(i for i, c in enumerate(HEAD_COLUMNS) if c.header == title)
+
+
 def _score_chart(sheet: Any, cx: _Context, group: str, first: int, last: int, at: int) -> None:
     """Columns: each unit's 综合得分, in rank order (a native Excel chart under the table)."""
     chart = cx.book.add_chart({"type": "column"})
     name = sheet.get_name()
-    chart.add_series({"name": "综合得分", "categories": [name, first, 1, last, 1],
-                      "values": [name, first, 3, last, 3], "fill": {"color": f"#{xs.CHART_BLUE}"},
+    unit_col, score_col = _head_index("单位"), _head_index("综合得分")
+    chart.add_series({"name": "综合得分", "categories": [name, first, unit_col, last, unit_col],
+                      "values": [name, first, score_col, last, score_col], "fill": {"color": f"#{xs.CHART_BLUE}"},
                       "data_labels": {"value": last - first < 40, "num_format": "0.0"}, "gap": 80})
     chart.set_title({"name": f"{group}综合得分", "name_font": {"name": xs.HEITI, "size": 12}})
     chart.set_x_axis({"num_font": {"name": xs.SONG, "size": 8, "rotation": -45}})
