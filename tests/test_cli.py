@@ -89,3 +89,12 @@ def test_real_subprocess(tmp_path):
     bad = subprocess.run([*cmd, "check", str(tmp_path / "nope"), "--period", "2022-03"],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "不存在" in bad.stderr
+
+
+def test_demo_writes_returns_and_both_periods(capsys, tmp_path):
+    assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    assert "2022年1—3月" in out and "2022年1—6月" in out and "成绩单-2022-06.xlsx" in out
+    results = tmp_path / "demo" / "成果"
+    assert (results / "通报-2022-06.docx").is_file() and (results / "youyi.db").is_file()
+    assert len(list((tmp_path / "demo" / "报表" / "2022-03").glob("*.xlsx"))) == 25   # 24 units + an older version

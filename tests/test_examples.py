@@ -58,14 +58,42 @@ def test_checked_in_returns_give_the_declared_issues(period):
     assert sorted(missing) == sorted(MISSING_UNITS[:2])
 
 
-def test_run_all_writes_every_output(tmp_path, capsys):
-    pytest.importorskip("youyi_xl.pipeline")
-    assert load_script("run_all").main(out=tmp_path) == 0
+@pytest.fixture(scope="module")
+def run_all_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run_all")
+    assert load_script("run_all").main(out=out) == 0
+    return out
+
+
+def test_run_all_writes_every_output(run_all_out, capsys):
     for period in PERIODS:
         for name in (f"成绩单-{period}.xlsx", f"通报-{period}.docx", f"result-{period}.json"):
-            assert (tmp_path / name).is_file(), name
-    printed = capsys.readouterr().out
-    assert "全部完成" in printed and str(tmp_path) in printed
+            assert (run_all_out / name).is_file(), name
+
+
+def test_second_period_shows_the_change_against_the_first(run_all_out):
+    """较上期 in the 2022-06 scorecard and notice, checked against the two periods' own JSON."""
+    import json
+
+    march, june = (json.loads((run_all_out / f"result-{p}.json").read_text(encoding="utf-8")) for p in PERIODS)
+    before = {u["unit"]: u["rank"] for u in march["units"]}
+    expected = {u["unit"]: before[u["unit"]] - u["rank"] for u in june["units"]
+                if u["rank"] is not None and before.get(u["unit"]) is not None}
+    assert any(expected.values())                              # the example ranking does move
+    assert june["previous"]["rank_change"] == expected
+    book = openpyxl.load_workbook(run_all_out / "成绩单-2022-06.xlsx")
+    shown = {}
+    for sheet in ("乡镇排名", "部门排名"):
+        for row in book[sheet].iter_rows(values_only=True):
+            if row and row[2] in expected:
+                shown[row[2]] = row[1]
+    arrow = lambda n: "—" if n == 0 else f"{'↑' if n > 0 else '↓'}{abs(n)}"  # noqa: E731
+    assert shown == {unit: arrow(n) for unit, n in expected.items()}
+    new = june["county"]["signed_projects"]["actual"] - march["county"]["signed_projects"]["actual"]
+    html = (run_all_out / "通报-2022-06.html").read_text(encoding="utf-8")
+    assert f"与上期（2022年1—3月）相比，全县新增签约项目{new:g}个" in html
+    top = min(expected, key=lambda u: (-expected[u], u)) if max(expected.values()) > 0 else None
+    assert top is None or f"{top}（上升{expected[top]}位）" in html
 
 
 def test_notebook_is_saved_without_outputs():
