@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
@@ -91,9 +92,25 @@ class Plan:
         canonical = self._lookup.get(unit_key(name))
         return self.by_name.get(canonical) if canonical else None
 
-    @property
+    @cached_property
     def by_name(self) -> dict[str, Unit]:
         return {u.name: u for u in self.units}
+
+    @cached_property
+    def name_keys(self) -> tuple[tuple[str, str], ...]:
+        """(written form, unit) of every name and alias, longest first: for finding a unit in a file name."""
+        keys = {}
+        for unit in self.units:
+            for name in (unit.name, *unit.aliases, unit_key(unit.name)):
+                key = compact(name)
+                if len(key) >= 2:
+                    keys.setdefault(key, unit.name)
+        return tuple(sorted(keys.items(), key=lambda kv: (-len(kv[0]), kv[0])))
+
+    def unit_in_text(self, text: str) -> str | None:
+        """The unit whose name or alias appears in `text` (the longest match), e.g. a file name."""
+        stem = compact(text)
+        return next((unit for key, unit in self.name_keys if key in stem), None)
 
     def group(self, group: str) -> tuple[Unit, ...]:
         return tuple(u for u in self.units if u.group == group)

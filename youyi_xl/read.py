@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+from math import isfinite
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -23,7 +24,7 @@ from .normalize import (Parsed, clean_text, compact, header_key, is_blank, parse
 from .period import Period, parse_reported_period
 from .plan import Plan, unit_key
 from .schema import (AMOUNT, CHOICE, COVER_FIELDS, COVER_SHEET, DATE, INT, RETURN_TABLES,
-                     SUMMARY, YESNO, Column, Table, summary_label)
+                     SUMMARY, TEXT, YESNO, Column, Table, summary_label)
 from .tables import Located, data_rows, find_label_values, header_unit, locate
 
 OTHER_CHAIN = "其他"
@@ -199,14 +200,7 @@ def _identify_unit(ret: ReturnData, sheet: SheetData, found, plan: Plan) -> None
 
 
 def _unit_in_file_name(file: str, plan: Plan) -> str | None:
-    stem = compact(Path(file).stem)
-    best: tuple[int, str] | None = None
-    for unit in plan.units:
-        for name in (unit.name, *unit.aliases, unit_key(unit.name)):
-            key = compact(name)
-            if len(key) >= 2 and key in stem and (best is None or len(key) > best[0]):
-                best = (len(key), unit.name)
-    return best[1] if best else None
+    return plan.unit_in_text(Path(file).stem)
 
 
 def _unit_from_file_name(ret: ReturnData, plan: Plan) -> None:
@@ -281,6 +275,7 @@ class _RowReader:
         self.keys = list(located.columns)
         self.indexes = [located.columns[k] for k in self.keys]
         self.defaults = {c.key: (0.0 if c.zero_if_blank else None) for c in self.table.columns}
+        self.fast = [_fast_reader(self.table.column(k), self.factors[k], self.chains) for k in self.keys]
 
     def _header_factor(self, key: str) -> float:
         column = self.table.column(key)
@@ -304,11 +299,15 @@ class _RowReader:
         if self._blank_row(r, raw):
             return None
         record: dict[str, Any] = dict(self.defaults, _row=r + 1, _sheet=self.sheet.name)
-        for key, value in zip(self.keys, raw):
-            record[key] = self.read_cell(r, key, value)
+        special = self.sheet.special
+        for key, c, fast, value in zip(self.keys, self.indexes, self.fast, raw):
+            found = _SLOW if special and (r, c) in special else fast(value)
+            record[key] = self.read_cell(r, key, value) if found is _SLOW else found
         return record
 
     def _blank_row(self, r: int, raw: list[Any]) -> bool:
+        if all(v == "" or v is None for v in raw[1:]) and not self.sheet.special:
+            return True                     # the common case, decided without parsing
         special = self.sheet.special
         return all(is_blank(v) and (not special or (r, c) not in special)
                    for k, c, v in zip(self.keys, self.indexes, raw) if k != "seq")
@@ -375,6 +374,35 @@ class _RowReader:
             if column.zero_if_blank:
                 return 0.0
         return parsed.value
+
+
+_SLOW = object()    # a fast reader's answer for "take the full path" (blank, text number, …)
+
+
+def _fast_reader(column: Column, factor: float, chains: dict[str, str]) -> Callable[[Any], Any]:
+    """The value of a cell that is already clean (a float in a number column, a date, a listed
+    choice), or _SLOW. Clean cells are most cells; everything else goes through read_cell."""
+    kind = column.kind
+    if kind in (AMOUNT, INT) and factor == 1.0:
+        return lambda v: float(v) if (type(v) is float and isfinite(v)) or type(v) is int else _SLOW
+    if kind == DATE:
+        return lambda v: v.date() if type(v) is dt.datetime else (v if type(v) is dt.date else _SLOW)
+    if kind == TEXT:
+        return lambda v: _clean_str(v) if type(v) is str else _SLOW
+    if kind == YESNO:
+        return lambda v: _YES_NO.get(v, _SLOW) if type(v) is str else _SLOW
+    if kind == CHOICE:
+        allowed = {n: n for n in chains.values()} if column.key == "chain" else {c: c for c in column.choices}
+        return lambda v: allowed.get(v, _SLOW) if type(v) is str else _SLOW
+    return lambda v: _SLOW
+
+
+_YES_NO = {"是": True, "否": False}
+
+
+def _clean_str(value: str) -> Any:
+    text = " ".join(value.split())
+    return text if len(text) > 3 or (text and not is_blank(text)) else _SLOW
 
 
 def _loose_chain(text: str, chains: dict[str, str]) -> str | None:
