@@ -107,6 +107,16 @@ def read_workbook(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS
         return _read(path, limits)
     except Exception as exc:  # noqa: BLE001 - the one boundary: a batch must never stop on one file
         return None, [_unreadable(path, UNREADABLE, f"读取时出错（{type(exc).__name__}）")]
+    except BaseException as exc:
+        if not _is_panic(exc):
+            raise
+        return None, [_unreadable(path, UNREADABLE, "读取时出错（calamine内部错误，文件结构异常）")]
+
+
+def _is_panic(exc: BaseException) -> bool:
+    """A Rust panic inside calamine: pyo3 raises PanicException, which derives from
+    BaseException (not Exception), e.g. on a truncated or damaged .xls."""
+    return type(exc).__name__ == "PanicException"
 
 
 def _read(path: Path, limits: Limits) -> tuple[WorkbookData | None, list[Issue]]:
@@ -293,8 +303,10 @@ _REF_FIRST = re.compile(rb"<" + _NS + rb"c\s+r=\"([A-Z]{1,3})([0-9]{1,7})\""
 _HAZARD = re.compile(rb"<c(?![^\s/>])(?! r=\"A?[A-Z][0-9]{1,4}\")")
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
 _ERROR_MARK = b' t="e"'
-_REF = re.compile(rb"\sr\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?([0-9]{1,7})[\"']")
-_ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"']([0-9]{1,9})[\"']")
+# Any length of letters and digits: calamine reads r="AAAA1" or r="A99999999999" as a
+# huge position, so such a reference must count as huge here too, never as missing.
+_REF = re.compile(rb"\sr\s*=\s*[\"']\$?([A-Za-z]+)\$?([0-9]+)[\"']")
+_ROW_NUMBER = re.compile(rb"\sr\s*=\s*[\"']([0-9]+)[\"']")
 _TYPE = re.compile(rb"\st\s*=\s*[\"']([^\"']*)[\"']")
 _ERROR_TYPE = re.compile(rb"\st\s*=\s*[\"']e[\"']")
 _VALUE = re.compile(rb"<" + _NS + rb"v(?:\s[^>]*)?(?:/>|>([^<]*)<)")

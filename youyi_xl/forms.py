@@ -22,7 +22,7 @@ from .indicators import INDICATORS, Indicator
 from .period import Period
 from .plan import Plan
 from .read import OTHER_CHAIN
-from .safeio import atomic_write, inside, neutralize, safe_filename
+from .safeio import MAX_NAME_BYTES, atomic_write, inside, neutralize, safe_filename
 from .schema import (AMOUNT, CHOICE, COVER_FIELDS, COVER_SHEET, DATE, INT, KEY_PROJECTS,
                      RETURN_TABLES, SUMMARY, TEXT, YESNO, Column, CoverField, Table, summary_label)
 
@@ -46,8 +46,13 @@ NUMBER_FORMATS = {AMOUNT: "#,##0.00", INT: "0", DATE: "yyyy-mm-dd", TEXT: "@"}
 
 
 def form_name(unit: str, period: Period | str) -> str:
-    """The file name of a unit's form: 友谊镇-2022-03-填报表.xlsx (cleaned for every OS)."""
-    return safe_filename(f"{unit}-{Period.parse(period).key}-填报表.xlsx")
+    """The file name of a unit's form: 友谊镇-2022-03-填报表.xlsx (cleaned for every OS).
+
+    The unit part is cleaned and cut first, so a very long unit name never cuts
+    the period and 填报表 off the name (as the 退回意见 names do).
+    """
+    tail = f"-{Period.parse(period).key}-填报表.xlsx"
+    return safe_filename(safe_filename(unit, MAX_NAME_BYTES - len(tail.encode())) + tail)
 
 
 def make_forms(plan: Plan, period: Period | str, out: str | Path,

@@ -9,6 +9,7 @@ bad input: problems in the data are values.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from typing import Any, NamedTuple
@@ -132,8 +133,9 @@ def _parse_number_text(text: str, unit: str) -> Parsed:
 
 
 def _full_number(text: str) -> float | None:
-    match = _NUMBER.fullmatch(text)
-    return float(text) if match else None
+    """The number `text` spells, or None; 400 digits overflow to inf, which is no number."""
+    number = float(text) if _NUMBER.fullmatch(text) else None
+    return number if number is not None and math.isfinite(number) else None
 
 
 # --- dates ------------------------------------------------------------------
@@ -163,6 +165,8 @@ def parse_date(value: Any, year: int = YEAR) -> Parsed:
 
 
 def _date_from_number(value: float) -> Parsed:
+    if not math.isfinite(value):      # a cell can store 1e400 (inf) or NaN
+        return Parsed(None, "date-invalid", f"“{value}”不是日期")
     if value == int(value) and 19000101 <= value <= 21001231:
         return _make_date(*_DATE_COMPACT.fullmatch(str(int(value))).groups(), text=str(int(value)))
     if SERIAL_MIN <= value <= SERIAL_MAX:

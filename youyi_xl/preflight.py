@@ -457,7 +457,7 @@ def _chain(buffer: bytes, table, start: int, sector_size: int, size: int, skip: 
 # fails: a 6 KB .xls with one cell in column 16384, or a 1 KB .ods repeating a
 # cell 9,000 x 10,000 times, ends a whole batch. So the grid is bounded here.
 
-_BOF, _DIMENSIONS, _GLOBALS = 0x0809, 0x0200, 0x0005
+_BOF, _DIMENSIONS, _GLOBALS, _EOF, _BOUNDSHEET = 0x0809, 0x0200, 0x0005, 0x000A, 0x0085
 _MULTI_CELLS = (0x00BD, 0x00BE)         # MULRK, MULBLANK: the last column ends the record
 _CELL_RECORDS = frozenset({0x0006, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6,
                            *_MULTI_CELLS})
@@ -467,10 +467,20 @@ _RECORD_HEAD = struct.Struct("<HHHH")   # type, length, and a cell record's row 
 def _xls_grid(data: bytes, limits: Limits) -> str | None:
     """Refusal detail when a sheet's cells or DIMENSIONS span more than the grid cap.
 
-    calamine sizes its grid from both and accepts columns past IV. A workbook
-    stream this reader cannot follow is left to the parser.
+    calamine sizes its grid from both and accepts columns past IV. The stream is
+    walked once from its start, and each sheet again from the offset its BOUNDSHEET
+    record gives, up to its EOF record, as calamine reads it: a damaged record
+    length desynchronises the first walk but not calamine. A workbook stream this
+    reader cannot follow is left to the parser.
     """
     stream = cfb_stream(data, "Workbook", "Book") or b""
+    detail = _walk_xls(stream, limits)
+    for number, start in enumerate(dict.fromkeys(_sheet_starts(stream)), 1):
+        detail = detail or _walk_xls_sheet(stream, start, number, limits)
+    return detail
+
+
+def _walk_xls(stream: bytes, limits: Limits) -> str | None:
     position, end, sheet, height, width, in_sheet = 0, len(stream) - 8, 0, 0, 0, False
     before = 0
     while position <= end:
@@ -496,13 +506,56 @@ def _xls_grid(data: bytes, limits: Limits) -> str | None:
     return None
 
 
+def _sheet_starts(stream: bytes) -> list[int]:
+    """Stream offsets of the sheets, from the BOUNDSHEET records before the first EOF."""
+    starts, position = [], 0
+    while position + 8 <= len(stream):
+        kind, length, start = struct.unpack_from("<HHI", stream, position)
+        if kind == _EOF:
+            break
+        if kind == _BOUNDSHEET and start < len(stream):
+            starts.append(start)
+        position += 4 + length
+    return starts
+
+
+def _walk_xls_sheet(stream: bytes, start: int, number: int, limits: Limits) -> str | None:
+    position, height, width = start, 0, 0
+    while position + 8 <= len(stream):
+        kind, length, row, col = _RECORD_HEAD.unpack_from(stream, position)
+        body, position = position + 4, position + 4 + length
+        if kind == _EOF or position > len(stream):
+            break
+        if kind in _CELL_RECORDS:
+            if kind in _MULTI_CELLS and length >= 6:
+                col = struct.unpack_from("<H", stream, position - 2)[0]
+            rows, cols = row + 1, col + 1
+        elif kind == _DIMENSIONS:
+            rows, cols = _dimensions(stream, body, length)
+        else:
+            continue
+        if rows > height or cols > width:
+            height, width = max(height, rows), max(width, cols)
+            detail = grid_detail(f"第{number}个工作表", height, width, limits)
+            if detail:
+                return detail
+    return None
+
+
 def _dimensions(stream: bytes, body: int, length: int) -> tuple[int, int]:
-    """(rows, columns) a DIMENSIONS record declares (BIFF8: 14 bytes, BIFF5: 10)."""
+    """(rows, columns) a DIMENSIONS record declares (BIFF8: 14 bytes, BIFF5: 10), or the
+    cells calamine reserves for it when larger: it computes last - first + 1 in u32,
+    so a first row or column past the last wraps to about 4.3 billion."""
     if length >= 14 and body + 14 <= len(stream):
-        return struct.unpack_from("<4xI2xH", stream, body)
-    if length >= 8 and body + 8 <= len(stream):
-        return struct.unpack_from("<2xH2xH", stream, body)
-    return 0, 0
+        first_row, last_row, first_col, last_col = struct.unpack_from("<IIHH", stream, body)
+    elif length >= 8 and body + 8 <= len(stream):
+        first_row, last_row, first_col, last_col = struct.unpack_from("<HHHH", stream, body)
+    else:
+        return 0, 0
+    if last_row < 1 or last_col < 1:
+        return 1, 1
+    return (max(last_row, (last_row - first_row) % (1 << 32)),
+            max(last_col, (last_col - first_col) % (1 << 32)))
 
 
 _QUOTED = rb"(?:\"[^\"]*\"|'[^']*')"
