@@ -125,6 +125,11 @@ class Plan:
     def chain_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.chains)
 
+    @cached_property
+    def chain_keys(self) -> dict[str, str]:
+        """Normalised chain name -> chain name, for matching what units write."""
+        return {compact(c.name): c.name for c in self.chains}
+
     @property
     def has_errors(self) -> bool:
         return any(i.is_error for i in self.issues)

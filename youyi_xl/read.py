@@ -270,7 +270,7 @@ class _RowReader:
     def __init__(self, ret: ReturnData, sheet: SheetData, located: Located, plan: Plan):
         self.ret, self.sheet, self.located, self.plan = ret, sheet, located, plan
         self.table = located.table
-        self.chains = {compact(n): n for n in plan.chain_names}
+        self.chains = plan.chain_keys
         self.factors = {key: self._header_factor(key) for key in located.columns}
         self.keys = list(located.columns)
         self.indexes = [located.columns[k] for k in self.keys]

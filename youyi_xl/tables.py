@@ -166,7 +166,7 @@ def data_rows(rows: Sequence[Sequence[Any]], located: Located) -> Iterator[DataR
         first = texts[0].lstrip() if type(texts[0]) is str else ""
         if first and len(texts) <= 2 and _NOTE_START.match(compact(first[:8])):
             return
-        if any(type(v) is str and len(v) <= 8 and compact(v) in TOTAL_WORDS for v in cells[:4]):
+        if any(type(v) is str and "计" in v and compact(v) in TOTAL_WORDS for v in cells[:4]):
             yield DataRow(r, row, "total")
         elif len(texts) == 1 and first and _SECTION.match(first):
             yield DataRow(r, row, "section")
