@@ -177,7 +177,6 @@ def duplicate_member(rng: random.Random, data: bytes) -> bytes | None:
     return build_zip(items)
 
 
-_CELL_TAG = re.compile(rb"<((?:\w+:)?)c\b([^>]*?)(/?)>")
 _CELL = re.compile(rb"<((?:\w+:)?)c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _T_ATTR = re.compile(rb"\st\s*=\s*\"[^\"]*\"")
 _TYPES = (b"s", b"n", b"e", b"b", b"str", b"inlineStr", b"d", None) * 3 + (b"x",)
