@@ -291,3 +291,20 @@ def test_grid_detail_names_the_sheet_and_the_corner():
                                           (701, "ZZ"), (702, "AAA"), (16383, "XFD")])
 def test_column_letters(col, letters):
     assert pf.column_letters(col) == letters
+
+
+def test_zip_slip_member_names_are_refused(tmp_path):
+    """Members named to escape a folder on extraction: no workbook writer makes them."""
+    import io
+    import zipfile as zf
+
+    from youyi_xl.preflight import TOO_LARGE, preflight
+
+    for bad in ("../../tmp/x.txt", "/tmp/x.txt", "C:/x.txt", "xl\\..\\..\\x.txt"):
+        buffer = io.BytesIO()
+        with zf.ZipFile(buffer, "w") as z:
+            z.writestr("[Content_Types].xml", "<Types>spreadsheetml</Types>")
+            z.writestr(bad, "x")
+        path = tmp_path / "slip.xlsx"
+        path.write_bytes(buffer.getvalue())
+        assert preflight(path).problem == TOO_LARGE, bad

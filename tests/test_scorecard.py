@@ -274,3 +274,26 @@ def test_score_charts_plot_the_score_column_against_unit_names(path, book):
     for xml in score_charts:
         refs = re.findall(r"<c:f>([^<]+)</c:f>", xml)
         assert any(f"${unit_col}$" in r for r in refs) and any(f"${score_col}$" in r for r in refs), refs
+
+
+def test_large_ledgers_spliced_as_xml_read_back_like_the_xlsxwriter_ones(result, tmp_path, monkeypatch):
+    """bigsheet: the same cells, values and number formats as writing every cell with xlsxwriter."""
+    import youyi_xl.scorecard as sc
+
+    slow = write_scorecard(result, tmp_path / "slow.xlsx")
+    monkeypatch.setattr(sc, "BIG_LEDGER", 1)
+    fast = write_scorecard(result, tmp_path / "fast.xlsx")
+    a, b = openpyxl.load_workbook(slow), openpyxl.load_workbook(fast)
+    for name in ("招商项目明细", "重点项目明细"):
+        rows_a, rows_b = list(a[name].iter_rows()), list(b[name].iter_rows())
+        assert len(rows_a) == len(rows_b)
+        for ra, rb in zip(rows_a, rows_b):
+            assert [c.value for c in ra] == [c.value for c in rb]
+            assert [c.number_format for c in ra] == [c.number_format for c in rb]
+            assert [_fill(c) for c in ra] == [_fill(c) for c in rb]
+        assert a[name].auto_filter.ref == b[name].auto_filter.ref
+    assert len(result.batch.projects) >= 3                    # several rows really were spliced
+    from python_calamine import CalamineWorkbook
+
+    sheet = CalamineWorkbook.from_path(str(fast)).get_sheet_by_name("招商项目明细").to_python()
+    assert sheet[-1][0] == len(result.batch.projects)

@@ -214,6 +214,9 @@ def _zip_limits(infos: list[zipfile.ZipInfo], limits: Limits) -> Preflight | Non
     names = [info.filename.replace("\\", "/").casefold() for info in infos]
     if len(set(names)) != len(names):
         return _problem("zip", "", TOO_LARGE, "压缩包内有重名部件，文件结构异常")
+    escaping = next((n for n in names if _escapes(n)), None)
+    if escaping is not None:
+        return _problem("zip", "", TOO_LARGE, f"压缩包内有指向包外的部件“{escaping[:60]}”，文件结构异常")
     total = sum(info.file_size for info in infos)
     if total > limits.max_inflated_bytes:
         return _problem("zip", "", TOO_LARGE,
@@ -224,6 +227,11 @@ def _zip_limits(infos: list[zipfile.ZipInfo], limits: Limits) -> Preflight | Non
             return _problem("zip", "", TOO_LARGE, f"部件{info.filename}压缩比{ratio:,.0f}:1，"
                                                   f"超过{limits.max_member_ratio:g}:1上限")
     return None
+
+
+def _escapes(name: str) -> bool:
+    """A member path no workbook has: absolute, a drive letter, or a '..' segment (zip-slip)."""
+    return name.startswith("/") or (len(name) > 1 and name[1] == ":") or ".." in name.split("/")
 
 
 def _zip_encryption(infos: list[zipfile.ZipInfo]) -> Preflight | None:

@@ -9,11 +9,12 @@ the file of each unit. Layout and choices: docs/outputs.md.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from . import xlstyle as xs
+from .bigsheet import BigTable, splice
 from .collect import STATUS_LABELS
 from .errors import OutputError
 from .indicators import INDICATORS
@@ -32,6 +33,7 @@ SHEETS = ("总览", "乡镇排名", "部门排名", "产业链", "重点项目",
           "策划项目明细", "数据问题", "未报送单位", "说明")
 GROUP_SHEETS = (("乡镇", "乡镇排名"), ("部门", "部门排名"))
 VALID_LABELS = {True: "计入", False: "未计入（有错误）"}
+BIG_LEDGER = 2000                # ledger rows above this are spliced in as XML (bigsheet.py)
 TABLE_TOP = 3                    # rows 0-1 title and note, row 2 legend; the header row is row 3
 MISSING_TEXT = "—"
 
@@ -43,6 +45,7 @@ class _Context:
     book: Any
     fm: xs.Formats
     result: Any
+    big: list[BigTable] = field(default_factory=list)   # ledgers spliced in after close
 
 
 def write_scorecard(result: Any, path: str | Path) -> Path:
@@ -54,8 +57,10 @@ def write_scorecard(result: Any, path: str | Path) -> Path:
     with atomic_write(path) as temp:
         book = xlsxwriter.Workbook(str(temp), WORKBOOK_OPTIONS)
         book.set_properties({"title": _title(result, "招商引资和项目建设成绩单"), "author": "youyi-xl"})
-        _write_sheets(_Context(book, xs.Formats(book), result))
+        cx = _Context(book, xs.Formats(book), result)
+        _write_sheets(cx)
         book.close()
+        splice(temp, cx.big, Styled)
     return path
 
 
@@ -420,7 +425,19 @@ def _ledger(sheet: Any, cx: _Context, table: Table, frame: Any, what: str) -> No
     note = ("各单位报送表中的全部行。“是否计入”为“未计入（有错误）”的行有错误，不计入任何指标，"
             "问题见“数据问题”工作表；来源文件、工作表和行号指向报送表中的原始位置。")
     rows = _ledger_rows(cx.fm, frame, keys)
-    _simple_table(sheet, cx, columns, rows, _title(cx.result, what), note, freeze_cols=3, legend=LEFT_OUT_LEGEND)
+    title = _title(cx.result, what)
+    if len(frame) <= BIG_LEDGER:
+        _simple_table(sheet, cx, columns, rows, title, note, freeze_cols=3, legend=LEFT_OUT_LEGEND)
+        return
+    first = _page(sheet, cx, columns, title, note, landscape=True, freeze_cols=3, legend=LEFT_OUT_LEGEND)
+    xs.write_header(sheet, cx.fm, TABLE_TOP, columns)
+    sheet.set_row(TABLE_TOP, 30)
+    rows = iter(rows)
+    xs.write_rows(sheet, cx.fm, first, columns, [next(rows)])
+    big = BigTable(sheet, first + 1, xs.column_formats(cx.fm, columns), list(rows), [cx.fm.band("red")])
+    big.reserve()
+    cx.big.append(big)
+    sheet.autofilter(TABLE_TOP, 0, big.last_row, len(columns) - 1)
 
 
 def _ledger_rows(fm: xs.Formats, frame: Any, keys: list[str]) -> Iterable[list[Any]]:
