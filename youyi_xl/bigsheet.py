@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
+from math import isfinite
 import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from .safeio import neutralize
 
 EPOCH = dt.datetime(1899, 12, 30)
+COMPRESS_LEVEL = 1   # the spliced sheets are large; level 1 is ~10x faster than 6 and ~20% bigger
 
 
 @dataclass
@@ -83,22 +86,35 @@ def _cell(ref: str, value: Any, style: int) -> str:
     return _cell(ref, str(value), style)
 
 
-def rows_xml(table: BigTable, styled: type, styles: Sequence[int], extra: dict[int, int]) -> str:
-    """The <row> elements of a table. `styles` is the style index of each column; `extra` maps
-    id(format) of the extra formats to theirs; `styled` is the class of self-formatted values."""
+def rows_xml(table: BigTable, styled: type, styles: Sequence[int], extra: dict[int, int],
+             chunk: int = 2000) -> Iterator[str]:
+    """The <row> elements of a table, `chunk` rows at a time. `styles` is the style index of each
+    column; `extra` maps id(format) of the extra formats to theirs; `styled` is the class of
+    values that carry their own format."""
     letters = [column_letters(c) for c in range(len(table.formats))]
     parts = []
     for r, values in enumerate(table.rows, start=table.first_row + 1):
         cells = []
         for c, value in enumerate(values):
+            kind = type(value)
+            if kind is str and value.isprintable() and value.strip() == value and value:
+                text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                cells.append(f'<c r="{letters[c]}{r}" s="{styles[c]}" t="inlineStr"><is><t>{text}</t></is></c>')
+                continue                                      # the common case, inline
+            if kind is float and isfinite(value):
+                cells.append(f'<c r="{letters[c]}{r}" s="{styles[c]}"><v>{value:.16g}</v></c>')
+                continue
             style = styles[c]
             if isinstance(value, styled):
                 value, style = value.value, extra.get(id(value.format), style)
-            elif value is not None and type(value) is not str and value != value:
+            elif value is not None and kind is not str and value != value:
                 value = None                                  # NaN / NaT / NA
             cells.append(_cell(f"{letters[c]}{r}", value, style))
         parts.append(f'<row r="{r}">{"".join(cells)}</row>')
-    return "".join(parts)
+        if len(parts) == chunk:
+            yield "".join(parts)
+            parts = []
+    yield "".join(parts)
 
 
 _STYLE = re.compile(r'<c r="([A-Z]+)\d+" s="(\d+)"')
@@ -114,27 +130,46 @@ def _reserved_styles(xml: str, row: int) -> dict[str, int]:
 
 
 def splice(path: str | Path, tables: Sequence[BigTable], styled: type) -> None:
-    """Put the rows of `tables` into the closed workbook at `path` (rewritten in place)."""
+    """Put the rows of `tables` into the closed workbook at `path` (rewritten in place,
+    streaming: the generated sheet XML is never held whole in memory)."""
     if not tables:
         return
     path = Path(path)
-    with zipfile.ZipFile(path) as source:
-        members = [(info, source.read(info.filename)) for info in source.infolist()]
-    by_name = {info.filename: i for i, (info, _) in enumerate(members)}
-    workbook = members[by_name["xl/workbook.xml"]][1].decode("utf-8")
-    for table in tables:
-        index = table.sheet.index
-        name = f"xl/worksheets/sheet{index + 1}.xml"
-        info, data = members[by_name[name]]
-        members[by_name[name]] = (info, _spliced(data.decode("utf-8"), table, styled).encode("utf-8"))
-        workbook = _widen_filter_name(workbook, index, table.last_row)
-    members[by_name["xl/workbook.xml"]] = (members[by_name["xl/workbook.xml"]][0], workbook.encode("utf-8"))
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
-        for info, data in members:
-            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+    sheets = {f"xl/worksheets/sheet{t.sheet.index + 1}.xml": t for t in tables}
+    temp = path.with_name(path.name + ".splice")
+    try:
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(temp, "w") as target:
+            for info in source.infolist():
+                _copy_member(source, target, info, sheets.get(info.filename), tables, styled)
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
 
 
-def _spliced(xml: str, table: BigTable, styled: type) -> str:
+def _copy_member(source, target, info: zipfile.ZipInfo, table: BigTable | None,
+                 tables: Sequence[BigTable], styled: type) -> None:
+    data = source.read(info.filename)
+    copy = zipfile.ZipInfo(info.filename, info.date_time)    # same (fixed) time: same bytes
+    copy.compress_type = zipfile.ZIP_DEFLATED
+    copy._compresslevel = COMPRESS_LEVEL                      # noqa: SLF001 - zipfile has no public setter
+    if info.filename == "xl/workbook.xml":
+        text = data.decode("utf-8")
+        for t in tables:
+            text = _widen_filter_name(text, t.sheet.index, t.last_row)
+        data = text.encode("utf-8")
+    if table is None:
+        target.writestr(copy, data)
+        return
+    head, rows, tail = _spliced(data.decode("utf-8"), table, styled)
+    with target.open(copy, "w") as out:
+        out.write(head.encode("utf-8"))
+        for chunk in rows:
+            out.write(chunk.encode("utf-8"))
+        out.write(tail.encode("utf-8"))
+
+
+def _spliced(xml: str, table: BigTable, styled: type) -> tuple[str, Iterator[str], str]:
+    """The sheet XML before the spliced rows, the rows, and the XML after them."""
     start = xml.find(f'<row r="{table.first_row + 1}"')
     end = xml.find("</sheetData>")
     if start < 0 or end < start:
@@ -143,10 +178,10 @@ def _spliced(xml: str, table: BigTable, styled: type) -> str:
     extras = _reserved_styles(xml, table.first_row + 2)
     styles = [body.get(column_letters(c), 0) for c in range(len(table.formats))]
     extra = {id(fmt): extras.get(column_letters(k), 0) for k, fmt in enumerate(table.extra_formats)}
-    xml = xml[:start] + rows_xml(table, styled, styles, extra) + xml[end:]
     last = table.last_row + 1
-    xml = re.sub(r'(<dimension ref="[A-Z]+\d+:[A-Z]+)\d+"', rf'\g<1>{last}"', xml, count=1)
-    return re.sub(r'(<autoFilter ref="[A-Z]+\d+:[A-Z]+)\d+"', rf'\g<1>{last}"', xml, count=1)
+    head = re.sub(r'(<dimension ref="[A-Z]+\d+:[A-Z]+)\d+"', rf'\g<1>{last}"', xml[:start], count=1)
+    tail = re.sub(r'(<autoFilter ref="[A-Z]+\d+:[A-Z]+)\d+"', rf'\g<1>{last}"', xml[end:], count=1)
+    return head, rows_xml(table, styled, styles, extra), tail
 
 
 def _widen_filter_name(workbook: str, index: int, last_row: int) -> str:

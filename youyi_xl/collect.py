@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from .errors import UsageError
 from .issues import ISSUE_COLUMNS, Issue, count_by_severity, issues_frame, make_issue
@@ -126,11 +126,10 @@ class Batch:
                 "errors_units": statuses.count("errors"), **count_by_severity(self.issue_list)}
 
 
-def _rows_frame(returns: Iterable[ReturnData], table: Table):
-    import pandas as pd
-
+def row_records(returns: Iterable[ReturnData], table: Table) -> Iterator[dict[str, Any]]:
+    """Every parsed row of `table` in the returns, with its source: the records behind
+    batch.projects / key_projects / planned (columns of row_columns(table))."""
     keys = [c.key for c in table.columns if c.key != "seq"]
-    records = []
     for ret in returns:
         if not ret.tables_ok.get(table.key):
             continue
@@ -139,8 +138,17 @@ def _rows_frame(returns: Iterable[ReturnData], table: Table):
             record.update({k: row.get(k) for k in keys})
             record["valid"] = row.get("_valid", True)
             record["claimed_by"] = "、".join(row.get("_claimed_by", ()))
-            records.append(record)
-    return pd.DataFrame(records, columns=[*SOURCE_COLUMNS, *keys, "valid", "claimed_by"])
+            yield record
+
+
+def row_columns(table: Table) -> list[str]:
+    return [*SOURCE_COLUMNS, *(c.key for c in table.columns if c.key != "seq"), "valid", "claimed_by"]
+
+
+def _rows_frame(returns: Iterable[ReturnData], table: Table):
+    import pandas as pd
+
+    return pd.DataFrame(list(row_records(returns, table)), columns=row_columns(table))
 
 
 # --------------------------------------------------------------------------

@@ -207,7 +207,9 @@ def write_result_json(result: Result, path: str | Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"无法创建输出文件夹“{path.parent}”：{exc.strerror or exc}") from exc
-    text = json.dumps(result.to_json(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    # No indent: the C encoder is ten times faster, and the file is for programs (the CLI's
+    # --json prints it indented).
+    text = json.dumps(result.to_json(), ensure_ascii=False, allow_nan=False) + "\n"
     return atomic_write(path, text.encode("utf-8"))
 
 

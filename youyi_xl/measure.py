@@ -54,8 +54,10 @@ def _num(value: object) -> float:
 
 
 def project_key(row: Row) -> tuple[str, str]:
-    """The identity of a 招商引资项目 across units: normalised 项目名称 + 投资方."""
-    return compact(row.get("name") or ""), compact(row.get("investor") or "")
+    """The identity of a 招商引资项目 across units: normalised 项目名称 + 投资方.
+
+    The intake stores it on each row as `_key` (computed in the worker that read the file)."""
+    return row.get("_key") or (compact(row.get("name") or ""), compact(row.get("investor") or ""))
 
 
 def measure(projects: Iterable[Row], key_projects: Iterable[Row], planned: Iterable[Row],

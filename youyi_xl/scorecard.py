@@ -15,7 +15,7 @@ from typing import Any, Iterable, Sequence
 
 from . import xlstyle as xs
 from .bigsheet import BigTable, splice
-from .collect import STATUS_LABELS
+from .collect import STATUS_LABELS, row_records
 from .errors import OutputError
 from .indicators import INDICATORS
 from .issues import ISSUE_COLUMNS, ISSUE_LABELS, Severity
@@ -79,9 +79,9 @@ def _write_sheets(cx: _Context) -> None:
         _ranking(sheets[name], cx, group)
     _chains(sheets["产业链"], cx)
     _key_projects(sheets["重点项目"], cx)
-    _ledger(sheets["招商项目明细"], cx, PROJECTS, batch.projects, "招商引资项目明细")
-    _ledger(sheets["重点项目明细"], cx, KEY_PROJECTS, batch.key_projects, "重点项目进展明细")
-    _ledger(sheets["策划项目明细"], cx, PLANNED, batch.planned, "新策划生成项目明细")
+    _ledger(sheets["招商项目明细"], cx, PROJECTS, "招商引资项目明细")
+    _ledger(sheets["重点项目明细"], cx, KEY_PROJECTS, "重点项目进展明细")
+    _ledger(sheets["策划项目明细"], cx, PLANNED, "新策划生成项目明细")
     _issues(sheets["数据问题"], cx)
     _missing(sheets["未报送单位"], cx)
     _explain(sheets["说明"], cx)
@@ -419,38 +419,33 @@ def ledger_columns(table: Table) -> list[Column]:
     return [Column("序号", 6, xs.INT_KIND), Column("填报单位", 14, xs.WRAP), *body, *LEDGER_TAIL]
 
 
-def _ledger(sheet: Any, cx: _Context, table: Table, frame: Any, what: str) -> None:
+def _ledger(sheet: Any, cx: _Context, table: Table, what: str) -> None:
     columns = ledger_columns(table)
     keys = [c.key for c in table.columns if c.key != "seq"]
     note = ("各单位报送表中的全部行。“是否计入”为“未计入（有错误）”的行有错误，不计入任何指标，"
             "问题见“数据问题”工作表；来源文件、工作表和行号指向报送表中的原始位置。")
-    rows = _ledger_rows(cx.fm, frame, keys)
+    rows = list(_ledger_rows(cx.fm, row_records(cx.result.batch.accepted, table), keys))
     title = _title(cx.result, what)
-    if len(frame) <= BIG_LEDGER:
+    if len(rows) <= BIG_LEDGER:
         _simple_table(sheet, cx, columns, rows, title, note, freeze_cols=3, legend=LEFT_OUT_LEGEND)
         return
     first = _page(sheet, cx, columns, title, note, landscape=True, freeze_cols=3, legend=LEFT_OUT_LEGEND)
     xs.write_header(sheet, cx.fm, TABLE_TOP, columns)
     sheet.set_row(TABLE_TOP, 30)
-    rows = iter(rows)
-    xs.write_rows(sheet, cx.fm, first, columns, [next(rows)])
-    big = BigTable(sheet, first + 1, xs.column_formats(cx.fm, columns), list(rows), [cx.fm.band("red")])
+    xs.write_rows(sheet, cx.fm, first, columns, rows[:1])
+    big = BigTable(sheet, first + 1, xs.column_formats(cx.fm, columns), rows[1:], [cx.fm.band("red")])
     big.reserve()
     cx.big.append(big)
     sheet.autofilter(TABLE_TOP, 0, big.last_row, len(columns) - 1)
 
 
-def _ledger_rows(fm: xs.Formats, frame: Any, keys: list[str]) -> Iterable[list[Any]]:
-    """Rows of a batch DataFrame (projects, key_projects, planned) in ledger order."""
-    names = list(frame.columns)
-    at = {name: names.index(name) for name in names}
-    body = [at[k] for k in keys]
+def _ledger_rows(fm: xs.Formats, records: Iterable[dict[str, Any]], keys: list[str]) -> Iterable[list[Any]]:
+    """Ledger rows: 序号, unit, the table's columns, then whether it counts and its source."""
     left_out = fm.band("red")
-    for n, t in enumerate(frame.itertuples(index=False, name=None), start=1):
-        valid = bool(t[at["valid"]])
-        yield [n, t[at["unit"]], *(t[i] for i in body),
-               VALID_LABELS[True] if valid else Styled(VALID_LABELS[False], left_out),
-               t[at["claimed_by"]], t[at["file"]], t[at["sheet"]], t[at["row"]]]
+    for n, r in enumerate(records, start=1):
+        yield [n, r["unit"], *(r[k] for k in keys),
+               VALID_LABELS[True] if r["valid"] else Styled(VALID_LABELS[False], left_out),
+               r["claimed_by"], r["file"], r["sheet"], r["row"]]
 
 
 # --------------------------------------------------------------------------

@@ -172,6 +172,8 @@ def project_duplicate(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
         seen: dict[tuple, int] = {}
         for row in _rows(ret, table):
             key = tuple(compact(row.get(k) or "") for k in keys)
+            if table is PROJECTS:
+                row["_key"] = key           # measure.project_key: reused across units
             if not key[0]:
                 continue
             if key in seen:
