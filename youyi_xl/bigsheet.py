@@ -26,6 +26,7 @@ from typing import Any, Iterator, Sequence
 from .safeio import neutralize
 
 EPOCH = dt.datetime(1899, 12, 30)
+ORDINAL_EPOCH = EPOCH.toordinal()
 COMPRESS_LEVEL = 1   # the spliced sheets are large; level 1 is ~10x faster than 6 and ~20% bigger
 
 
@@ -101,8 +102,14 @@ def rows_xml(table: BigTable, styled: type, styles: Sequence[int], extra: dict[i
                 text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                 cells.append(f'<c r="{letters[c]}{r}" s="{styles[c]}" t="inlineStr"><is><t>{text}</t></is></c>')
                 continue                                      # the common case, inline
-            if kind is float and isfinite(value):
+            if (kind is float and isfinite(value)) or kind is int:
                 cells.append(f'<c r="{letters[c]}{r}" s="{styles[c]}"><v>{value:.16g}</v></c>')
+                continue
+            if value is None:
+                cells.append(f'<c r="{letters[c]}{r}" s="{styles[c]}"/>')
+                continue
+            if kind is dt.date:
+                cells.append(f'<c r="{letters[c]}{r}" s="{styles[c]}"><v>{value.toordinal() - ORDINAL_EPOCH}</v></c>')
                 continue
             style = styles[c]
             if isinstance(value, styled):

@@ -14,13 +14,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from . import history
 from .collect import Batch, Progress, collect
-from .errors import OutputError, UsageError
+from .errors import OutputError, UsageError, YouyiError
 from .evaluate import Result, evaluate, write_result_json
 from .period import Period
 from .plan import Plan, load_plan
@@ -148,10 +151,11 @@ def _write_outputs(outputs: RunOutputs, period: Period, template, date, step: St
     from .scorecard import write_scorecard
 
     names, folder, result = output_names(period), outputs.folder, outputs.result
+    _say(step, "生成成绩单")
+    scorecard = _Background(write_scorecard, result, folder / names["scorecard"],
+                            large=len(result.batch.accepted) >= BACKGROUND_FROM)
     _say(step, "写出结果文件")
     outputs.files["json"] = write_result_json(result, folder / names["json"])
-    _say(step, "生成成绩单")
-    outputs.files["scorecard"] = write_scorecard(result, folder / names["scorecard"])
     _say(step, "生成通报和催报稿")
     docx, html = render_notice(result, folder / names["notice"], template, date)
     outputs.files.update(notice=docx, notice_html=html)
@@ -159,6 +163,51 @@ def _write_outputs(outputs: RunOutputs, period: Period, template, date, step: St
     _say(step, "生成退回意见")
     _clear_old_feedback(folder, period)
     outputs.feedback = write_feedback(result.batch, folder)
+    outputs.files["scorecard"] = scorecard.wait()
+
+
+BACKGROUND_FROM = 300      # returns; from here the scorecard is written beside the other outputs
+
+
+class _Background:
+    """One writer run in a forked child while the parent writes the other outputs (POSIX, large
+    batches, a process without other threads); inline everywhere else. Forking shares the
+    result without copying it; the child sends back the path written or the Chinese error."""
+
+    def __init__(self, fn: Callable, *args, large: bool):
+        self.process = None
+        if not (large and os.name == "posix" and threading.active_count() == 1):
+            self.value = fn(*args)
+            return
+        context = multiprocessing.get_context("fork")
+        self.receiver, sender = context.Pipe(duplex=False)
+        self.process = context.Process(target=_child, args=(sender, fn, args), daemon=True)
+        self.process.start()
+        sender.close()
+
+    def wait(self):
+        if self.process is None:
+            return self.value
+        try:
+            kind, value = self.receiver.recv()
+        except EOFError:
+            kind, value = "error", "生成成绩单的子进程意外退出（可能内存不足），请重新运行"
+        finally:
+            self.process.join()
+        if kind == "error":
+            raise OutputError(value)
+        return value
+
+
+def _child(sender, fn: Callable, args: tuple) -> None:
+    try:
+        sender.send(("ok", fn(*args)))
+    except YouyiError as exc:
+        sender.send(("error", str(exc)))
+    except Exception as exc:  # the child's boundary: the parent reports it as one Chinese line
+        sender.send(("error", f"生成成绩单时出错：{type(exc).__name__}: {exc}"))
+    finally:
+        sender.close()
 
 
 def _clear_old_feedback(folder: Path, period: Period) -> None:
