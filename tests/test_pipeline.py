@@ -159,3 +159,21 @@ def test_copied_templates_are_used_from_the_plan_folder(returns, tmp_path, capsy
     notice.save(mine / "通报模板.docx")
     outputs = run(returns, "2022-03", plan=mine, out=tmp_path / "out")
     assert "本通报由县发改局起草。" in outputs.files["notice_html"].read_text(encoding="utf-8")
+
+
+def test_scorecard_in_a_forked_child_is_the_same_and_reports_errors(returns, tmp_path, monkeypatch):
+    import youyi_xl.pipeline as pipeline
+    import youyi_xl.scorecard as scorecard
+    from youyi_xl.errors import OutputError
+
+    inline = run(returns, "2022-03", out=tmp_path / "inline")
+    monkeypatch.setattr(pipeline, "BACKGROUND_FROM", 1)
+    forked = run(returns, "2022-03", out=tmp_path / "forked")
+    assert _workbook_values(forked.files["scorecard"]) == _workbook_values(inline.files["scorecard"])
+
+    def broken(result, path):
+        raise OutputError("磁盘已满（测试）")
+
+    monkeypatch.setattr(scorecard, "write_scorecard", broken)
+    with pytest.raises(OutputError, match="磁盘已满"):
+        run(returns, "2022-03", out=tmp_path / "broken")
