@@ -166,8 +166,11 @@ def test_scorecard_in_a_forked_child_is_the_same_and_reports_errors(returns, tmp
     import youyi_xl.scorecard as scorecard
     from youyi_xl.errors import OutputError
 
+    import threading
+
     inline = run(returns, "2022-03", out=tmp_path / "inline")
     monkeypatch.setattr(pipeline, "BACKGROUND_FROM", 1)
+    assert threading.active_count() == 1 and os.name == "posix"      # so the fork path is taken
     forked = run(returns, "2022-03", out=tmp_path / "forked")
     assert _workbook_values(forked.files["scorecard"]) == _workbook_values(inline.files["scorecard"])
 
