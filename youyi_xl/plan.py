@@ -25,6 +25,7 @@ from .excel import cell_ref
 
 GROUPS = ("乡镇", "部门")
 DEFAULT_FX_RATE = 6.7   # 元人民币 per 美元, when attachment 1 states none
+MAX_NAME_SEARCH = 120   # characters of a file name searched for a unit name
 _FX = re.compile(r"1\s*美元\s*[=＝]\s*([0-9]+(?:\.[0-9]+)?)\s*元")
 _ALIAS_NOTE = re.compile(r"别名[:：]\s*([^;；。]*)")
 _PREFIXES = ("友谊县", "县")
@@ -108,9 +109,26 @@ class Plan:
         return tuple(sorted(keys.items(), key=lambda kv: (-len(kv[0]), kv[0])))
 
     def unit_in_text(self, text: str) -> str | None:
-        """The unit whose name or alias appears in `text` (the longest match), e.g. a file name."""
-        stem = compact(text)
-        return next((unit for key, unit in self.name_keys if key in stem), None)
+        """The unit whose name or alias appears in `text` (the longest match), e.g. a file name.
+
+        Looks up every substring of the (short) text in a dict, longest first, so the cost does
+        not grow with the number of units."""
+        stem = compact(text)[:MAX_NAME_SEARCH]
+        keys = self._name_key_map
+        for length in range(min(len(stem), self._longest_key), 1, -1):
+            for start in range(len(stem) - length + 1):
+                unit = keys.get(stem[start:start + length])
+                if unit is not None:
+                    return unit
+        return None
+
+    @cached_property
+    def _name_key_map(self) -> dict[str, str]:
+        return dict(self.name_keys)
+
+    @cached_property
+    def _longest_key(self) -> int:
+        return max((len(key) for key, _ in self.name_keys), default=0)
 
     def group(self, group: str) -> tuple[Unit, ...]:
         return tuple(u for u in self.units if u.group == group)
@@ -119,7 +137,14 @@ class Plan:
         return self.targets.get(unit, {}).get(key)
 
     def key_projects_of(self, unit: str) -> tuple[KeyProject, ...]:
-        return tuple(p for p in self.key_projects if p.unit == unit)
+        return self._projects_by_unit.get(unit, ())
+
+    @cached_property
+    def _projects_by_unit(self) -> dict[str, tuple[KeyProject, ...]]:
+        grouped: dict[str, list[KeyProject]] = {}
+        for project in self.key_projects:
+            grouped.setdefault(project.unit, []).append(project)
+        return {unit: tuple(projects) for unit, projects in grouped.items()}
 
     @property
     def chain_names(self) -> tuple[str, ...]:
