@@ -32,7 +32,7 @@ _MONEY_FACTORS = {("亿元", "万元"): 10000.0, ("元", "万元"): 0.0001,
                   ("亿美元", "万美元"): 10000.0, ("美元", "万美元"): 0.0001}
 
 
-@dataclass
+@dataclass(eq=False)   # identity: two returns are never "equal" (and comparing would be slow)
 class ReturnData:
     """Everything read from one returned workbook."""
 
