@@ -297,3 +297,19 @@ def test_large_ledgers_spliced_as_xml_read_back_like_the_xlsxwriter_ones(result,
 
     sheet = CalamineWorkbook.from_path(str(fast)).get_sheet_by_name("招商项目明细").to_python()
     assert sheet[-1][0] == len(result.batch.projects)
+
+
+def test_ledger_xml_from_two_processes_is_the_same_bytes(result, tmp_path, monkeypatch):
+    import zipfile
+
+    import youyi_xl.bigsheet as bigsheet
+    import youyi_xl.scorecard as sc
+
+    monkeypatch.setattr(sc, "BIG_LEDGER", 1)
+    monkeypatch.setattr(bigsheet, "PARALLEL_ROWS", 10**9)
+    one = write_scorecard(result, tmp_path / "one.xlsx")
+    monkeypatch.setattr(bigsheet, "PARALLEL_ROWS", 2)       # fork for the second half
+    two = write_scorecard(result, tmp_path / "two.xlsx")
+    a, b = zipfile.ZipFile(one), zipfile.ZipFile(two)
+    sheets = [n for n in a.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert sheets and all(a.read(n) == b.read(n) for n in sheets)
