@@ -63,19 +63,17 @@ def unit_records(n: int, rules, rng: random.Random) -> list[dict]:
     return records
 
 
-def rows_frame(table, n: int, units: list[str], rng: random.Random):
-    import pandas as pd
-
-    keys = [c.key for c in table.columns if c.key != "seq"]
-    records = []
-    for i in range(n):
-        unit = units[i % len(units)]
-        record = {"unit": unit, "file": f"{unit}-2022-06-填报表.xlsx", "sheet": table.sheet, "row": 3 + i % 40}
-        for column in table.columns[1:]:
-            record[column.key] = _value(column, i, rng)
-        record.update(valid=rng.random() > 0.03, claimed_by="")
-        records.append(record)
-    return pd.DataFrame(records, columns=["unit", "file", "sheet", "row", *keys, "valid", "claimed_by"])
+def unit_returns(names: list[str], projects: int, rng: random.Random) -> list[SimpleNamespace]:
+    """Stand-ins for read.ReturnData: each unit's parsed rows, as the scorecard's ledgers read them."""
+    returns = {n: SimpleNamespace(unit=n, file=f"{n}-2022-06-填报表.xlsx", tables_ok={}, rows={}) for n in names}
+    for table, count in ((PROJECTS, projects), (KEY_PROJECTS, projects // 10), (PLANNED, projects // 20)):
+        for ret in returns.values():
+            ret.tables_ok[table.key], ret.rows[table.key] = True, []
+        for i in range(count):
+            row = {"_sheet": table.sheet, "_row": 3 + i % 40, "_valid": rng.random() > 0.03}
+            row.update({column.key: _value(column, i, rng) for column in table.columns[1:]})
+            returns[names[i % len(names)]].rows[table.key].append(row)
+    return list(returns.values())
 
 
 def _value(column, i: int, rng: random.Random):
@@ -97,11 +95,8 @@ def synthetic_result(units: int, projects: int, seed: int = 1) -> Result:
     rules = default_rules()
     records = unit_records(units, rules, rng)
     names = [r["unit"] for r in records]
-    batch = SimpleNamespace(projects=rows_frame(PROJECTS, projects, names, rng),
-                            key_projects=rows_frame(KEY_PROJECTS, projects // 10, names, rng),
-                            planned=rows_frame(PLANNED, projects // 20, names, rng),
-                            returns=[SimpleNamespace(unit=n) for n in names],
-                            accepted=[SimpleNamespace(unit=n) for n in names])
+    returns = unit_returns(names, projects, rng)
+    batch = SimpleNamespace(returns=returns, accepted=returns)
     issues = [make_issue(rng.choice(list(CODES)), f"第{i}处问题说明", "修改建议", file=f"{names[i % units]}.xlsx",
                          sheet="招商引资项目", cell=f"K{3 + i % 40}", unit=names[i % units], value="约500")
               for i in range(projects // 4)]
