@@ -98,3 +98,24 @@ def test_demo_writes_returns_and_both_periods(capsys, tmp_path):
     results = tmp_path / "demo" / "成果"
     assert (results / "通报-2022-06.docx").is_file() and (results / "youyi.db").is_file()
     assert len(list((tmp_path / "demo" / "报表" / "2022-03").glob("*.xlsx"))) == 25   # 24 units + an older version
+
+
+def test_progress_bar_only_for_a_terminal_and_not_for_json(monkeypatch, capsys):
+    import argparse
+    import io
+
+    from youyi_xl.cli import _progress_bar
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    plain = argparse.Namespace(json=False)
+    assert _progress_bar(plain) is None                        # pytest's stderr is not a terminal
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    assert _progress_bar(argparse.Namespace(json=True)) is None
+    show = _progress_bar(plain)
+    for done in range(1, 21):
+        show(done, 20, f"{done}.xlsx")
+    assert "读取报表" in terminal.getvalue() and "20/20" in terminal.getvalue()
