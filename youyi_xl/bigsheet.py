@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+from .preflight import column_letters
 from .safeio import neutralize
 
 EPOCH = dt.datetime(1899, 12, 30)
@@ -53,15 +54,6 @@ class BigTable:
     @property
     def last_row(self) -> int:
         return self.first_row + len(self.rows) - 1
-
-
-def column_letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _cell(ref: str, value: Any, style: int) -> str:
