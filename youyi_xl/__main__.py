@@ -3,4 +3,5 @@ import sys
 
 from .cli import main
 
-sys.exit(main())
+if __name__ == "__main__":   # guarded: Windows starts reading workers by re-importing __main__
+    sys.exit(main())
