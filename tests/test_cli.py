@@ -119,3 +119,8 @@ def test_progress_bar_only_for_a_terminal_and_not_for_json(monkeypatch, capsys):
     for done in range(1, 21):
         show(done, 20, f"{done}.xlsx")
     assert "读取报表" in terminal.getvalue() and "20/20" in terminal.getvalue()
+
+
+def test_sub_command_help_says_usage_once(capsys):
+    code, out, _ = run(capsys, "run", "--help")
+    assert code == 0 and out.count("用法") == 1 and "--notice-template" in out

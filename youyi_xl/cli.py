@@ -40,7 +40,8 @@ class ChineseParser(argparse.ArgumentParser):
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     def add_usage(self, usage, actions, groups, prefix=None):
-        super().add_usage(usage, actions, groups, prefix="用法：")
+        # argparse passes prefix="" when it builds a sub-command's prog: keep that one empty
+        super().add_usage(usage, actions, groups, prefix="用法：" if prefix is None else prefix)
 
 
 _ARGPARSE_WORDS = (
@@ -243,6 +244,23 @@ def _progress_bar(args: argparse.Namespace):
 # parser
 # --------------------------------------------------------------------------
 
+# command: (handler, one-line help, description)
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
+    "plan": (cmd_plan, "显示目标分解（单位、全县目标、模板问题）",
+             "读取三个附件模板，列出单位、全县目标和模板中的问题。"),
+    "forms": (cmd_forms, "生成各单位本期填报表", "按目标分解为每个单位生成本期填报表（已预填目标和重点项目）。"),
+    "check": (cmd_check, "校验回收的报表，列出每个问题", "读取文件夹中各单位报回的填报表，逐单元格列出问题。"),
+    "run": (cmd_run, "收集、校验、考评，生成成绩单、通报稿和退回意见",
+            "一条命令完成本期工作：校验各单位报表，计算得分排名，写出成绩单、通报稿、催报稿、退回意见和结果数据。"),
+    "demo": (cmd_demo, "用程序生成的示例报表演示全过程",
+             "生成2022年1—3月和1—6月的示例报表（两个单位未报送、含几处典型错误），"
+             "并对两期各运行一次 run，输出成绩单、通报稿和退回意见。"),
+    "templates": (cmd_templates, "复制可修改的模板（目标分解、考核细则、通报模板）",
+                  "把三个附件模板、考核细则和通报模板复制到一个文件夹，供修改后用 --plan 指定。"),
+    "history": (cmd_history, "查看各期考评记录（较上期变化）", "列出输出文件夹历史记录中各单位各期的得分和名次。"),
+}
+
+
 def build_parser() -> ChineseParser:
     parser = ChineseParser(
         prog="youyi-xl",
@@ -250,60 +268,54 @@ def build_parser() -> ChineseParser:
     parser.add_argument("--version", action="version", version=f"youyi-xl {__version__}",
                         help="显示版本号并退出")
     sub = parser.add_subparsers(dest="command", title="命令", metavar="命令", parser_class=ChineseParser)
-    p = sub.add_parser("plan", help="显示目标分解（单位、全县目标、模板问题）",
-                       description="读取三个附件模板，列出单位、全县目标和模板中的问题。")
-    _plan_option(p)
-    p.set_defaults(func=cmd_plan)
+    for name, (handler, help_text, description) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=description)
+        _ARGUMENTS[name](p)
+        p.set_defaults(func=handler)
+    return parser
 
-    p = sub.add_parser("forms", help="生成各单位本期填报表",
-                       description="按目标分解为每个单位生成本期填报表（已预填目标和重点项目）。")
+
+def _forms_arguments(p: argparse.ArgumentParser) -> None:
     _period_option(p)
     p.add_argument("--out", metavar="目录", required=True, help="填报表保存到的文件夹")
     p.add_argument("--unit", metavar="单位", action="append", help="只生成该单位的（可重复）")
     p.add_argument("--force", action="store_true", help="覆盖文件夹中已有的同名填报表")
     _plan_option(p)
-    p.set_defaults(func=cmd_forms)
 
-    p = sub.add_parser("check", help="校验回收的报表，列出每个问题",
-                       description="读取文件夹中各单位报回的填报表，逐单元格列出问题。")
-    p.add_argument("returns", metavar="报表目录", help="存放各单位报回文件的文件夹")
-    _period_option(p)
-    _plan_option(p)
+
+def _check_arguments(p: argparse.ArgumentParser) -> None:
+    _returns_option(p)
     p.add_argument("--json", action="store_true", help="以JSON输出问题清单（便于其他程序处理）")
-    p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("run", help="收集、校验、考评，生成成绩单、通报稿和退回意见",
-                       description="一条命令完成本期工作：校验各单位报表，计算得分排名，写出成绩单、通报稿、"
-                                   "催报稿、退回意见和结果数据。")
-    p.add_argument("returns", metavar="报表目录", help="存放各单位报回文件的文件夹")
-    _period_option(p)
-    _plan_option(p)
+
+def _run_arguments(p: argparse.ArgumentParser) -> None:
+    _returns_option(p)
     p.add_argument("--out", metavar="目录", default="out", help="输出文件夹（默认 out）")
     p.add_argument("--notice-template", metavar="文件", default=None,
                    help="自己修改过的通报模板（.docx），默认使用随程序提供的模板")
     p.add_argument("--date", metavar="日期", default=None, help="通报成文日期，如 2022-04-06（默认为期末后第6天）")
     p.add_argument("--json", action="store_true", help="把结果数据以JSON输出到屏幕")
-    p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("demo", help="用程序生成的示例报表演示全过程",
-                       description="生成2022年1—3月和1—6月的示例报表（两个单位未报送、含几处典型错误），"
-                                   "并对两期各运行一次 run，输出成绩单、通报稿和退回意见。")
+
+def _demo_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="目录", default="youyi-demo", help="演示文件夹（默认 youyi-demo）")
     _plan_option(p)
-    p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("templates", help="复制可修改的模板（目标分解、考核细则、通报模板）",
-                       description="把三个附件模板、考核细则和通报模板复制到一个文件夹，供修改后用 --plan 指定。")
+
+def _templates_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="目录", required=True, help="复制到的文件夹")
-    p.set_defaults(func=cmd_templates)
 
-    p = sub.add_parser("history", help="查看各期考评记录（较上期变化）",
-                       description="列出输出文件夹历史记录中各单位各期的得分和名次。")
+
+def _history_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="目录", default="out", help="运行 run 时的输出文件夹（默认 out）")
     p.add_argument("--unit", metavar="单位", default=None, help="只看该单位，如 友谊镇")
     _plan_option(p)
-    p.set_defaults(func=cmd_history)
-    return parser
+
+
+def _returns_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("returns", metavar="报表目录", help="存放各单位报回文件的文件夹")
+    _period_option(p)
+    _plan_option(p)
 
 
 def _period_option(p: argparse.ArgumentParser) -> None:
@@ -313,6 +325,13 @@ def _period_option(p: argparse.ArgumentParser) -> None:
 def _plan_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plan", metavar="目录", default=None,
                    help="附件模板所在文件夹（默认使用随程序提供的模板）")
+
+
+_ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
+    "plan": lambda p: _plan_option(p), "forms": _forms_arguments, "check": _check_arguments,
+    "run": _run_arguments, "demo": _demo_arguments, "templates": _templates_arguments,
+    "history": _history_arguments,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
