@@ -336,6 +336,9 @@ _ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     _utf8_streams()
+    # A damaged file can make the Rust reader panic; the panic becomes one Chinese issue, and
+    # its backtrace on stderr would only frighten the clerk.
+    os.environ["RUST_BACKTRACE"] = "0"
     try:
         args = build_parser().parse_args(argv)
         if not getattr(args, "func", None):
