@@ -124,3 +124,14 @@ def test_progress_bar_only_for_a_terminal_and_not_for_json(monkeypatch, capsys):
 def test_sub_command_help_says_usage_once(capsys):
     code, out, _ = run(capsys, "run", "--help")
     assert code == 0 and out.count("用法") == 1 and "--notice-template" in out
+
+
+def test_public_names_are_the_functions():
+    import youyi_xl as yx
+    import youyi_xl.pipeline  # noqa: F401 - importing submodules must not shadow the API
+
+    assert callable(yx.evaluate) and yx.evaluate.__name__ == "evaluate"
+    assert callable(yx.collect) and yx.collect.__name__ == "collect"
+    for name in yx.__all__:
+        assert getattr(yx, name) is not None, name
+    assert yx.run.__module__ == "youyi_xl.pipeline" and yx.write_scorecard.__module__ == "youyi_xl.scorecard"

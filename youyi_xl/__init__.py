@@ -14,22 +14,46 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING
+
 from .collect import Batch as Batch
 from .collect import collect as collect
 from .errors import YouyiError as YouyiError
-from .evaluate import Result as Result
+from .evaluate import Result as Result      # eager: the function shares its module's name
 from .evaluate import evaluate as evaluate
-from .feedback import write_feedback as write_feedback
-from .forms import make_forms as make_forms
-from .history import unit_history as unit_history
 from .issues import Issue as Issue
-from .notice import render_notice as render_notice
 from .period import Period as Period
-from .pipeline import run as run
 from .plan import Plan as Plan
 from .plan import load_plan as load_plan
-from .rules import load_rules as load_rules
-from .scorecard import write_scorecard as write_scorecard
+
+# The output stages load on first use, so that `youyi-xl check` starts without the
+# Word/xlsxwriter/Jinja machinery (PEP 562).
+_LAZY = {
+    "load_rules": "rules", "make_forms": "forms",
+    "write_scorecard": "scorecard", "write_feedback": "feedback", "render_notice": "notice",
+    "run": "pipeline", "unit_history": "history",
+}
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
+    from .feedback import write_feedback  # noqa: F401
+    from .forms import make_forms  # noqa: F401
+    from .history import unit_history  # noqa: F401
+    from .notice import render_notice  # noqa: F401
+    from .pipeline import run  # noqa: F401
+    from .rules import load_rules  # noqa: F401
+    from .scorecard import write_scorecard  # noqa: F401
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'youyi_xl' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["Batch", "Issue", "Period", "Plan", "Result", "YouyiError", "collect", "evaluate",
            "load_plan", "load_rules", "make_forms", "render_notice", "run", "unit_history",
