@@ -126,19 +126,24 @@ class Batch:
                 "errors_units": statuses.count("errors"), **count_by_severity(self.issue_list)}
 
 
+def source_rows(returns: Iterable[ReturnData], table: Table) -> Iterator[tuple[ReturnData, dict[str, Any]]]:
+    """(return, parsed row) for every row of `table` in returns whose table was read."""
+    for ret in returns:
+        if ret.tables_ok.get(table.key):
+            for row in ret.rows.get(table.key, []):
+                yield ret, row
+
+
 def row_records(returns: Iterable[ReturnData], table: Table) -> Iterator[dict[str, Any]]:
     """Every parsed row of `table` in the returns, with its source: the records behind
     batch.projects / key_projects / planned (columns of row_columns(table))."""
     keys = [c.key for c in table.columns if c.key != "seq"]
-    for ret in returns:
-        if not ret.tables_ok.get(table.key):
-            continue
-        for row in ret.rows.get(table.key, []):
-            record = {"unit": ret.unit, "file": ret.file, "sheet": row["_sheet"], "row": row["_row"]}
-            record.update({k: row.get(k) for k in keys})
-            record["valid"] = row.get("_valid", True)
-            record["claimed_by"] = "、".join(row.get("_claimed_by", ()))
-            yield record
+    for ret, row in source_rows(returns, table):
+        record = {"unit": ret.unit, "file": ret.file, "sheet": row["_sheet"], "row": row["_row"]}
+        record.update({k: row.get(k) for k in keys})
+        record["valid"] = row.get("_valid", True)
+        record["claimed_by"] = "、".join(row.get("_claimed_by", ()))
+        yield record
 
 
 def row_columns(table: Table) -> list[str]:

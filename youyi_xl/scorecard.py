@@ -15,7 +15,7 @@ from typing import Any, Iterable, Sequence
 
 from . import xlstyle as xs
 from .bigsheet import BigTable, splice
-from .collect import STATUS_LABELS, row_records
+from .collect import STATUS_LABELS, source_rows
 from .errors import OutputError
 from .indicators import INDICATORS
 from .issues import ISSUE_COLUMNS, ISSUE_LABELS, Severity
@@ -424,7 +424,7 @@ def _ledger(sheet: Any, cx: _Context, table: Table, what: str) -> None:
     keys = [c.key for c in table.columns if c.key != "seq"]
     note = ("各单位报送表中的全部行。“是否计入”为“未计入（有错误）”的行有错误，不计入任何指标，"
             "问题见“数据问题”工作表；来源文件、工作表和行号指向报送表中的原始位置。")
-    rows = list(_ledger_rows(cx.fm, row_records(cx.result.batch.accepted, table), keys))
+    rows = list(_ledger_rows(cx.fm, source_rows(cx.result.batch.accepted, table), keys))
     title = _title(cx.result, what)
     if len(rows) <= BIG_LEDGER:
         _simple_table(sheet, cx, columns, rows, title, note, freeze_cols=3, legend=LEFT_OUT_LEGEND)
@@ -439,13 +439,14 @@ def _ledger(sheet: Any, cx: _Context, table: Table, what: str) -> None:
     sheet.autofilter(TABLE_TOP, 0, big.last_row, len(columns) - 1)
 
 
-def _ledger_rows(fm: xs.Formats, records: Iterable[dict[str, Any]], keys: list[str]) -> Iterable[list[Any]]:
-    """Ledger rows: 序号, unit, the table's columns, then whether it counts and its source."""
-    left_out = fm.band("red")
-    for n, r in enumerate(records, start=1):
-        yield [n, r["unit"], *(r[k] for k in keys),
-               VALID_LABELS[True] if r["valid"] else Styled(VALID_LABELS[False], left_out),
-               r["claimed_by"], r["file"], r["sheet"], r["row"]]
+def _ledger_rows(fm: xs.Formats, rows: Iterable[tuple[Any, dict[str, Any]]], keys: list[str]
+                 ) -> Iterable[list[Any]]:
+    """Ledger rows: 序号, unit, the table's columns, then whether it counts and its source
+    (the same fields as the batch DataFrames, collect.row_records, without building them)."""
+    counted, left_out = VALID_LABELS[True], Styled(VALID_LABELS[False], fm.band("red"))
+    for n, (ret, row) in enumerate(rows, start=1):
+        yield [n, ret.unit, *(row.get(k) for k in keys), counted if row.get("_valid", True) else left_out,
+               "、".join(row.get("_claimed_by", ())), ret.file, row["_sheet"], row["_row"]]
 
 
 # --------------------------------------------------------------------------
