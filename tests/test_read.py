@@ -6,7 +6,7 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from builders import key_project, planned_project, project, write_return
+from builders import planned_project, project, write_return
 from youyi_xl.collect import collect
 from youyi_xl.schema import PROJECTS
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .errors import UsageError
-from .issues import ISSUE_COLUMNS, Issue, count_by_severity, issues_frame, make_issue
+from .issues import Issue, count_by_severity, issues_frame, make_issue
 from .period import Period
 from .plan import Plan, load_plan
 from .read import ReturnData, read_return

@@ -12,7 +12,6 @@ Every function accepts None or NaN for "no figure" and then returns `MISSING`.
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Sequence

@@ -22,7 +22,7 @@ from .issues import Issue, make_issue
 from .normalize import (Parsed, clean_text, compact, header_key, is_blank, parse_choice,
                         parse_date, parse_number, parse_yes_no, tidy_text)
 from .period import Period, parse_reported_period
-from .plan import Plan, unit_key
+from .plan import Plan
 from .schema import (AMOUNT, CHOICE, COVER_FIELDS, COVER_SHEET, DATE, INT, RETURN_TABLES,
                      SUMMARY, TEXT, YESNO, Column, Table, summary_label)
 from .tables import Located, data_rows, find_label_values, header_unit, locate

@@ -73,7 +73,6 @@ def _make_parent(path: Path) -> None:
 
 def _write_sheets(cx: _Context) -> None:
     sheets = {name: cx.book.add_worksheet(name) for name in SHEETS}
-    batch = cx.result.batch
     _overview(sheets["总览"], cx)
     for group, name in GROUP_SHEETS:
         _ranking(sheets[name], cx, group)
