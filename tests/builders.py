@@ -137,3 +137,17 @@ def _summary(ws, actuals: Mapping[str, Any], targets: Mapping[str, Any]) -> None
         ws.cell(r, 1, summary_label(key))
         ws.cell(r, 2, targets.get(key))
         ws.cell(r, 3, actuals.get(key))
+
+
+def set_cell(path: Path, sheet: str, label: Any, column: str, value: Any) -> str:
+    """Write `value` into an existing workbook, in the row whose cells include `label` and the
+    column headed `column` (as a clerk edits a copy of a template); return the cell reference."""
+    book = openpyxl.load_workbook(path)
+    ws = book[sheet]
+    header = next(r for r in ws.iter_rows() if any(c.value == column for c in r))
+    col = next(c.column for c in header if c.value == column)
+    row = next(r for r in ws.iter_rows(min_row=header[0].row + 1) if any(c.value == label for c in r))
+    cell = ws.cell(row[0].row, col)
+    cell.value = value
+    book.save(path)
+    return cell.coordinate

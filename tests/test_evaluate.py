@@ -14,8 +14,9 @@ import shutil
 import time
 from pathlib import Path
 
-import openpyxl
 import pytest
+
+from builders import set_cell
 
 from youyi_xl.collect import Batch, collect
 from youyi_xl.errors import RulesError
@@ -322,21 +323,10 @@ def test_hand_example_cross_checks_are_in_the_result(hand):
 # 发展和改革局 has no 签约 target: unchanged 92.5 − 2 = 90.5.  龙山镇 −5.
 # 部门 ranks: 商务局 and 财政局 并列第1名, 发改局 第3名, 统计局 第4名.
 
-def set_rule_cell(path: Path, sheet: str, label: str, column_label: str, value) -> None:
-    """Set the cell of the row labelled `label` under the header `column_label` (openpyxl)."""
-    book = openpyxl.load_workbook(path)
-    ws = book[sheet]
-    header = next(r for r in ws.iter_rows() if any(c.value == column_label for c in r))
-    col = next(c.column for c in header if c.value == column_label)
-    row = next(r for r in ws.iter_rows(min_row=header[0].row + 1) if any(c.value == label for c in r))
-    ws.cell(row[0].row, col).value = value
-    book.save(path)
-
-
 def test_changed_weight_in_a_copy_changes_scores_by_hand(hand_batch, tmp_path):
     copy = tmp_path / "考核细则.xlsx"
     shutil.copy(default_rules_file(), copy)
-    set_rule_cell(copy, "指标权重", "招商签约项目", "权重(分)", 65)
+    set_cell(copy, "指标权重", "招商签约项目", "权重(分)", 65)
     result = evaluate(hand_batch, hand_batch.plan, small_groups(load_rules(copy)))
     expected = {"友谊镇": (105, "第1名"), "龙山镇": (-5, "第2名"), "发展和改革局": (90.5, "第3名"),
                 "商务局": (93.5, "并列第1名"), "财政局": (93.5, "并列第1名"), "统计局": (6, "第4名")}
@@ -350,7 +340,7 @@ def test_rules_in_the_plan_folder_are_used_by_default(hand_batch, tmp_path):
     folder = tmp_path / "plan"
     folder.mkdir()
     shutil.copy(default_rules_file(), folder / "考核细则.xlsx")
-    set_rule_cell(folder / "考核细则.xlsx", "扣分", "未按时报送", "扣分(分)", 10)
+    set_cell(folder / "考核细则.xlsx", "扣分", "未按时报送", "扣分(分)", 10)
     plan = dataclasses.replace(hand_batch.plan, files={"attachment1": folder / "attachment1.xlsx"})
     assert unit_row(evaluate(hand_batch, plan), "龙山镇")["score"] == -10
     assert unit_row(evaluate(hand_batch, hand_batch.plan), "龙山镇")["score"] == -5

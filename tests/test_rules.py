@@ -11,6 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from builders import set_cell as edit
+
 from youyi_xl.errors import RulesError
 from youyi_xl.indicators import BY_KEY, INDICATORS, KEYS
 from youyi_xl.rules import (DEFAULT_WEIGHTS, Rules, default_rules, default_rules_file, load_rules,
@@ -28,19 +30,6 @@ def copy(tmp_path) -> Path:
     target = tmp_path / "考核细则.xlsx"
     shutil.copy(SHIPPED, target)
     return target
-
-
-def edit(path: Path, sheet: str, label: str, column: str, value) -> str:
-    """Set the cell in the row labelled `label`, column headed `column`; return its reference."""
-    book = openpyxl.load_workbook(path)
-    ws = book[sheet]
-    header = next(r for r in ws.iter_rows() if any(c.value == column for c in r))
-    col = next(c.column for c in header if c.value == column)
-    row = next(r for r in ws.iter_rows(min_row=header[0].row + 1) if any(c.value == label for c in r))
-    cell = ws.cell(row[0].row, col)
-    cell.value = value
-    book.save(path)
-    return cell.coordinate
 
 
 def edit_weights(path: Path, values: dict[str, object]) -> None:

@@ -85,6 +85,16 @@ _ERROR_VALUES = ("#DIV/0!", "#REF!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NUL
                  "#GETTING_DATA", "#SPILL!", "#CALC!")
 
 
+def unit_factor(written: str, unit: str) -> float:
+    """What a figure in `written` (亿元, 元, 亿美元 …) is multiplied by to be in the column's
+    `unit` (万元 or 万美元): the same table as the value suffixes; 1.0 when they do not convert."""
+    scale = {suffix: (currency, factor) for suffix, currency, factor in _SUFFIXES}
+    if written not in scale or unit not in scale:
+        return 1.0
+    (have, factor), (want, base) = scale[written], scale[unit]
+    return factor / base if have == want else 1.0
+
+
 def excel_error(value: Any) -> str | None:
     """The Excel error literal a cell holds (#DIV/0! ...), or None."""
     if isinstance(value, str) and value.startswith("#"):

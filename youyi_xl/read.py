@@ -20,7 +20,7 @@ from .excel import SheetData, WorkbookData, cell_ref
 from .indicators import BY_KEY, KEYS
 from .issues import Issue, make_issue
 from .normalize import (Parsed, clean_text, compact, header_key, is_blank, parse_choice,
-                        parse_date, parse_number, parse_yes_no, tidy_text)
+                        parse_date, parse_number, parse_yes_no, tidy_text, unit_factor)
 from .period import Period, parse_reported_period
 from .plan import Plan
 from .schema import (AMOUNT, CHOICE, COVER_FIELDS, COVER_SHEET, DATE, INT, RETURN_TABLES,
@@ -28,8 +28,6 @@ from .schema import (AMOUNT, CHOICE, COVER_FIELDS, COVER_SHEET, DATE, INT, RETUR
 from .tables import Located, data_rows, find_label_values, header_unit, locate
 
 OTHER_CHAIN = "其他"
-_MONEY_FACTORS = {("亿元", "万元"): 10000.0, ("元", "万元"): 0.0001,
-                  ("亿美元", "万美元"): 10000.0, ("美元", "万美元"): 0.0001}
 
 
 @dataclass(eq=False)   # identity: two returns are never "equal" (and comparing would be slow)
@@ -282,7 +280,7 @@ class _RowReader:
         if column.kind != AMOUNT:
             return 1.0
         written = header_unit(self.located.header_text.get(key, ""))
-        return _MONEY_FACTORS.get((written, column.unit), 1.0)
+        return unit_factor(written, column.unit)
 
     def read_all(self) -> list[dict[str, Any]]:
         rows = []
