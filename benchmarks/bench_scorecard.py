@@ -19,13 +19,13 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from youyi_xl.evaluate import Result, rank_units
-from youyi_xl.indicators import INDICATORS, KEYS
-from youyi_xl.issues import CODES, make_issue
-from youyi_xl.period import Period
-from youyi_xl.rules import default_rules
-from youyi_xl.schema import KEY_PROJECTS, PLANNED, PROJECTS
-from youyi_xl.scorecard import write_scorecard
+from youyi_xl.evaluation.scoring import Result, rank_units
+from youyi_xl.core.indicators import INDICATORS, KEYS
+from youyi_xl.core.issues import CODES, make_issue
+from youyi_xl.core.period import Period
+from youyi_xl.plan.rules import default_rules
+from youyi_xl.core.schema import KEY_PROJECTS, PLANNED, PROJECTS
+from youyi_xl.outputs.scorecard import write_scorecard
 
 PERIOD = Period(2022, 6)
 CHAINS = ("玉米(含鲜食玉米)", "大豆", "水稻", "畜牧(蛋鸡/生猪/肉牛)", "生物质及新能源", "绿色食品", "文化旅游",

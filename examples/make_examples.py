@@ -1,9 +1,9 @@
-"""Regenerate the sample returns in examples/returns/ (run after changing youyi_xl.samples or the templates).
+"""Regenerate the sample returns in examples/returns/ (run after changing youyi_xl.demo.samples or the templates).
 
     python examples/make_examples.py
 
 Each period folder is emptied of workbooks and written again by
-youyi_xl.samples.write_sample_returns with the fixed SEED, so running this twice
+youyi_xl.demo.samples.write_sample_returns with the fixed SEED, so running this twice
 changes nothing in git (the files are byte-for-byte reproducible).
 tests/test_examples.py checks that the checked-in files are what this script writes.
 """
@@ -18,8 +18,8 @@ try:
 except ImportError:                      # running from a checkout that is not installed
     sys.path.insert(0, str(HERE.parent))
 
-from youyi_xl.plan import load_plan  # noqa: E402
-from youyi_xl.samples import write_sample_returns  # noqa: E402
+from youyi_xl.plan.attachments import load_plan  # noqa: E402
+from youyi_xl.demo.samples import write_sample_returns  # noqa: E402
 
 SEED = 2022
 PERIODS = ("2022-03", "2022-06")

@@ -19,7 +19,7 @@ try:
 except ImportError:                      # running from a checkout that is not installed
     sys.path.insert(0, str(HERE.parent))
 
-from youyi_xl.errors import YouyiError  # noqa: E402
+from youyi_xl.core.errors import YouyiError  # noqa: E402
 from youyi_xl.pipeline import run  # noqa: E402
 
 PERIODS = ("2022-03", "2022-06")

@@ -2,7 +2,7 @@
 
 `make_return(folder, unit, period, projects=[...], key_projects=[...], planned=[...],
 summary={...}, plan=plan)` writes `folder/{unit}-{period}.xlsx` laid out like the
-generated form (封面 + four tables, headers from youyi_xl.schema, via tests/builders.py).
+generated form (封面 + four tables, headers from youyi_xl.core.schema, via tests/builders.py).
 Rows are dicts keyed by schema column keys. Nothing is written by default: a test
 states every row it relies on. With `plan`, the 指标汇总 年度目标 cells hold the
 plan's targets (so no target-changed warning unless `targets` says otherwise).
@@ -16,9 +16,9 @@ from typing import Any, Iterable, Mapping
 import pytest
 
 from builders import write_return
-from youyi_xl.indicators import KEYS
-from youyi_xl.period import Period
-from youyi_xl.plan import Plan, load_plan
+from youyi_xl.core.indicators import KEYS
+from youyi_xl.core.period import Period
+from youyi_xl.plan.attachments import Plan, load_plan
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,11 @@
 """Filling return forms in tests: the library's samples, plus an independent oracle.
 
-`fill_form`, `sample_return` and the realistic generators live in `youyi_xl.samples`
+`fill_form`, `sample_return` and the realistic generators live in `youyi_xl.demo.samples`
 (the `youyi-xl demo` command needs them in an installed wheel); they are re-exported
 here so tests keep importing them from one place.
 
 `expected_summary()` stays a test helper on purpose: it counts the 指标汇总 figures from
-rows exactly as DOMAIN §4.1 says, written again here without `youyi_xl.measure`, so a
+rows exactly as DOMAIN §4.1 says, written again here without `youyi_xl.core.measure`, so a
 test can check the library's counting (and the samples' own 指标汇总) against it.
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable, Mapping
 
-from youyi_xl.indicators import INDICATORS, PLANNED_PROJECT_MIN_INVESTMENT
-from youyi_xl.samples import (MISSING_UNITS, MISTAKES, Mistake, expected_issues, fill_form,  # noqa: F401
+from youyi_xl.core.indicators import INDICATORS, PLANNED_PROJECT_MIN_INVESTMENT
+from youyi_xl.demo.samples import (MISSING_UNITS, MISTAKES, Mistake, expected_issues, fill_form,  # noqa: F401
                               make_large_plan, missing_units, realistic_returns, sample_return,
                               write_large_batch, write_sample_returns)
 

@@ -10,7 +10,7 @@ Two halves:
   huge .ods repeat counts, overwritten CFB words, a wrong file extension. Everything
   depends only on the `random.Random` passed in and the input bytes, so a mutant is
   rebuilt exactly from (master seed, index) by `make_mutant`.
-* `ChildPool.run(requests)` runs `youyi_xl.collect.collect` on many folders in a
+* `ChildPool.run(requests)` runs `youyi_xl.intake.folder.collect` on many folders in a
   few long-lived child processes, each under an address-space limit, one folder at
   a time with a time limit per folder. A child that dies (signal, abort), hangs or
   prints a traceback is blamed on the folder it was working on, replaced by a fresh
@@ -359,7 +359,7 @@ def xls_records(rng: random.Random, data: bytes) -> bytes | None:
     """An .xls record changed in place: DIMENSIONS bounds, a cell's row or column, a
     BOUNDSHEET offset or a record length (records are found in the workbook stream and
     patched where their bytes occur once in the file)."""
-    from youyi_xl.preflight import cfb_stream
+    from youyi_xl.workbook.preflight import cfb_stream
 
     stream = cfb_stream(data, "Workbook", "Book") if data[:4] == b"\xd0\xcf\x11\xe0" else None
     if not stream:
@@ -480,9 +480,9 @@ except ImportError:
     pass
 from collections import Counter
 from pathlib import Path
-from youyi_xl.collect import collect
-from youyi_xl.excel import read_workbook
-from youyi_xl.plan import load_plan
+from youyi_xl.intake.folder import collect
+from youyi_xl.workbook.reader import read_workbook
+from youyi_xl.plan.attachments import load_plan
 import pandas  # noqa: F401 - imported once here, not inside the first folder's time
 plan = load_plan()
 

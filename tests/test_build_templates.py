@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from youyi_xl import indicators
-from youyi_xl.schema import (
+from youyi_xl.core import indicators as indicators
+from youyi_xl.core.schema import (
     AMOUNT, ATTACHMENT1, ATTACHMENT2, ATTACHMENT3, CATEGORIES, INT, KEY_PROJECT_LIST, NATURES,
 )
 

@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 
 from youyi_xl import __version__
-from youyi_xl.cli import main
-from youyi_xl.plan import default_template_dir
+from youyi_xl.cli.main import main
+from youyi_xl.plan.attachments import default_template_dir
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -103,7 +103,7 @@ def test_progress_bar_only_for_a_terminal_and_not_for_json(monkeypatch, capsys):
     import argparse
     import io
 
-    from youyi_xl.cli import _progress_bar
+    from youyi_xl.cli.main import _progress_bar
 
     class Terminal(io.StringIO):
         def isatty(self):
@@ -133,4 +133,4 @@ def test_public_names_are_the_functions():
     assert callable(yx.collect) and yx.collect.__name__ == "collect"
     for name in yx.__all__:
         assert getattr(yx, name) is not None, name
-    assert yx.run.__module__ == "youyi_xl.pipeline" and yx.write_scorecard.__module__ == "youyi_xl.scorecard"
+    assert yx.run.__module__ == "youyi_xl.pipeline" and yx.write_scorecard.__module__ == "youyi_xl.outputs.scorecard"

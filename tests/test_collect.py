@@ -6,9 +6,9 @@ import sys
 import pytest
 
 from builders import project, write_return
-from youyi_xl.collect import collect
+from youyi_xl.intake.folder import collect
 
-collect_module = sys.modules["youyi_xl.collect"]      # youyi_xl.collect is also the function
+collect_module = sys.modules["youyi_xl.intake.folder"]      # youyi_xl.intake.folder is also the function
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from youyi_xl import preflight as pf
+from youyi_xl.workbook import preflight as pf
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -37,7 +37,7 @@ try:
     resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[2]), int(sys.argv[2])))
 except ImportError:
     pass
-from youyi_xl.excel import read_workbook
+from youyi_xl.workbook.reader import read_workbook
 book, issues = read_workbook(sys.argv[1])
 sheets = None if book is None else [
     {"name": s.name, "values": [v if isinstance(v, (str, int, float)) else str(v)

@@ -18,15 +18,15 @@ import pytest
 
 from builders import set_cell
 
-from youyi_xl.collect import Batch, collect
-from youyi_xl.errors import RulesError
-from youyi_xl.evaluate import (CHAIN_LABELS, COUNTY_LABELS, UNIT_LABELS, Result, evaluate, json_name,
+from youyi_xl.intake.folder import Batch, collect
+from youyi_xl.core.errors import RulesError
+from youyi_xl.evaluation.scoring import (CHAIN_LABELS, COUNTY_LABELS, UNIT_LABELS, Result, evaluate, json_name,
                                write_result_json)
-from youyi_xl.indicators import KEYS
-from youyi_xl.period import Period
-from youyi_xl.plan import Chain, KeyProject, Plan, Unit
-from youyi_xl.read import ReturnData
-from youyi_xl.rules import default_rules, default_rules_file, load_rules
+from youyi_xl.core.indicators import KEYS
+from youyi_xl.core.period import Period
+from youyi_xl.plan.attachments import Chain, KeyProject, Plan, Unit
+from youyi_xl.intake.reading import ReturnData
+from youyi_xl.plan.rules import default_rules, default_rules_file, load_rules
 
 D = dt.date
 
@@ -348,7 +348,7 @@ def test_rules_in_the_plan_folder_are_used_by_default(hand_batch, tmp_path):
 
 def test_veto_bars_a_unit_from_advanced(hand_batch):
     rules = small_groups(dataclasses.replace(load_rules(), veto=True))
-    from youyi_xl.rules import VetoEntry
+    from youyi_xl.plan.rules import VetoEntry
 
     vetoed = dataclasses.replace(rules, vetoed=(VetoEntry("县发展和改革局", "虚报数据"),))   # written loosely
     result = evaluate(hand_batch, hand_batch.plan, vetoed)
@@ -360,7 +360,7 @@ def test_veto_bars_a_unit_from_advanced(hand_batch):
 
 
 def test_veto_of_an_unknown_unit_is_a_rules_error(hand_batch):
-    from youyi_xl.rules import VetoEntry
+    from youyi_xl.plan.rules import VetoEntry
 
     rules = dataclasses.replace(load_rules(), veto=True, vetoed=(VetoEntry("不存在局", "", "B4"),))
     with pytest.raises(RulesError, match="一票否决.*B4.*不存在局"):
@@ -400,7 +400,7 @@ def test_periods_time_progress_and_later_signings_not_counted(plan, make_return,
 # County totals in the JSON, and the county targets of DOMAIN §2
 # ==========================================================================
 
-DOMAIN_COUNTY_TARGETS = {   # DOMAIN §2, typed from the notice (not from youyi_xl.indicators)
+DOMAIN_COUNTY_TARGETS = {   # DOMAIN §2, typed from the notice (not from youyi_xl.core.indicators)
     "signed_projects": 38, "started_projects": 10, "provincial_new_projects": 3,
     "provincial_plan_investment": 54000, "municipal_projects": 10, "municipal_new_projects": 4,
     "municipal_plan_investment": 45000, "industrial_projects": 16, "industrial_new_projects": 8,

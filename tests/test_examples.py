@@ -13,8 +13,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from youyi_xl.collect import collect
-from youyi_xl.plan import load_plan
+from youyi_xl.intake.folder import collect
+from youyi_xl.plan.attachments import load_plan
 
 from filling import MISSING_UNITS, expected_issues
 
@@ -106,7 +106,7 @@ def test_notebook_is_saved_without_outputs():
 
 def test_notebook_executes(tmp_path):
     """Run every cell with a python3 kernel, in a copy of examples/ (nothing is written to the repo)."""
-    for module in ("youyi_xl.evaluate", "youyi_xl.scorecard", "youyi_xl.notice"):
+    for module in ("youyi_xl.evaluation.scoring", "youyi_xl.outputs.scorecard", "youyi_xl.outputs.notice.render"):
         pytest.importorskip(module)
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")

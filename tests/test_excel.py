@@ -17,10 +17,10 @@ import pytest
 import xlsxwriter
 from openpyxl import Workbook
 
-from youyi_xl import excel
-from youyi_xl import preflight as pf
-from youyi_xl.excel import SheetData, WorkbookData, cell_ref, read_workbook, read_workbook_isolated
-from youyi_xl.preflight import Limits
+from youyi_xl.workbook import reader as excel
+from youyi_xl.workbook import preflight as pf
+from youyi_xl.workbook.reader import SheetData, WorkbookData, cell_ref, read_workbook, read_workbook_isolated
+from youyi_xl.workbook.preflight import Limits
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")

@@ -13,10 +13,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from youyi_xl import feedback
-from youyi_xl.collect import collect
-from youyi_xl.feedback import LIST_HEADERS, LIST_SHEET, write_feedback
-from youyi_xl.xlstyle import SEVERITY_FILL
+from youyi_xl.outputs import feedback as feedback
+from youyi_xl.intake.folder import collect
+from youyi_xl.outputs.feedback import LIST_HEADERS, LIST_SHEET, write_feedback
+from youyi_xl.outputs.xlstyle import SEVERITY_FILL
 
 from builders import project, write_return
 

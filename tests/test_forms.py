@@ -1,4 +1,4 @@
-"""The return form (youyi_xl.forms): one workbook per unit, read back with openpyxl.
+"""The return form (youyi_xl.outputs.forms): one workbook per unit, read back with openpyxl.
 
 Every expectation is taken from schema.py and the plan, so a test fails when the form
 stops matching the declaration the intake reads with.
@@ -14,17 +14,17 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from youyi_xl.errors import OutputError, UsageError
-from youyi_xl.excel import read_workbook
-from youyi_xl.forms import (FIRST_ROW, HEADER_ROW, INPUT_ROWS, LANDSCAPE, OPTIONS_SHEET, build_form,
+from youyi_xl.core.errors import OutputError, UsageError
+from youyi_xl.workbook.reader import read_workbook
+from youyi_xl.outputs.forms import (FIRST_ROW, HEADER_ROW, INPUT_ROWS, LANDSCAPE, OPTIONS_SHEET, build_form,
                             form_name, make_form, make_forms)
-from youyi_xl.indicators import INDICATORS
-from youyi_xl.period import Period
-from youyi_xl.plan import KeyProject, load_plan
-from youyi_xl.read import read_return
-from youyi_xl.schema import (AMOUNT, CHOICE, COVER_FIELDS, COVER_SHEET, DATE, INT, KEY_PROJECTS,
+from youyi_xl.core.indicators import INDICATORS
+from youyi_xl.core.period import Period
+from youyi_xl.plan.attachments import KeyProject, load_plan
+from youyi_xl.intake.reading import read_return
+from youyi_xl.core.schema import (AMOUNT, CHOICE, COVER_FIELDS, COVER_SHEET, DATE, INT, KEY_PROJECTS,
                              PROJECTS, RETURN_SHEETS, RETURN_TABLES, SUMMARY, YESNO, summary_label)
-from youyi_xl.tables import find_label_values
+from youyi_xl.workbook.tables import find_label_values
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 PERIOD = Period.parse("2022-03")

@@ -1,11 +1,11 @@
 """A bounded, seeded fuzz test: hostile variants of real files go through `collect`.
 
 Mutants are made from (a) the files of the shared corpus and (b) return forms made by
-`youyi_xl.forms` for three units, two of them filled like a unit would (tests/filling.py).
+`youyi_xl.outputs.forms` for three units, two of them filled like a unit would (tests/filling.py).
 `tests/fuzzing.py` holds the mutations (byte flips, truncation, deleted or duplicated zip
 members, swapped cell types, formulas without values, wild row/column references, odd
 unicode and control characters ...). Each mutant is alone in its own folder and goes
-through `youyi_xl.collect.collect` in a child process with a 1 GiB address-space limit
+through `youyi_xl.intake.folder.collect` in a child process with a 1 GiB address-space limit
 and 10 s per folder. The test fails on an uncaught exception, a traceback, a hang or a
 crash (signal); the failing mutant is saved with its seed.
 
@@ -29,9 +29,9 @@ import pytest
 from filling import fill_form, sample_return
 from fuzzing import (CORPUS, MUTATIONS, ChildPool, Source, canonical_zip, corpus_files, make_mutant,
                      mutate)
-from youyi_xl.forms import make_forms
-from youyi_xl.period import Period
-from youyi_xl.plan import load_plan
+from youyi_xl.outputs.forms import make_forms
+from youyi_xl.core.period import Period
+from youyi_xl.plan.attachments import load_plan
 
 MASTER_SEED = int(os.environ.get("YOUYI_FUZZ_SEED", "20220224"))
 COUNT = int(os.environ.get("YOUYI_FUZZ_COUNT", "2000"))

@@ -2,7 +2,7 @@
 in their folder. See docs/hardening.md.
 
 * Every file of the shared corpus, alone in its own folder, goes through
-  `youyi_xl.collect.collect` in a child process (10 s per file, 1 GiB address space) and
+  `youyi_xl.intake.folder.collect` in a child process (10 s per file, 1 GiB address space) and
   ends with issues (and data where it can be read): no traceback, no crash, no hang.
 * Every hostile file of corpus/adversarial, alone in a folder, goes through the real
   `youyi-xl check --json` command (5 s, 500 MB address space, peak RSS measured): one
@@ -32,12 +32,12 @@ import pytest
 
 from filling import fill_form, sample_return
 from fuzzing import CORPUS, REPO, ChildPool, build_zip, canonical_zip, corpus_files, zip_members
-from youyi_xl.collect import collect
-from youyi_xl.feedback import write_feedback
-from youyi_xl.forms import make_forms
-from youyi_xl.period import Period
-from youyi_xl.plan import Unit
-from youyi_xl.preflight import ENCRYPTED, TOO_LARGE, cfb_stream
+from youyi_xl.intake.folder import collect
+from youyi_xl.outputs.feedback import write_feedback
+from youyi_xl.outputs.forms import make_forms
+from youyi_xl.core.period import Period
+from youyi_xl.plan.attachments import Unit
+from youyi_xl.workbook.preflight import ENCRYPTED, TOO_LARGE, cfb_stream
 
 CORPUS_NAMES = [p.relative_to(CORPUS).as_posix() for p in corpus_files()]
 ADVERSARIAL = [p.relative_to(CORPUS).as_posix() for p in corpus_files("adversarial")]

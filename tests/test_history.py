@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 
 from builders import project, write_return
-from youyi_xl.cli import main
-from youyi_xl.history import DB_NAME, compare, unit_history
+from youyi_xl.cli.main import main
+from youyi_xl.evaluation.history import DB_NAME, compare, unit_history
 from youyi_xl.pipeline import run
 
 

@@ -1,4 +1,4 @@
-"""The 通报 draft and the 催报 text: youyi_xl.notice.
+"""The 通报 draft and the 催报 text: youyi_xl.outputs.notice.render.
 
 Most tests render a fixed, hand-made result (`fake_result`: the DataFrames of the Result
 contract in docs/architecture.md), so every figure in the asserted sentences is known.
@@ -23,10 +23,10 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from youyi_xl import notice
-from youyi_xl.errors import OutputError, TemplateError, UsageError
-from youyi_xl.indicators import INDICATORS
-from youyi_xl.period import Period
+from youyi_xl.outputs.notice import render as notice
+from youyi_xl.core.errors import OutputError, TemplateError, UsageError
+from youyi_xl.core.indicators import INDICATORS
+from youyi_xl.core.period import Period
 
 ROOT = Path(__file__).resolve().parent.parent
 DATE = dt.date(2022, 4, 6)
@@ -292,7 +292,7 @@ def test_shipped_template_is_built_by_the_tool():
                                                   ROOT / "tools" / "build_notice_template.py")
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
-    assert tool.build() == (ROOT / "youyi_xl" / "notice" / "notice.docx").read_bytes()
+    assert tool.build() == (ROOT / "youyi_xl" / "outputs" / "notice" / "notice.docx").read_bytes()
 
 
 # ---------------------------------------------------------------- LibreOffice: PDF and PNG
@@ -524,7 +524,7 @@ def test_reminder_template_of_the_clerk(tmp_path):
 # ---------------------------------------------------------------- the real pipeline
 
 def test_real_pipeline_result_renders(tmp_path):
-    evaluate = pytest.importorskip("youyi_xl.evaluate")
+    evaluate = pytest.importorskip("youyi_xl.evaluation.scoring")
     builders = pytest.importorskip("builders")
     import youyi_xl
 

@@ -1,4 +1,4 @@
-"""Numbers in the county's bulletin style (DOMAIN §6): youyi_xl.numfmt."""
+"""Numbers in the county's bulletin style (DOMAIN §6): youyi_xl.outputs.numfmt."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from youyi_xl import numfmt as nf
+from youyi_xl.outputs import numfmt as nf
 
 
 @pytest.mark.parametrize("value", [None, math.nan, float("nan"), "", "  "])

@@ -32,7 +32,7 @@ def test_wheel_installed_elsewhere_finds_its_templates(wheel, tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
                    check=True, capture_output=True, timeout=300)
-    code = ("import youyi_xl, youyi_xl.plan as p; plan = youyi_xl.load_plan(); "
+    code = ("import youyi_xl, youyi_xl.plan.attachments as p; plan = youyi_xl.load_plan(); "
             "print(youyi_xl.__file__); print(p.default_template_dir()); print(int(plan.county_targets['signed_projects']))")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                             env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}, timeout=120)

@@ -15,10 +15,10 @@ import openpyxl
 import pytest
 
 from builders import key_project, project, write_return
-from youyi_xl.cli import main
-from youyi_xl.errors import UsageError
+from youyi_xl.cli.main import main
+from youyi_xl.core.errors import UsageError
 from youyi_xl.pipeline import default_notice_date, run
-from youyi_xl.period import Period
+from youyi_xl.core.period import Period
 
 
 @pytest.fixture(scope="module")
@@ -163,8 +163,8 @@ def test_copied_templates_are_used_from_the_plan_folder(returns, tmp_path, capsy
 
 def test_scorecard_in_a_forked_child_is_the_same_and_reports_errors(returns, tmp_path, monkeypatch):
     import youyi_xl.pipeline as pipeline
-    import youyi_xl.scorecard as scorecard
-    from youyi_xl.errors import OutputError
+    import youyi_xl.outputs as scorecard
+    from youyi_xl.core.errors import OutputError
 
     import threading
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from youyi_xl import preflight as pf
-from youyi_xl.preflight import Limits, check_bytes, preflight
+from youyi_xl.workbook import preflight as pf
+from youyi_xl.workbook.preflight import Limits, check_bytes, preflight
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
@@ -298,7 +298,7 @@ def test_zip_slip_member_names_are_refused(tmp_path):
     import io
     import zipfile as zf
 
-    from youyi_xl.preflight import TOO_LARGE, preflight
+    from youyi_xl.workbook.preflight import TOO_LARGE, preflight
 
     for bad in ("../../tmp/x.txt", "/tmp/x.txt", "C:/x.txt", "xl\\..\\..\\x.txt"):
         buffer = io.BytesIO()

@@ -7,8 +7,8 @@ import openpyxl
 import pytest
 
 from builders import planned_project, project, write_return
-from youyi_xl.collect import collect
-from youyi_xl.schema import PROJECTS
+from youyi_xl.intake.folder import collect
+from youyi_xl.core.schema import PROJECTS
 
 
 @pytest.fixture(scope="module")

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from youyi_xl.collect import collect
-from youyi_xl.forms import INPUT_ROWS, make_forms
-from youyi_xl.indicators import INDICATORS
-from youyi_xl.period import Period
-from youyi_xl.plan import load_plan
-from youyi_xl.read import read_return
-from youyi_xl.schema import KEY_PROJECTS, PLANNED, PROJECTS
+from youyi_xl.intake.folder import collect
+from youyi_xl.outputs.forms import INPUT_ROWS, make_forms
+from youyi_xl.core.indicators import INDICATORS
+from youyi_xl.core.period import Period
+from youyi_xl.plan.attachments import load_plan
+from youyi_xl.intake.reading import read_return
+from youyi_xl.core.schema import KEY_PROJECTS, PLANNED, PROJECTS
 
 from filling import fill_form, sample_return
 

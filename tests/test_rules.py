@@ -13,9 +13,9 @@ import pytest
 
 from builders import set_cell as edit
 
-from youyi_xl.errors import RulesError
-from youyi_xl.indicators import BY_KEY, INDICATORS, KEYS
-from youyi_xl.rules import (DEFAULT_WEIGHTS, Rules, default_rules, default_rules_file, load_rules,
+from youyi_xl.core.errors import RulesError
+from youyi_xl.core.indicators import BY_KEY, INDICATORS, KEYS
+from youyi_xl.plan.rules import (DEFAULT_WEIGHTS, Rules, default_rules, default_rules_file, load_rules,
                             rules_file)
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,8 +10,8 @@ import xlsxwriter
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from youyi_xl.errors import OutputError
-from youyi_xl.safeio import (EXCEL_MAX_CELL_CHARS, FALLBACK_NAME, atomic_write, inside,
+from youyi_xl.core.errors import OutputError
+from youyi_xl.outputs.safeio import (EXCEL_MAX_CELL_CHARS, FALLBACK_NAME, atomic_write, inside,
                              is_formula_like, neutralize, safe_filename)
 
 WINDOWS_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')

@@ -1,4 +1,4 @@
-"""youyi_xl.samples: the sample returns of `youyi-xl demo` and examples/ are what they claim to be.
+"""youyi_xl.demo.samples: the sample returns of `youyi-xl demo` and examples/ are what they claim to be.
 
 Every declared mistake produces its issue code at its file and cell and nothing else is
 reported; the declared units are missing; 2022-06 is cumulative over 2022-03; the same
@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from youyi_xl.collect import collect
-from youyi_xl.errors import OutputError, UsageError
-from youyi_xl.issues import CODES
-from youyi_xl.period import Period
-from youyi_xl.plan import load_plan
+from youyi_xl.intake.folder import collect
+from youyi_xl.core.errors import OutputError, UsageError
+from youyi_xl.core.issues import CODES
+from youyi_xl.core.period import Period
+from youyi_xl.plan.attachments import load_plan
 
 from filling import (MISSING_UNITS, MISTAKES, expected_issues, expected_summary, make_large_plan,
                      missing_units, realistic_returns, write_large_batch, write_sample_returns)

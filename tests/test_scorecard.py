@@ -17,14 +17,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from youyi_xl.collect import collect
-from youyi_xl.evaluate import evaluate
-from youyi_xl.indicators import INDICATORS
-from youyi_xl.issues import ISSUE_COLUMNS, ISSUE_LABELS, make_issue
-from youyi_xl.scorecard import (SHEETS, TABLE_TOP, issue_columns, ledger_columns, ranking_columns,
+from youyi_xl.intake.folder import collect
+from youyi_xl.evaluation.scoring import evaluate
+from youyi_xl.core.indicators import INDICATORS
+from youyi_xl.core.issues import ISSUE_COLUMNS, ISSUE_LABELS, make_issue
+from youyi_xl.outputs.scorecard import (SHEETS, TABLE_TOP, issue_columns, ledger_columns, ranking_columns,
                                 write_scorecard)
-from youyi_xl.schema import PROJECTS
-from youyi_xl.xlstyle import BANDS
+from youyi_xl.core.schema import PROJECTS
+from youyi_xl.outputs.xlstyle import BANDS
 
 from builders import project, write_return
 
@@ -278,7 +278,7 @@ def test_score_charts_plot_the_score_column_against_unit_names(path, book):
 
 def test_large_ledgers_spliced_as_xml_read_back_like_the_xlsxwriter_ones(result, tmp_path, monkeypatch):
     """bigsheet: the same cells, values and number formats as writing every cell with xlsxwriter."""
-    import youyi_xl.scorecard as sc
+    import youyi_xl.outputs.scorecard as sc
 
     slow = write_scorecard(result, tmp_path / "slow.xlsx")
     monkeypatch.setattr(sc, "BIG_LEDGER", 1)
@@ -302,8 +302,8 @@ def test_large_ledgers_spliced_as_xml_read_back_like_the_xlsxwriter_ones(result,
 def test_ledger_xml_from_two_processes_is_the_same_bytes(result, tmp_path, monkeypatch):
     import zipfile
 
-    import youyi_xl.bigsheet as bigsheet
-    import youyi_xl.scorecard as sc
+    import youyi_xl.outputs.bigsheet as bigsheet
+    import youyi_xl.outputs.scorecard as sc
 
     monkeypatch.setattr(sc, "BIG_LEDGER", 1)
     monkeypatch.setattr(bigsheet, "PARALLEL_ROWS", 10**9)

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from builders import key_project, planned_project, project, write_return
-from youyi_xl.collect import collect
+from youyi_xl.intake.folder import collect
 
 FILE = "友谊镇-2022-03-填报表.xlsx"
 
@@ -174,7 +174,7 @@ def test_sheet_missing(tmp_path, plan):
 
 
 def test_column_missing_leaves_the_table_out(tmp_path, plan):
-    from youyi_xl.schema import PROJECTS
+    from youyi_xl.core.schema import PROJECTS
 
     columns = [c.key for c in PROJECTS.columns if c.key != "sign_date"]
     write_return(tmp_path / "in" / FILE, order={"projects": columns})

@@ -1,4 +1,4 @@
-"""Build the shipped 通报 template, youyi_xl/notice/notice.docx, with python-docx.
+"""Build the shipped 通报 template, youyi_xl/outputs/notice/notice.docx, with python-docx.
 
 Run from the repository root:  python tools/build_notice_template.py [OUT.docx]
 
@@ -35,7 +35,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "youyi_xl" / "notice" / "notice.docx"
+OUT = ROOT / "youyi_xl" / "outputs" / "notice" / "notice.docx"
 
 TITLE_FONT, BODY_FONT, HEI, KAI, SONG = "方正小标宋简体", "仿宋_GB2312", "黑体", "楷体_GB2312", "宋体"
 ER_HAO, SAN_HAO, SI_HAO = Pt(22), Pt(16), Pt(14)     # 2号, 3号, 4号

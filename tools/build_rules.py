@@ -2,9 +2,9 @@
 
     python tools/build_rules.py [--out DIR]      (default: the repo's templates/)
 
-Every figure comes from youyi_xl.rules (DEFAULT_WEIGHTS, DEFAULT_DEDUCTIONS, ...),
+Every figure comes from youyi_xl.plan.rules (DEFAULT_WEIGHTS, DEFAULT_DEDUCTIONS, ...),
 every header from the tables declared there, every indicator label from
-youyi_xl.indicators. Document properties are fixed, so two runs give identical bytes.
+youyi_xl.core.indicators. Document properties are fixed, so two runs give identical bytes.
 Sheets: 说明, 指标权重, 扣分, 颜色, 先进后进, 一票否决 — all A4, ready to print.
 """
 from __future__ import annotations
@@ -21,9 +21,9 @@ from xlsxwriter.utility import xl_range
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from youyi_xl import rules as R  # noqa: E402
-from youyi_xl.indicators import INDICATORS  # noqa: E402
-from youyi_xl.schema import Table  # noqa: E402
+from youyi_xl.plan import rules as R  # noqa: E402
+from youyi_xl.core.indicators import INDICATORS  # noqa: E402
+from youyi_xl.core.schema import Table  # noqa: E402
 
 ISSUED = dt.datetime(2022, 2, 24, 9, 0, 0)
 ISSUER = "友谊县发展和改革局"

@@ -2,9 +2,9 @@
 
     python tools/build_templates.py [--out DIR]      (default: the repo's templates/)
 
-Headers, sheet names and titles come from youyi_xl.schema; the sample contents from
+Headers, sheet names and titles come from youyi_xl.core.schema; the sample contents from
 tools/template_data.py. The 目标分解 sheet of attachment 3 is derived from its
-重点项目清单, and every county total is checked against youyi_xl.indicators before
+重点项目清单, and every county total is checked against youyi_xl.core.indicators before
 anything is written. Document properties are fixed, so two runs give identical bytes.
 """
 from __future__ import annotations
@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import template_data as data  # noqa: E402
-from youyi_xl import indicators  # noqa: E402
-from youyi_xl.schema import (  # noqa: E402
+from youyi_xl.core import indicators as indicators  # noqa: E402
+from youyi_xl.core.schema import (  # noqa: E402
     AMOUNT, ATTACHMENT1, ATTACHMENT2, ATTACHMENT3, INT, KEY_PROJECT_LIST, Column, Table,
 )
 

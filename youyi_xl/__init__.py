@@ -16,32 +16,29 @@ __version__ = "0.1.0"
 
 from typing import TYPE_CHECKING
 
-from .collect import Batch as Batch
-from .collect import collect as collect
-from .errors import YouyiError as YouyiError
-from .evaluate import Result as Result      # eager: the function shares its module's name
-from .evaluate import evaluate as evaluate
-from .issues import Issue as Issue
-from .period import Period as Period
+from .core import Issue as Issue
+from .core import Period as Period
+from .core import YouyiError as YouyiError
+from .evaluation import Result as Result
+from .evaluation import evaluate as evaluate
+from .intake import Batch as Batch
+from .intake import collect as collect
 from .plan import Plan as Plan
 from .plan import load_plan as load_plan
 
 # The output stages load on first use, so that `youyi-xl check` starts without the
 # Word/xlsxwriter/Jinja machinery (PEP 562).
 _LAZY = {
-    "load_rules": "rules", "make_forms": "forms",
-    "write_scorecard": "scorecard", "write_feedback": "feedback", "render_notice": "notice",
-    "run": "pipeline", "unit_history": "history",
+    "load_rules": "plan", "make_forms": "outputs",
+    "write_scorecard": "outputs", "write_feedback": "outputs", "render_notice": "outputs",
+    "run": "pipeline", "unit_history": "evaluation",
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors
-    from .feedback import write_feedback  # noqa: F401
-    from .forms import make_forms  # noqa: F401
-    from .history import unit_history  # noqa: F401
-    from .notice import render_notice  # noqa: F401
+    from .evaluation import unit_history  # noqa: F401
+    from .outputs import make_forms, render_notice, write_feedback, write_scorecard  # noqa: F401
     from .pipeline import run  # noqa: F401
-    from .rules import load_rules  # noqa: F401
-    from .scorecard import write_scorecard  # noqa: F401
+    from .plan import load_rules  # noqa: F401
 
 
 def __getattr__(name: str):

@@ -21,11 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import history
-from .collect import Batch, Progress, collect
-from .errors import OutputError, UsageError, YouyiError
-from .evaluate import Result, evaluate, write_result_json
-from .period import Period
+from .core import OutputError, Period, UsageError, YouyiError
+from .evaluation import (
+    Result,
+    compare_history,
+    evaluate,
+    record_history,
+    write_result_json,
+)
+from .intake import Batch, Progress, collect
 from .plan import Plan, load_plan
 
 Step = Callable[[str], None]
@@ -65,10 +69,9 @@ def copy_templates(dest: str | Path) -> list[Path]:
     Pass the folder back with --plan: its 考核细则 and 通报模板 are then used too.
     Existing files are never overwritten.
     """
-    from .notice import copy_template
-    from .plan import FILE_PATTERNS, default_template_dir
-    from .rules import default_rules_file
-    from .safeio import atomic_write
+    from .outputs import atomic_write
+    from .outputs.notice import copy_template
+    from .plan import FILE_PATTERNS, default_rules_file, default_template_dir
 
     folder = Path(dest)
     folder.mkdir(parents=True, exist_ok=True)
@@ -91,7 +94,7 @@ def demo(out: str | Path, *, plan: Plan | str | Path | None = None, periods=DEMO
     Returns go to out/报表/<period>/, results to out/成果/ (one folder, so the second period
     shows the change against the first).
     """
-    from .samples import write_sample_returns
+    from .demo import write_sample_returns
 
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
     root = Path(out)
@@ -137,18 +140,17 @@ def run(returns: str | Path, period: str | Period, *, plan: Plan | str | Path | 
     batch = collect(returns, period, plan, progress=progress, workers=workers)
     _say(step, "计算指标、得分和排名")
     result = evaluate(batch, plan)           # the 考核细则 of the plan folder, else the shipped one
-    result.comparison = history.compare(result, folder)
+    result.comparison = compare_history(result, folder)
     outputs = RunOutputs(result, folder)
     _write_outputs(outputs, period, _notice_template(plan, notice_template),
                    notice_date or default_notice_date(period), step)
-    outputs.files["history"] = history.record(result, folder)
+    outputs.files["history"] = record_history(result, folder)
     return outputs
 
 
 def _write_outputs(outputs: RunOutputs, period: Period, template, date, step: Step | None) -> None:
-    from .feedback import write_feedback
-    from .notice import render_notice, write_reminder
-    from .scorecard import write_scorecard
+    from .outputs import write_feedback, write_scorecard
+    from .outputs.notice import render_notice, write_reminder
 
     names, folder, result = output_names(period), outputs.folder, outputs.result
     _say(step, "生成成绩单")
@@ -212,7 +214,7 @@ def _child(sender, fn: Callable, args: tuple) -> None:
 
 def _clear_old_feedback(folder: Path, period: Period) -> None:
     """Remove this period's 退回意见 of an earlier run: a unit that fixed its return gets none now."""
-    from .feedback import FOLDER
+    from .outputs import FOLDER
 
     for old in (folder / FOLDER).glob(f"*-{period.key}-退回意见.xlsx"):
         try:

@@ -9,8 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
-from .normalize import clean_text, compact, header_key
-from .schema import Column, Table
+from ..core import Column, Table, clean_text, compact, header_key
 
 HEADER_SCAN_ROWS = 40        # a header further down than this is not looked for
 LOOK_PAST_HEADER = 3         # rows still examined below a good header (a second header row)

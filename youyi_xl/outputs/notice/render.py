@@ -23,19 +23,17 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from docx.table import Table
 from docxtpl import DocxTemplate
 from jinja2 import meta
+from jinja2.sandbox import SandboxedEnvironment
 
-from . import numfmt as nf
-from .errors import OutputError, TemplateError, UsageError
-from .indicators import BY_KEY
-from .period import Period
-from .safeio import atomic_write
+from ...core import BY_KEY, OutputError, Period, TemplateError, UsageError
+from ...outputs import atomic_write
+from .. import numfmt as nf
 
 DOCX_TEMPLATE = "notice.docx"
 HTML_TEMPLATE = "notice.html.j2"
@@ -396,7 +394,7 @@ def _docx_env() -> jinja2.Environment:
 
 
 def _package_env(autoescape: bool) -> jinja2.Environment:
-    loader = jinja2.PackageLoader("youyi_xl", "notice")
+    loader = jinja2.PackageLoader(__package__, ".")
     return _filters(SandboxedEnvironment(loader=loader, undefined=jinja2.StrictUndefined,
                                          autoescape=autoescape, keep_trailing_newline=True,
                                          trim_blocks=True, lstrip_blocks=True))
@@ -453,7 +451,7 @@ def render_docx(context: dict[str, Any], path: str | os.PathLike,
 @contextlib.contextmanager
 def _template_path(template: str | os.PathLike | None) -> Iterator[Path]:
     if template is None:
-        with resources.as_file(resources.files("youyi_xl") / "notice" / DOCX_TEMPLATE) as shipped:
+        with resources.as_file(resources.files(__package__) / DOCX_TEMPLATE) as shipped:
             yield shipped
         return
     path = Path(template)

@@ -16,16 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-from math import isfinite
 import re
 import tempfile
 import threading
 import zipfile
 from dataclasses import dataclass, field
+from math import isfinite
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from .preflight import column_letters
+from ..workbook import column_letters
 from .safeio import neutralize
 
 EPOCH = dt.datetime(1899, 12, 30)

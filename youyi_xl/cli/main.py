@@ -13,10 +13,8 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import __version__
-from .errors import UsageError, YouyiError
-from .indicators import INDICATORS
-from .issues import count_by_severity
+from .. import __version__
+from ..core import INDICATORS, UsageError, YouyiError, count_by_severity
 from .textfmt import table
 
 EXIT_OK, EXIT_DATA, EXIT_FATAL = 0, 1, 2
@@ -65,7 +63,7 @@ def _translate(message: str) -> str:
 # --------------------------------------------------------------------------
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from .plan import load_plan
+    from ..plan import load_plan
 
     plan = load_plan(args.plan)
     out = [f"目标分解来源：{plan.files['attachment1'].parent}", ""]
@@ -92,8 +90,8 @@ def _issue_lines(issues, title: str) -> list[str]:
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
-    from . import make_forms
-    from .plan import load_plan
+    from .. import make_forms
+    from ..plan import load_plan
 
     plan = load_plan(args.plan)
     units = args.unit or None
@@ -103,8 +101,8 @@ def cmd_forms(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .collect import collect
-    from .plan import load_plan
+    from ..intake import collect
+    from ..plan import load_plan
 
     plan = load_plan(args.plan)
     batch = collect(args.returns, args.period, plan, progress=_progress_bar(args))
@@ -138,7 +136,7 @@ def _check_report(batch) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import run
+    from ..pipeline import run
 
     quiet = args.json
     step = None if quiet or not sys.stderr.isatty() else (lambda what: print(f"… {what}", file=sys.stderr))
@@ -173,8 +171,8 @@ def _run_report(outputs) -> str:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from .collect import STATUS_LABELS
-    from .history import DB_NAME, unit_history
+    from ..evaluation import DB_NAME, unit_history
+    from ..intake import STATUS_LABELS
 
     if not (Path(args.out) / DB_NAME).exists():
         raise UsageError(f"“{args.out}”中没有历史记录（{DB_NAME}），请先用 youyi-xl run 生成")
@@ -190,7 +188,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .pipeline import demo
+    from ..pipeline import demo
 
     step = (lambda what: print(f"… {what}", file=sys.stderr)) if sys.stderr.isatty() else None
     runs = demo(args.out, plan=args.plan, step=step)
@@ -205,7 +203,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
-    from .pipeline import copy_templates
+    from ..pipeline import copy_templates
 
     paths = copy_templates(args.out)
     print(f"已复制 {len(paths)} 个模板到“{args.out}”：" + "、".join(p.name for p in paths))
@@ -214,7 +212,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 
 def _canonical_unit(name: str, plan_dir: str | None) -> str:
-    from .plan import load_plan
+    from ..plan import load_plan
 
     unit = load_plan(plan_dir).unit(name)
     if unit is None:

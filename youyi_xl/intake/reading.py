@@ -10,22 +10,55 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from math import isfinite
 from dataclasses import dataclass, field, replace
+from math import isfinite
 from pathlib import Path
 from typing import Any, Callable
 
-from . import excel
-from .excel import SheetData, WorkbookData, cell_ref
-from .indicators import BY_KEY, KEYS
-from .issues import Issue, make_issue
-from .normalize import (Parsed, clean_text, compact, header_key, is_blank, parse_choice,
-                        parse_date, parse_number, parse_yes_no, tidy_text, unit_factor)
-from .period import Period, parse_reported_period
-from .plan import Plan
-from .schema import (AMOUNT, CHOICE, COVER_FIELDS, COVER_SHEET, DATE, INT, RETURN_TABLES,
-                     SUMMARY, TEXT, YESNO, Column, Table, summary_label)
-from .tables import Located, data_rows, find_label_values, header_unit, locate
+from ..core import (
+    AMOUNT,
+    BY_KEY,
+    CHOICE,
+    COVER_FIELDS,
+    COVER_SHEET,
+    DATE,
+    INT,
+    KEYS,
+    RETURN_TABLES,
+    SUMMARY,
+    TEXT,
+    YESNO,
+    Column,
+    Issue,
+    Parsed,
+    Period,
+    Table,
+    clean_text,
+    compact,
+    header_key,
+    is_blank,
+    make_issue,
+    parse_choice,
+    parse_date,
+    parse_number,
+    parse_reported_period,
+    parse_yes_no,
+    summary_label,
+    tidy_text,
+    unit_factor,
+)
+from ..plan import Plan
+from ..workbook import (
+    Located,
+    SheetData,
+    WorkbookData,
+    cell_ref,
+    data_rows,
+    find_label_values,
+    header_unit,
+    locate,
+    read_workbook,
+)
 
 OTHER_CHAIN = "其他"
 
@@ -69,7 +102,7 @@ def read_return(path: str | Path, plan: Plan, period: Period, display: str | Non
     path = Path(path)
     ret = ReturnData(file=display or path.name, path=str(path))
     ret.sha256, ret.mtime = _fingerprint(path)
-    book, problems = excel.read_workbook(path)
+    book, problems = read_workbook(path)
     if book is None:
         guess = _unit_in_file_name(ret.file, plan) or ""   # only to show whose file it is
         ret.issues.extend(replace(issue, file=ret.file, unit=guess) for issue in problems)

@@ -14,14 +14,35 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import excel
-from .errors import PlanError
-from .indicators import BY_KEY, INDICATORS, KEYS
-from .issues import Issue, make_issue
-from .normalize import clean_text, compact, is_blank, parse_choice, parse_number
-from .schema import ATTACHMENT1, ATTACHMENT2, ATTACHMENT3, KEY_PROJECT_LIST, Table
-from .tables import DataRow, Located, cell, data_rows, locate
-from .excel import cell_ref
+from ..core import (
+    ATTACHMENT1,
+    ATTACHMENT2,
+    ATTACHMENT3,
+    BY_KEY,
+    INDICATORS,
+    KEY_PROJECT_LIST,
+    KEYS,
+    Issue,
+    PlanError,
+    Table,
+    clean_text,
+    compact,
+    is_blank,
+    make_issue,
+    parse_choice,
+    parse_number,
+)
+from ..workbook import (
+    DataRow,
+    Located,
+    SheetData,
+    WorkbookData,
+    cell,
+    cell_ref,
+    data_rows,
+    locate,
+    read_workbook,
+)
 
 GROUPS = ("乡镇", "部门")
 DEFAULT_FX_RATE = 6.7   # 元人民币 per 美元, when attachment 1 states none
@@ -256,7 +277,7 @@ def load_plan(path: str | Path | None = None) -> Plan:
 class _Sheet:
     """One located table of one template workbook, with issue helpers bound to it."""
 
-    def __init__(self, path: Path, sheet: excel.SheetData, located: Located):
+    def __init__(self, path: Path, sheet: SheetData, located: Located):
         self.path, self.sheet, self.located = path, sheet, located
         self.rows = sheet.rows
 
@@ -273,14 +294,14 @@ class _PlanBuilder:
     def __init__(self, files: dict[str, Path]):
         self.files = files
         self.issues: list[Issue] = []
-        self.workbooks: dict[str, excel.WorkbookData] = {}
+        self.workbooks: dict[str, WorkbookData] = {}
         self.total_rows: dict[str, tuple[_Sheet, DataRow]] = {}
         self.sheet2: _Sheet | None = None
 
     # -- reading ------------------------------------------------------------
-    def workbook(self, key: str) -> excel.WorkbookData:
+    def workbook(self, key: str) -> WorkbookData:
         if key not in self.workbooks:
-            data, problems = excel.read_workbook(self.files[key])
+            data, problems = read_workbook(self.files[key])
             if data is None:
                 detail = problems[0].message if problems else "无法读取"
                 raise PlanError(f"{_ATTACHMENT_LABEL[key]}“{self.files[key].name}”无法读取：{detail}")

@@ -17,14 +17,31 @@ from typing import Any, Iterable
 import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
-from .errors import OutputError, UsageError
-from .indicators import INDICATORS, Indicator
-from .period import Period
-from .plan import Plan
-from .read import OTHER_CHAIN
+from ..core import (
+    AMOUNT,
+    CHOICE,
+    COVER_FIELDS,
+    COVER_SHEET,
+    DATE,
+    INDICATORS,
+    INT,
+    KEY_PROJECTS,
+    RETURN_TABLES,
+    SUMMARY,
+    TEXT,
+    YESNO,
+    Column,
+    CoverField,
+    Indicator,
+    OutputError,
+    Period,
+    Table,
+    UsageError,
+    summary_label,
+)
+from ..intake import OTHER_CHAIN
+from ..plan import Plan
 from .safeio import MAX_NAME_BYTES, atomic_write, inside, neutralize, safe_filename
-from .schema import (AMOUNT, CHOICE, COVER_FIELDS, COVER_SHEET, DATE, INT, KEY_PROJECTS,
-                     RETURN_TABLES, SUMMARY, TEXT, YESNO, Column, CoverField, Table, summary_label)
 
 OPTIONS_SHEET = "选项"                  # hidden sheet holding the 所属产业链 list
 INPUT_ROWS = {"projects": 50, "key_projects": 15, "planned": 20}

@@ -17,7 +17,7 @@ import unicodedata
 from pathlib import Path
 from typing import Iterator
 
-from .errors import OutputError
+from ..core import OutputError
 
 MAX_NAME_BYTES = 200          # UTF-8 bytes of one file name (most file systems allow 255)
 MAX_SUFFIX_CHARS = 16         # UTF-8 bytes; a longer "suffix" is part of the name

@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import excel, xlstyle
-from .errors import OutputError
-from .issues import CODES, Issue, Severity, count_by_severity
-from .preflight import read_checked
-from .read import ReturnData
+from ..core import CODES, Issue, OutputError, Severity, count_by_severity
+from ..intake import ReturnData
+from ..workbook import SheetData, read_checked, read_workbook
+from . import xlstyle
 from .safeio import MAX_NAME_BYTES, atomic_write, inside, neutralize, safe_filename
 
 FOLDER = "退回意见"
@@ -158,7 +157,7 @@ def _workbook_bytes(group: _Feedback, period: Any, deadline: str) -> bytes:
         except Exception:  # noqa: BLE001 - the one boundary of this module, see below
             # openpyxl raises raw KeyError, IndexError, TypeError, ValueError ... on files
             # real units send (DOMAIN §4.2), on loading and on saving what it loaded.
-            # The rebuild below reads through excel.read_workbook, which is safe on any file.
+            # The rebuild below reads through read_workbook, which is safe on any file.
             pass
     book, titles = _rebuild(group.ret)
     return _finish(book, titles, group, issues, period, deadline, "rebuild" if titles else "none")
@@ -197,7 +196,7 @@ def _rebuild(ret: ReturnData | None) -> tuple[Any, dict[str, str]]:
 
     book = openpyxl.Workbook()
     book.remove(book.active)
-    data = excel.read_workbook(ret.path)[0] if ret is not None and not _unreadable(ret) else None
+    data = read_workbook(ret.path)[0] if ret is not None and not _unreadable(ret) else None
     titles: dict[str, str] = {}
     for sheet in data.sheets if data is not None else ():
         titles[sheet.name] = _sheet_title(book, sheet.name)
@@ -215,7 +214,7 @@ def _sheet_title(book: Any, name: str) -> str:
     return title
 
 
-def _rebuild_sheet(ws: Any, sheet: excel.SheetData) -> None:
+def _rebuild_sheet(ws: Any, sheet: SheetData) -> None:
     for r, row in enumerate(sheet.rows):
         for c, value in enumerate(row):
             shown = sheet.special.get((r, c), value)

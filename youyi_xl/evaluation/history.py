@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import OutputError
-from .indicators import KEYS
-from .period import Period
+from ..core import KEYS, OutputError, Period
 
 DB_NAME = "youyi.db"
 SCHEMA = """

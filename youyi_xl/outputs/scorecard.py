@@ -13,14 +13,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from ..core import (
+    AMOUNT,
+    DATE,
+    INDICATORS,
+    INT,
+    ISSUE_COLUMNS,
+    ISSUE_LABELS,
+    KEY_PROJECTS,
+    PLANNED,
+    PROJECTS,
+    OutputError,
+    Severity,
+    Table,
+)
+from ..intake import STATUS_LABELS, source_rows
 from . import xlstyle as xs
 from .bigsheet import BigTable, splice
-from .collect import STATUS_LABELS, source_rows
-from .errors import OutputError
-from .indicators import INDICATORS
-from .issues import ISSUE_COLUMNS, ISSUE_LABELS, Severity
 from .safeio import atomic_write
-from .schema import AMOUNT, DATE, INT, KEY_PROJECTS, PLANNED, PROJECTS, Table
 from .xlstyle import Column, Styled
 
 WORKBOOK_OPTIONS = {

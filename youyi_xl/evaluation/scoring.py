@@ -16,17 +16,31 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable
 
-from .collect import Batch
-from .errors import OutputError
-from .indicators import CHAIN_PROJECT_MIN_INVESTMENT, INDICATORS, KEYS
-from .issues import Issue, issues_frame
-from .measure import is_signed, is_started, measure, project_key
-from .normalize import compact
-from .period import Period
-from .plan import Chain, KeyProject, Plan
-from .read import ReturnData
-from .rules import IndicatorRule, Rules, load_rules, rules_error_for_unit
-from .safeio import atomic_write
+from ..core import (
+    CHAIN_PROJECT_MIN_INVESTMENT,
+    INDICATORS,
+    KEYS,
+    Issue,
+    OutputError,
+    Period,
+    compact,
+    is_signed,
+    is_started,
+    issues_frame,
+    measure,
+    project_key,
+)
+from ..intake import Batch, ReturnData
+from ..outputs import atomic_write
+from ..plan import (
+    Chain,
+    IndicatorRule,
+    KeyProject,
+    Plan,
+    Rules,
+    load_rules,
+    rules_error_for_unit,
+)
 
 COLOUR_LABELS = {"green": "绿", "yellow": "黄", "red": "红", "grey": "灰"}
 ON_SCHEDULE = 1.0          # 序时完成率 at 序时进度: a unit at or above it is never 后进

@@ -15,13 +15,21 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .errors import UsageError
-from .issues import Issue, count_by_severity, issues_frame, make_issue
-from .period import Period
-from .plan import Plan, load_plan
-from .read import ReturnData, read_return
-from .schema import KEY_PROJECTS, PLANNED, PROJECTS, Table
-from .validate import check_return, claimed_twice, pick_submissions
+from ..core import (
+    KEY_PROJECTS,
+    PLANNED,
+    PROJECTS,
+    Issue,
+    Period,
+    Table,
+    UsageError,
+    count_by_severity,
+    issues_frame,
+    make_issue,
+)
+from ..plan import Plan, load_plan
+from .checks import check_return, claimed_twice, pick_submissions
+from .reading import ReturnData, read_return
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".et", ".xltx", ".xltm"})
 PARALLEL_FROM = 64            # files; below this, process start-up costs more than it saves

@@ -16,7 +16,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Sequence
 
-from .period import chinese_number, cn_date  # noqa: F401 - cn_date is part of this module's API
+from ..core import chinese_number, cn_date  # noqa: F401 - cn_date is part of this module's API
 
 MISSING = "—"
 PROSE_YI_FROM = 10000.0      # amounts from 1亿元 on are written in 亿元 in prose

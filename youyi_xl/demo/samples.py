@@ -36,16 +36,34 @@ from typing import Any, Iterable, Mapping
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-from .errors import OutputError, UsageError
-from .forms import FIRST_ROW, form_name, make_forms
-from .indicators import INDICATORS, KEYS
-from .measure import measure
-from .normalize import compact, header_key
-from .period import Period
-from .plan import Plan, default_template_dir, load_plan
-from .safeio import atomic_write, inside, safe_filename
-from .schema import (COVER_FIELDS, COVER_SHEET, KEY_PROJECTS, PLANNED, PROJECTS, SUMMARY, YESNO,
-                     Table, summary_label)
+from ..core import (
+    COVER_FIELDS,
+    COVER_SHEET,
+    INDICATORS,
+    KEY_PROJECTS,
+    KEYS,
+    PLANNED,
+    PROJECTS,
+    SUMMARY,
+    YESNO,
+    OutputError,
+    Period,
+    Table,
+    UsageError,
+    compact,
+    header_key,
+    measure,
+    summary_label,
+)
+from ..outputs import (
+    FIRST_ROW,
+    atomic_write,
+    form_name,
+    inside,
+    make_forms,
+    safe_filename,
+)
+from ..plan import Plan, default_template_dir, load_plan
 
 Row = Mapping[str, Any]
 NOTE_START = ("填表说明", "填报说明")

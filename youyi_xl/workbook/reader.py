@@ -34,9 +34,20 @@ from typing import Any
 
 import python_calamine as calamine
 
-from .issues import Issue, make_issue
-from .preflight import (DEFAULT_LIMITS, ENCRYPTED, HINTS, INCOMPLETE, TOO_LARGE, UNREADABLE,
-                        Limits, column_letters, grid_detail, message_for, read_checked)
+from ..core import Issue, make_issue
+from .preflight import (
+    DEFAULT_LIMITS,
+    ENCRYPTED,
+    HINTS,
+    INCOMPLETE,
+    TOO_LARGE,
+    UNREADABLE,
+    Limits,
+    column_letters,
+    grid_detail,
+    message_for,
+    read_checked,
+)
 
 MAX_MAPPING_PART_BYTES = 10 * 1024 * 1024   # workbook.xml and .rels read for the sheet map
 ISOLATED_TIMEOUT = 10.0           # seconds, read_workbook_isolated

@@ -13,13 +13,36 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
-from . import excel
-from .errors import RulesError
-from .excel import SheetData, WorkbookData, cell_ref
-from .indicators import BY_KEY, INDICATORS, KEYS
-from .normalize import clean_text, compact, header_key, is_blank, parse_number, parse_yes_no
-from .schema import AMOUNT, TEXT, YESNO, Column, Table, summary_label
-from .tables import DataRow, Located, cell, data_rows, find_label_values, locate
+from ..core import (
+    AMOUNT,
+    BY_KEY,
+    INDICATORS,
+    KEYS,
+    TEXT,
+    YESNO,
+    Column,
+    RulesError,
+    Table,
+    clean_text,
+    compact,
+    header_key,
+    is_blank,
+    parse_number,
+    parse_yes_no,
+    summary_label,
+)
+from ..workbook import (
+    DataRow,
+    Located,
+    SheetData,
+    WorkbookData,
+    cell,
+    cell_ref,
+    data_rows,
+    find_label_values,
+    locate,
+    read_workbook,
+)
 
 RULES_FILE = "考核细则.xlsx"
 TITLE = "友谊县2022年招商引资和项目建设工作考核细则"
@@ -170,7 +193,7 @@ def rules_file(path: str | Path | None = None) -> Path:
 def load_rules(path: str | Path | None = None) -> Rules:
     """Read the 考核细则 workbook (a file, a plan folder holding 考核细则.xlsx, or the shipped one)."""
     file = rules_file(path)
-    book, problems = excel.read_workbook(file)
+    book, problems = read_workbook(file)
     if book is None:
         detail = problems[0].message if problems else "无法读取"
         raise RulesError(f"考核细则“{file.name}”无法读取：{detail}")

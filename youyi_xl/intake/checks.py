@@ -12,15 +12,24 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
-from .excel import cell_ref
-from .indicators import BY_KEY, KEYS
-from .issues import Issue, make_issue
-from .measure import measure, project_key
-from .normalize import compact
-from .period import Period, cn_date
-from .plan import Plan
-from .read import ReturnData
-from .schema import KEY_PROJECTS, PLANNED, PROJECTS, Table
+from ..core import (
+    BY_KEY,
+    KEY_PROJECTS,
+    KEYS,
+    PLANNED,
+    PROJECTS,
+    Issue,
+    Period,
+    Table,
+    cn_date,
+    compact,
+    make_issue,
+    measure,
+    project_key,
+)
+from ..plan import Plan
+from ..workbook import cell_ref
+from .reading import ReturnData
 
 OVER_PLAN_FACTOR = 1.5
 MONEY_TOLERANCE = 0.01

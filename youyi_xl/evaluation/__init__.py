@@ -1,0 +1,10 @@
+"""Stage 4 — evaluation: indicators, 序时完成率, points, ranks; the history across periods."""
+from __future__ import annotations
+
+from .history import DB_NAME, unit_history
+from .history import compare as compare_history
+from .history import record as record_history
+from .scoring import Result, evaluate, write_result_json
+
+__all__ = ["DB_NAME", "unit_history", "compare_history", "record_history", "Result", "evaluate",
+           "write_result_json"]

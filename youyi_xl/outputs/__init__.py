@@ -1,0 +1,35 @@
+"""Stage 5 — what leaves the office: the 成绩单, 退回意见, 通报 and 催报, the return forms.
+
+The writers load on first use (PEP 562), so that a command that only checks does
+not import xlsxwriter, openpyxl or docxtpl.
+"""
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+_LAZY = {
+    "write_scorecard": "scorecard", "write_feedback": "feedback", "FOLDER": "feedback",
+    "make_forms": "forms", "form_name": "forms", "FIRST_ROW": "forms",
+    "render_notice": "notice", "write_reminder": "notice", "copy_template": "notice",
+    "atomic_write": "safeio", "inside": "safeio", "safe_filename": "safeio",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .feedback import FOLDER, write_feedback  # noqa: F401
+    from .forms import FIRST_ROW, form_name, make_forms  # noqa: F401
+    from .notice import copy_template, render_notice, write_reminder  # noqa: F401
+    from .safeio import atomic_write, inside, safe_filename  # noqa: F401
+    from .scorecard import write_scorecard  # noqa: F401
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = sorted(_LAZY)
