@@ -20,8 +20,9 @@ from builders import set_cell
 
 from youyi_xl.intake.folder import Batch, collect
 from youyi_xl.core.errors import RulesError
-from youyi_xl.evaluation.scoring import (CHAIN_LABELS, COUNTY_LABELS, UNIT_LABELS, Result, evaluate, json_name,
-                               write_result_json)
+from youyi_xl.core.names import json_name
+from youyi_xl.evaluation.scoring import CHAIN_LABELS, COUNTY_LABELS, UNIT_LABELS, Result, evaluate
+from youyi_xl.outputs.resultjson import write_result_json
 from youyi_xl.core.indicators import KEYS
 from youyi_xl.core.period import Period
 from youyi_xl.plan.attachments import Chain, KeyProject, Plan, Unit

@@ -6,12 +6,11 @@ collected by the real intake, so the cells marked here are the cells the checks 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import openpyxl
 import pytest
+from libreoffice import convert, needs_soffice, pdf_text, to_pdf
 
 from youyi_xl.outputs import feedback as feedback
 from youyi_xl.intake.folder import collect
@@ -22,7 +21,6 @@ from builders import project, write_return
 
 PERIOD = "2022-03"
 LONG_NAME = "长" * 100                       # 300 bytes of UTF-8
-needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 
 
 def _returns(folder: Path) -> Path:
@@ -157,16 +155,11 @@ def test_openpyxl_failure_falls_back_to_a_rebuild(batch, tmp_path, monkeypatch):
     assert sheet["B3"].value == "=1+2 玉米加工项目" and sheet["B3"].data_type == "s"
 
 
-def soffice(args: list[str], profile: Path) -> None:
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", *args],
-                   check=True, capture_output=True, timeout=300)
-
-
 @needs_soffice
 def test_xls_return_is_rebuilt_and_marked(tmp_path):
     source = _returns(tmp_path / "src") / "友谊镇.xlsx"
     folder = tmp_path / "returns"
-    soffice(["--convert-to", "xls", "--outdir", str(folder), str(source)], tmp_path / "profile")
+    convert(source, "xls", folder)
     paths = write_feedback(collect(folder, PERIOD), tmp_path / "out")
     book = openpyxl.load_workbook(paths[0])
     assert book.sheetnames[:2] == [LIST_SHEET, "封面"] and "重建" in book[LIST_SHEET]["A4"].value
@@ -178,11 +171,8 @@ def test_xls_return_is_rebuilt_and_marked(tmp_path):
 
 @needs_soffice
 def test_libreoffice_prints_the_feedback(written, tmp_path):
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext not installed")
     path = _by_stem(written[1], "友谊镇")
-    soffice(["--convert-to", "pdf", "--outdir", str(tmp_path), str(path)], tmp_path / "profile")
-    pdf = tmp_path / (path.stem + ".pdf")
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pdf = to_pdf(path, tmp_path)
+    text = pdf_text(pdf)
     assert "友谊镇2022年1—3月填报表退回意见" in text and "约500" in text
     assert os.path.getsize(pdf) > 1000

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from libreoffice import needs_soffice, to_pdf
 from openpyxl.utils import get_column_letter
 
 from youyi_xl.core.errors import OutputError, UsageError
 from youyi_xl.workbook.reader import read_workbook
+from youyi_xl.core.names import form_name
 from youyi_xl.outputs.forms import (FIRST_ROW, HEADER_ROW, INPUT_ROWS, LANDSCAPE, OPTIONS_SHEET, build_form,
-                            form_name, make_form, make_forms)
+                                    make_form, make_forms)
 from youyi_xl.core.indicators import INDICATORS
 from youyi_xl.core.period import Period
 from youyi_xl.plan.attachments import KeyProject, load_plan
@@ -366,14 +368,10 @@ def test_text_is_never_a_formula(plan, tmp_path):
 # rendering
 # --------------------------------------------------------------------------
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+@needs_soffice
 def test_renders_to_a4_pdf(forms, book, tmp_path):
     unit, _ = book
-    profile = tmp_path / "profile"
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(forms[unit])],
-                   check=True, capture_output=True, timeout=180)
-    pdf = tmp_path / forms[unit].with_suffix(".pdf").name
+    pdf = to_pdf(forms[unit], tmp_path)
     data = pdf.read_bytes()
     assert b"/MediaBox [0 0 595" in data or b"/MediaBox[0 0 595" in data
     pages = data.count(b"/Type /Page\n") + data.count(b"/Type/Page/") + data.count(b"/Type /Page ")

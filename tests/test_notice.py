@@ -1,4 +1,4 @@
-"""The 通报 draft and the 催报 text: youyi_xl.outputs.notice.render.
+"""The 通报 draft and the 催报 text: youyi_xl.outputs.notice.
 
 Most tests render a fixed, hand-made result (`fake_result`: the DataFrames of the Result
 contract in docs/architecture.md), so every figure in the asserted sentences is known.
@@ -23,7 +23,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from youyi_xl.outputs.notice import render as notice
+from youyi_xl.outputs import notice
+from youyi_xl.core import names as output_names
+from libreoffice import to_pdf
 from youyi_xl.core.errors import OutputError, TemplateError, UsageError
 from youyi_xl.core.indicators import INDICATORS
 from youyi_xl.core.period import Period
@@ -112,7 +114,7 @@ def paragraph_with(document, text):
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    out = tmp_path_factory.mktemp("notice") / notice.notice_name("2022-03")
+    out = tmp_path_factory.mktemp("notice") / output_names.notice_name("2022-03")
     docx_path, html_path = notice.render_notice(fake_result(), out, date=DATE)
     return docx_path, html_path, docx.Document(str(docx_path))
 
@@ -304,7 +306,7 @@ needs_soffice = pytest.mark.skipif(not (shutil.which("soffice") and shutil.which
 
 @pytest.fixture(scope="module")
 def pdf(rendered):
-    return notice.convert_to_pdf(rendered[0])
+    return to_pdf(rendered[0])
 
 
 def poppler(*args):
@@ -500,7 +502,7 @@ def test_reminder_lists_missing_units_by_group(tmp_path):
     assert text.startswith("关于报送2022年1—3月招商引资和项目建设调度数据的催报")
     assert "乡镇（1个）：建设乡" in text and "部门（1个）：交通运输局" in text
     assert "截至2022年4月6日，上述2个单位尚未报送" in text
-    path = notice.write_reminder(fake_result(), tmp_path / notice.reminder_name("2022-03"), DATE)
+    path = notice.write_reminder(fake_result(), tmp_path / output_names.reminder_name("2022-03"), DATE)
     assert path.name == "催报-2022-03.txt"
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw and b"\n\n" not in raw.replace(b"\r\n", b"")
@@ -524,8 +526,7 @@ def test_reminder_template_of_the_clerk(tmp_path):
 # ---------------------------------------------------------------- the real pipeline
 
 def test_real_pipeline_result_renders(tmp_path):
-    evaluate = pytest.importorskip("youyi_xl.evaluation.scoring")
-    builders = pytest.importorskip("builders")
+    import builders
     import youyi_xl
 
     plan = youyi_xl.load_plan()
@@ -536,7 +537,7 @@ def test_real_pipeline_result_renders(tmp_path):
                           projects=[builders.project(name="<b>项目</b> & 二期", investor="某公司")])
     builders.write_return(folder / "发改局.xlsx", unit="发改局",
                           projects=[builders.project(total_investment="约500")])
-    result = evaluate.evaluate(youyi_xl.collect(folder, "2022-03", plan), plan)
+    result = youyi_xl.evaluate(youyi_xl.collect(folder, "2022-03", plan), plan)
     docx_path, html_path = notice.render_notice(result, tmp_path / "通报-2022-03.docx", date=DATE)
     text = text_of(docx_path)
     assert "关于2022年一季度全县" in text and "发展和改革局（1处）报送的数据有误" in text

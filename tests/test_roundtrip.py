@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from libreoffice import convert, needs_soffice
 
 from youyi_xl.intake.folder import collect
 from youyi_xl.outputs.forms import INPUT_ROWS, make_forms
@@ -26,7 +25,6 @@ from filling import fill_form, sample_return
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 PERIOD = Period.parse("2022-03")
-needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 
 
 @pytest.fixture(scope="module")
@@ -48,17 +46,6 @@ def returns(plan, typed, tmp_path_factory):
     for unit, path in zip(typed, forms):
         fill_form(path, out=folder / path.name, **typed[unit])
     return folder
-
-
-def soffice_convert(files: list[Path], fmt: str, outdir: Path, profile: Path) -> list[Path]:
-    """LibreOffice save-as, with a private profile so parallel runs do not collide."""
-    outdir.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
-                    "--convert-to", fmt, "--outdir", str(outdir), *map(str, files)],
-                   check=True, capture_output=True, timeout=600)
-    converted = sorted(outdir.glob(f"*.{fmt}"))
-    assert len(converted) == len(files)
-    return converted
 
 
 # --------------------------------------------------------------------------
@@ -163,7 +150,7 @@ def test_roundtrip_openpyxl_saved(returns, plan, typed):
 def test_roundtrip_after_libreoffice_save_as(returns, plan, typed, fmt, tmp_path):
     files = sorted(returns.glob("*.xlsx"))
     folder = tmp_path / fmt
-    soffice_convert(files, fmt, folder, tmp_path / "profile")
+    convert(files, fmt, folder)
     batch = collect(folder, PERIOD, plan)
     assert len(batch.accepted) == len(plan.units)
     assert_batch(batch, plan, typed)

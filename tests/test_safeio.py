@@ -11,8 +11,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from youyi_xl.core.errors import OutputError
-from youyi_xl.outputs.safeio import (EXCEL_MAX_CELL_CHARS, FALLBACK_NAME, atomic_write, inside,
-                             is_formula_like, neutralize, safe_filename)
+from youyi_xl.core.names import FALLBACK_NAME, safe_filename
+from youyi_xl.outputs.safeio import EXCEL_MAX_CELL_CHARS, atomic_write, inside, is_formula_like, neutralize
 
 WINDOWS_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),

@@ -21,14 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .core import OutputError, Period, UsageError, YouyiError
-from .evaluation import (
-    Result,
-    compare_history,
-    evaluate,
-    record_history,
-    write_result_json,
-)
+from .core import FEEDBACK_FOLDER, OutputError, Period, UsageError, YouyiError, feedback_suffix, output_names
+from .evaluation import Result, compare_history, evaluate, record_history
 from .intake import Batch, Progress, collect
 from .plan import Plan, load_plan
 
@@ -54,12 +48,6 @@ def default_notice_date(period: Period) -> dt.date:
     return period.end + dt.timedelta(days=6)
 
 
-def output_names(period: Period) -> dict[str, str]:
-    key = period.key
-    return {"json": f"result-{key}.json", "scorecard": f"成绩单-{key}.xlsx",
-            "notice": f"通报-{key}.docx", "reminder": f"催报-{key}.txt"}
-
-
 NOTICE_TEMPLATE_NAME = "通报模板.docx"
 
 
@@ -69,8 +57,7 @@ def copy_templates(dest: str | Path) -> list[Path]:
     Pass the folder back with --plan: its 考核细则 and 通报模板 are then used too.
     Existing files are never overwritten.
     """
-    from .outputs import atomic_write
-    from .outputs.notice import copy_template
+    from .outputs import atomic_write, copy_template
     from .plan import FILE_PATTERNS, default_rules_file, default_template_dir
 
     folder = Path(dest)
@@ -149,8 +136,7 @@ def run(returns: str | Path, period: str | Period, *, plan: Plan | str | Path | 
 
 
 def _write_outputs(outputs: RunOutputs, period: Period, template, date, step: Step | None) -> None:
-    from .outputs import write_feedback, write_scorecard
-    from .outputs.notice import render_notice, write_reminder
+    from .outputs import render_notice, write_feedback, write_reminder, write_result_json, write_scorecard
 
     names, folder, result = output_names(period), outputs.folder, outputs.result
     _say(step, "生成成绩单")
@@ -214,9 +200,7 @@ def _child(sender, fn: Callable, args: tuple) -> None:
 
 def _clear_old_feedback(folder: Path, period: Period) -> None:
     """Remove this period's 退回意见 of an earlier run: a unit that fixed its return gets none now."""
-    from .outputs import FOLDER
-
-    for old in (folder / FOLDER).glob(f"*-{period.key}-退回意见.xlsx"):
+    for old in (folder / FEEDBACK_FOLDER).glob(f"*{feedback_suffix(period)}"):
         try:
             old.unlink()
         except OSError as exc:

@@ -171,7 +171,8 @@ def _run_report(outputs) -> str:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from ..evaluation import DB_NAME, unit_history
+    from ..core import DB_NAME
+    from ..evaluation import unit_history
     from ..intake import STATUS_LABELS
 
     if not (Path(args.out) / DB_NAME).exists():

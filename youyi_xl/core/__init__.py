@@ -32,6 +32,20 @@ from .issues import (
                      make_issue,
 )
 from .measure import is_signed, is_started, measure, project_key
+from .names import (
+                     DB_NAME,
+                     FEEDBACK_FOLDER,
+                     MAX_NAME_BYTES,
+                     feedback_suffix,
+                     form_name,
+                     json_name,
+                     named_file,
+                     notice_name,
+                     output_names,
+                     reminder_name,
+                     safe_filename,
+                     scorecard_name,
+)
 from .normalize import (
                      Parsed,
                      clean_text,
@@ -78,6 +92,8 @@ __all__ = [
     "is_signed", "is_started", "measure", "project_key",
     "Parsed", "clean_text", "compact", "header_key", "is_blank", "parse_choice", "parse_date",
     "parse_number", "parse_yes_no", "tidy_text", "unit_factor",
+    "DB_NAME", "FEEDBACK_FOLDER", "MAX_NAME_BYTES", "feedback_suffix", "form_name", "json_name",
+    "named_file", "notice_name", "output_names", "reminder_name", "safe_filename", "scorecard_name",
     "Period", "chinese_number", "cn_date", "parse_reported_period",
     "AMOUNT", "ATTACHMENT1", "ATTACHMENT2", "ATTACHMENT3", "CHOICE", "COVER_FIELDS", "COVER_SHEET",
     "DATE", "INT", "KEY_PROJECT_LIST", "KEY_PROJECTS", "PLANNED", "PROJECTS", "RETURN_TABLES",

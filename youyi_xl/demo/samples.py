@@ -51,18 +51,13 @@ from ..core import (
     Table,
     UsageError,
     compact,
+    form_name,
     header_key,
     measure,
+    safe_filename,
     summary_label,
 )
-from ..outputs import (
-    FIRST_ROW,
-    atomic_write,
-    form_name,
-    inside,
-    make_forms,
-    safe_filename,
-)
+from ..outputs import FIRST_ROW, atomic_write, inside, make_forms
 from ..plan import Plan, default_template_dir, load_plan
 
 Row = Mapping[str, Any]

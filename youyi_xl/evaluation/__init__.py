@@ -1,10 +1,9 @@
 """Stage 4 — evaluation: indicators, 序时完成率, points, ranks; the history across periods."""
 from __future__ import annotations
 
-from .history import DB_NAME, unit_history
 from .history import compare as compare_history
 from .history import record as record_history
-from .scoring import Result, evaluate, write_result_json
+from .history import unit_history
+from .scoring import Result, evaluate
 
-__all__ = ["DB_NAME", "unit_history", "compare_history", "record_history", "Result", "evaluate",
-           "write_result_json"]
+__all__ = ["unit_history", "compare_history", "record_history", "Result", "evaluate"]

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..core import KEYS, OutputError, Period
+from ..core import DB_NAME, KEYS, OutputError, Period
 
-DB_NAME = "youyi.db"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS periods (
     period TEXT PRIMARY KEY, time_progress REAL NOT NULL, units INTEGER NOT NULL,

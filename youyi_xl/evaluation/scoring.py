@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import json
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,7 +20,6 @@ from ..core import (
     INDICATORS,
     KEYS,
     Issue,
-    OutputError,
     Period,
     compact,
     is_signed,
@@ -31,7 +29,6 @@ from ..core import (
     project_key,
 )
 from ..intake import Batch, ReturnData
-from ..outputs import atomic_write
 from ..plan import (
     Chain,
     IndicatorRule,
@@ -207,24 +204,6 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "item"):          # a numpy scalar
         return _plain(value.item())
     return str(value)
-
-
-def json_name(period: Period | str) -> str:
-    """result-2022-03.json"""
-    return f"result-{Period.parse(period).key}.json"
-
-
-def write_result_json(result: Result, path: str | Path) -> Path:
-    """Write `result.to_json()` as UTF-8 JSON, atomically (the folder is created if needed)."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"无法创建输出文件夹“{path.parent}”：{exc.strerror or exc}") from exc
-    # No indent: the C encoder is ten times faster, and the file is for programs (the CLI's
-    # --json prints it indented).
-    text = json.dumps(result.to_json(), ensure_ascii=False, allow_nan=False) + "\n"
-    return atomic_write(path, text.encode("utf-8"))
 
 
 # --------------------------------------------------------------------------
@@ -512,5 +491,5 @@ def county_records(intake: _Intake, plan: Plan, scorer: _Scorer,
     return records
 
 
-__all__ = ["Result", "evaluate", "write_result_json", "json_name", "rank_units", "project_key",
+__all__ = ["Result", "evaluate", "rank_units", "project_key",
            "UNIT_LABELS", "CHAIN_LABELS", "KEY_PROJECT_LABELS", "COUNTY_LABELS", "COLOUR_LABELS"]

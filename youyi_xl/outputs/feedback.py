@@ -23,13 +23,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..core import CODES, Issue, OutputError, Severity, count_by_severity
+from ..core import (
+    CODES,
+    FEEDBACK_FOLDER,
+    Issue,
+    OutputError,
+    Severity,
+    count_by_severity,
+    feedback_suffix,
+    named_file,
+)
 from ..intake import ReturnData
 from ..workbook import SheetData, read_checked, read_workbook
 from . import xlstyle
-from .safeio import MAX_NAME_BYTES, atomic_write, inside, neutralize, safe_filename
+from .safeio import atomic_write, inside, make_folder, neutralize
 
-FOLDER = "退回意见"
 LIST_SHEET = "问题清单"
 LIST_HEADERS = ("序号", "级别", "工作表", "单元格", "问题说明", "修改建议", "问题代码")
 LIST_WIDTHS = (6, 7, 14, 8, 48, 40, 30)
@@ -63,7 +71,7 @@ def write_feedback(batch: Any, out_dir: str | Path, *, deadline: str = "") -> li
     groups = [g for g in _groups(batch) if any(i.severity in TRIGGERS for i in g.issues)]
     if not groups:
         return []
-    folder = _make_folder(Path(out_dir) / FOLDER)
+    folder = make_folder(Path(out_dir) / FEEDBACK_FOLDER)
     names = _file_names([g.name for g in groups], batch.period.key)
     inputs = {Path(r.path).resolve() for r in (*batch.returns, *batch.superseded)}
     paths = []
@@ -74,14 +82,6 @@ def write_feedback(batch: Any, out_dir: str | Path, *, deadline: str = "") -> li
         data = _workbook_bytes(group, batch.period, deadline or DEADLINE_BLANK)
         paths.append(atomic_write(target, data))
     return paths
-
-
-def _make_folder(folder: Path) -> Path:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"无法创建文件夹“{folder}”：{exc.strerror or exc}") from exc
-    return folder
 
 
 # --------------------------------------------------------------------------
@@ -124,13 +124,12 @@ def _file_names(names: list[str], period_key: str) -> list[str]:
     """Safe, distinct file names; the unit part is cut first so the suffix always survives."""
     used: set[str] = set()
     result = []
+    tail = feedback_suffix(period_key)
     for name in names:
-        tail = f"-{period_key}-退回意见.xlsx"
-        stem = safe_filename(name, MAX_NAME_BYTES - len(tail.encode()) - 8)
-        candidate, n = safe_filename(stem + tail), 1
+        candidate, n = named_file(name, tail, reserve=8), 1
         while candidate.casefold() in used:
             n += 1
-            candidate = safe_filename(f"{stem}（{n}）{tail}")
+            candidate = named_file(name, f"（{n}）{tail}")
         used.add(candidate.casefold())
         result.append(candidate)
     return result

@@ -37,11 +37,12 @@ from ..core import (
     Period,
     Table,
     UsageError,
+    form_name,
     summary_label,
 )
 from ..intake import OTHER_CHAIN
 from ..plan import Plan
-from .safeio import MAX_NAME_BYTES, atomic_write, inside, neutralize, safe_filename
+from .safeio import atomic_write, inside, make_folder, neutralize
 
 OPTIONS_SHEET = "选项"                  # hidden sheet holding the 所属产业链 list
 INPUT_ROWS = {"projects": 50, "key_projects": 15, "planned": 20}
@@ -62,24 +63,11 @@ COVER_WIDTHS = (4, 18, 56, 4)            # margin, label, value, margin
 NUMBER_FORMATS = {AMOUNT: "#,##0.00", INT: "0", DATE: "yyyy-mm-dd", TEXT: "@"}
 
 
-def form_name(unit: str, period: Period | str) -> str:
-    """The file name of a unit's form: 友谊镇-2022-03-填报表.xlsx (cleaned for every OS).
-
-    The unit part is cleaned and cut first, so a very long unit name never cuts
-    the period and 填报表 off the name (as the 退回意见 names do).
-    """
-    tail = f"-{Period.parse(period).key}-填报表.xlsx"
-    return safe_filename(safe_filename(unit, MAX_NAME_BYTES - len(tail.encode())) + tail)
-
-
 def make_forms(plan: Plan, period: Period | str, out: str | Path,
                units: Iterable[str] | None = None, *, overwrite: bool = False) -> list[Path]:
     """Write one form per unit (all plan units by default) into `out`; returns the paths."""
     period, out = Period.parse(period), Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"无法创建输出文件夹“{out}”：{exc.strerror or exc}") from exc
+    make_folder(out)
     names = [u.name for u in plan.units] if units is None else [_unit(plan, n) for n in units]
     return [make_form(plan, name, period, inside(out, form_name(name, period)), overwrite=overwrite)
             for name in names]

@@ -13,60 +13,28 @@ import contextlib
 import os
 import re
 import tempfile
-import unicodedata
 from pathlib import Path
 from typing import Iterator
 
 from ..core import OutputError
+from ..core.names import safe_filename  # noqa: F401 - re-exported
 
-MAX_NAME_BYTES = 200          # UTF-8 bytes of one file name (most file systems allow 255)
-MAX_SUFFIX_CHARS = 16         # UTF-8 bytes; a longer "suffix" is part of the name
 EXCEL_MAX_CELL_CHARS = 32767  # Excel's limit for the text of one cell
-FALLBACK_NAME = "未命名"
 
-_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
-_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
-                      | {f"{p}{n}" for p in ("COM", "LPT") for n in "123456789¹²³"})
 # Characters XML 1.0 forbids: openpyxl raises IllegalCharacterError on them,
 # and a file that holds them is refused by Excel. Lone surrogates cannot be encoded.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
-def safe_filename(name: str, max_bytes: int = MAX_NAME_BYTES) -> str:
-    """A file name that is valid on Windows, macOS and Linux and cannot leave its folder.
-
-    Forbidden characters and control characters become '_', leading and
-    trailing dots and spaces go, reserved device names (CON, COM1 ...) get a
-    '_' after them, and the name is cut to `max_bytes` of UTF-8 on a character
-    boundary, keeping a short extension. Never returns ''.
-    """
-    if max_bytes < len(FALLBACK_NAME.encode()) + MAX_SUFFIX_CHARS + 1:
-        raise ValueError(f"max_bytes too small: {max_bytes}")
-    text = _FORBIDDEN.sub("_", unicodedata.normalize("NFC", str(name))).strip(". ")
-    stem, suffix = _split_suffix(text)
-    head, dot, rest = stem.partition(".")
-    if head.rstrip(" ").upper() in _RESERVED:     # Windows ignores what follows: CON.txt is CON
-        stem = head + "_" + dot + rest
-    stem = _fit(stem, max_bytes - len(suffix.encode())).rstrip(". ")
-    return (stem or FALLBACK_NAME) + suffix
-
-
-def _split_suffix(text: str) -> tuple[str, str]:
-    """('report', '.xlsx') for 'report.xlsx'; no suffix when it is long or the whole name."""
-    stem, dot, extension = text.rpartition(".")
-    if not dot or not stem.strip(". ") or len(extension.encode()) > MAX_SUFFIX_CHARS \
-            or " " in extension:
-        return text, ""
-    return stem, "." + extension
-
-
-def _fit(text: str, max_bytes: int) -> str:
-    """`text` cut to at most `max_bytes` of UTF-8, never inside a character."""
-    encoded = text.encode("utf-8")
-    if len(encoded) <= max_bytes:
-        return text
-    return encoded[:max_bytes].decode("utf-8", "ignore")
+def make_folder(folder: str | os.PathLike) -> Path:
+    """`folder`, created with its parents if needed (OutputError in Chinese if it cannot be)."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"无法创建输出文件夹“{folder}”：{exc.strerror or exc}") from exc
+    return folder
 
 
 def inside(folder: str | os.PathLike, name: str | os.PathLike) -> Path:

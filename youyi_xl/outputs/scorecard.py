@@ -23,14 +23,13 @@ from ..core import (
     KEY_PROJECTS,
     PLANNED,
     PROJECTS,
-    OutputError,
     Severity,
     Table,
 )
 from ..intake import STATUS_LABELS, source_rows
 from . import xlstyle as xs
 from .bigsheet import BigTable, splice
-from .safeio import atomic_write
+from .safeio import atomic_write, make_folder
 from .xlstyle import Column, Styled
 
 WORKBOOK_OPTIONS = {
@@ -63,7 +62,7 @@ def write_scorecard(result: Any, path: str | Path) -> Path:
     import xlsxwriter
 
     path = Path(path)
-    _make_parent(path)
+    make_folder(path.parent)
     with atomic_write(path) as temp:
         book = xlsxwriter.Workbook(str(temp), WORKBOOK_OPTIONS)
         book.set_properties({"title": _title(result, "招商引资和项目建设成绩单"), "author": "youyi-xl"})
@@ -72,13 +71,6 @@ def write_scorecard(result: Any, path: str | Path) -> Path:
         book.close()
         splice(temp, cx.big, Styled)
     return path
-
-
-def _make_parent(path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"无法创建输出文件夹“{path.parent}”：{exc.strerror or exc}") from exc
 
 
 def _write_sheets(cx: _Context) -> None:
