@@ -76,7 +76,7 @@ def test_check_json_is_a_list_of_issues(capsys, tmp_path):
     issues = json.loads(out)
     assert [i["code"] for i in issues] == ["file-unreadable"]
     assert set(issues[0]) == {"code", "severity", "file", "sheet", "cell", "unit", "field", "value",
-                              "message", "hint"}
+                              "message", "hint", "row"}
     assert issues[0]["unit"] == "友谊镇" and issues[0]["file"] == "友谊镇.xlsx"
 
 

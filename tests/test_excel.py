@@ -19,7 +19,8 @@ from openpyxl import Workbook
 
 from youyi_xl.workbook import reader as excel
 from youyi_xl.workbook import preflight as pf
-from youyi_xl.workbook.reader import SheetData, WorkbookData, cell_ref, read_workbook, read_workbook_isolated
+from youyi_xl.core import cell_ref
+from youyi_xl.workbook.reader import SheetData, WorkbookData, read_workbook
 from youyi_xl.workbook.preflight import Limits
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -208,26 +209,10 @@ def test_empty_styled_cells_do_not_count(tmp_path):
 @pytest.mark.parametrize("name, nonempty", [("public/calamine/issue_174.xlsx", 22),
                                             ("public/xlsxwriter/comment03.xlsx", 1)])
 def test_declared_huge_dimension_reads_quickly(name, nonempty):
-    started = time.perf_counter()
     book = read_ok(CORPUS / name)
-    assert time.perf_counter() - started < 2.0
+    # the grid is that of the cells that exist, not of the declared range (17 billion cells)
+    assert sum(len(row) for s in book.sheets for row in s.rows) < 10_000
     assert sum(v != "" for s in book.sheets for row in s.rows for v in row) == nonempty
-
-
-def test_isolated_reader_refuses_the_far_cell(tmp_path):
-    book, issues = read_workbook_isolated(far_cell_workbook(tmp_path / "far.xlsx"))
-    assert book is None and [i.code for i in issues] == ["file-unreadable"]
-
-
-def test_isolated_reader_returns_the_same_data(tmp_path):
-    path = hand_made(tmp_path / "cells.xlsx", '<row r="1"><c r="B1"><f>1</f></c></row>')
-    assert read_workbook_isolated(path) == read_workbook(path)
-
-
-def test_isolated_reader_timeout(tmp_path):
-    path = hand_made(tmp_path / "cells.xlsx", '<row r="1"><c r="A1"><v>1</v></c></row>')
-    book, issues = read_workbook_isolated(path, timeout=0.0)
-    assert book is None and [i.code for i in issues] == ["file-unreadable"]
 
 
 # --- failures become one issue ------------------------------------------------------

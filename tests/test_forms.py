@@ -182,16 +182,16 @@ def test_blank_form_reads_cleanly(forms, plan):
     for unit, path in forms.items():
         ret = read_return(path, plan, PERIOD)
         assert ret.unit == unit and ret.period_written == PERIOD.label
-        assert ret.tables_ok == {t.key: True for t in RETURN_TABLES}
+        assert {key: read.ok for key, read in ret.tables.items()} == {t.key: True for t in RETURN_TABLES}
         for table in RETURN_TABLES:
-            assert set(ret.located[table.key][2]) == {c.key for c in table.columns}
-        assert ret.rows["projects"] == [] and ret.rows["planned"] == []
-        assert [r["name"] for r in ret.rows["key_projects"]] == [p.name for p in plan.key_projects_of(unit)]
+            assert set(ret.tables[table.key].columns) == {c.key for c in table.columns}
+        assert ret.records("projects") == () and ret.records("planned") == ()
+        assert [r.name for r in ret.records("key_projects")] == [p.name for p in plan.key_projects_of(unit)]
         # only the listed key projects' own figures are still to be typed in
         errors = {(i.code, i.sheet, i.field) for i in ret.issues if i.is_error}
         assert errors <= {("value-missing", KEY_PROJECTS.sheet, KEY_PROJECTS.column(k).label)
                           for k in ("completed_investment", "status")}
-        assert set(ret.summary) == {ind.key for ind in INDICATORS}
+        assert set(ret.reported) == {ind.key for ind in INDICATORS}
 
 
 # --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from youyi_xl.core import column_letters
 from youyi_xl.workbook import preflight as pf
 from youyi_xl.workbook.preflight import Limits, check_bytes, preflight
 
@@ -290,7 +291,7 @@ def test_grid_detail_names_the_sheet_and_the_corner():
 @pytest.mark.parametrize("col, letters", [(0, "A"), (25, "Z"), (26, "AA"), (51, "AZ"),
                                           (701, "ZZ"), (702, "AAA"), (16383, "XFD")])
 def test_column_letters(col, letters):
-    assert pf.column_letters(col) == letters
+    assert column_letters(col) == letters
 
 
 def test_zip_slip_member_names_are_refused(tmp_path):

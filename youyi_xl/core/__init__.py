@@ -1,26 +1,15 @@
-"""Stage 0 — the vocabulary every stage shares: indicators, the table schema, issues,
-errors, the reporting period, value parsing and how indicators are counted.
+"""Stage 0 — the vocabulary every stage shares: indicators, the table schema and its records,
+issues, errors, the reporting period, value parsing, how indicators are counted, cell
+references and the names of the files youyi-xl writes.
 
-Nothing here reads or writes a file. Later stages import these names from the
-package (``from ..core import Period``), never from its modules.
+Nothing here reads or writes a file. Later stages import these names from the package
+(``from ..core import Period``), never from its modules (tests/test_layers.py).
 """
 from __future__ import annotations
 
-from .errors import (
-                     OutputError,
-                     PlanError,
-                     RulesError,
-                     TemplateError,
-                     UsageError,
-                     YouyiError,
-)
-from .indicators import (
-                     BY_KEY,
-                     CHAIN_PROJECT_MIN_INVESTMENT,
-                     INDICATORS,
-                     KEYS,
-                     Indicator,
-)
+from .cells import cell_ref, column_letters
+from .errors import OutputError, PlanError, RulesError, TemplateError, UsageError, YouyiError
+from .indicators import BY_KEY, CHAIN_PROJECT_MIN_INVESTMENT, INDICATORS, KEYS, Indicator
 from .issues import (
                      CODES,
                      ISSUE_COLUMNS,
@@ -31,7 +20,7 @@ from .issues import (
                      issues_frame,
                      make_issue,
 )
-from .measure import is_signed, is_started, measure, project_key
+from .measure import in_window, is_key_started, is_planned, is_signed, is_started, measure, project_key
 from .names import (
                      DB_NAME,
                      FEEDBACK_FOLDER,
@@ -75,27 +64,34 @@ from .schema import (
                      PLANNED,
                      PROJECTS,
                      RETURN_TABLES,
+                     ROW_TABLES,
+                     SOURCE_FIELDS,
+                     STARTED_STATUSES,
+                     STATUSES,
                      SUMMARY,
                      TEXT,
                      YESNO,
                      Column,
                      CoverField,
+                     Reported,
                      Table,
                      summary_label,
 )
 
 __all__ = [
+    "cell_ref", "column_letters",
     "OutputError", "PlanError", "RulesError", "TemplateError", "UsageError", "YouyiError",
     "BY_KEY", "CHAIN_PROJECT_MIN_INVESTMENT", "INDICATORS", "KEYS", "Indicator",
     "CODES", "ISSUE_COLUMNS", "ISSUE_LABELS", "Issue", "Severity", "count_by_severity",
     "issues_frame", "make_issue",
-    "is_signed", "is_started", "measure", "project_key",
-    "Parsed", "clean_text", "compact", "header_key", "is_blank", "parse_choice", "parse_date",
-    "parse_number", "parse_yes_no", "tidy_text", "unit_factor",
+    "in_window", "is_key_started", "is_planned", "is_signed", "is_started", "measure", "project_key",
     "DB_NAME", "FEEDBACK_FOLDER", "MAX_NAME_BYTES", "feedback_suffix", "form_name", "json_name",
     "named_file", "notice_name", "output_names", "reminder_name", "safe_filename", "scorecard_name",
+    "Parsed", "clean_text", "compact", "header_key", "is_blank", "parse_choice", "parse_date",
+    "parse_number", "parse_yes_no", "tidy_text", "unit_factor",
     "Period", "chinese_number", "cn_date", "parse_reported_period",
     "AMOUNT", "ATTACHMENT1", "ATTACHMENT2", "ATTACHMENT3", "CHOICE", "COVER_FIELDS", "COVER_SHEET",
     "DATE", "INT", "KEY_PROJECT_LIST", "KEY_PROJECTS", "PLANNED", "PROJECTS", "RETURN_TABLES",
-    "SUMMARY", "TEXT", "YESNO", "Column", "CoverField", "Table", "summary_label",
+    "ROW_TABLES", "SOURCE_FIELDS", "STARTED_STATUSES", "STATUSES", "SUMMARY", "TEXT", "YESNO",
+    "Column", "CoverField", "Reported", "Table", "summary_label",
 ]

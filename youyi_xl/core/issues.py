@@ -77,6 +77,7 @@ class Issue:
     value: str = ""
     message: str = ""
     hint: str = ""
+    row: int = 0          # 1-based Excel row of the data row the issue is about; 0 for none
 
     @property
     def is_error(self) -> bool:
@@ -91,15 +92,18 @@ ISSUE_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Issue))
 ISSUE_LABELS: dict[str, str] = {
     "code": "问题代码", "severity": "级别", "file": "文件", "sheet": "工作表",
     "cell": "单元格", "unit": "单位", "field": "字段", "value": "填报值",
-    "message": "问题说明", "hint": "修改建议",
+    "message": "问题说明", "hint": "修改建议", "row": "行号",
 }
 
 
-def make_issue(code: str, message: str, hint: str = "", **where: object) -> Issue:
-    """Build an issue whose severity comes from the code table (one place)."""
+def make_issue(code: str, message: str, hint: str = "", row: int = 0, **where: object) -> Issue:
+    """Build an issue whose severity comes from the code table (one place).
+
+    `row` is given for an issue about one data row of a table (an error there leaves the
+    row out of every count); `where` holds the text fields (file, sheet, cell, unit ...)."""
     info = CODES[code]  # KeyError here is a programming error: unknown code
     clean = {k: "" if v is None else str(v) for k, v in where.items()}
-    return Issue(code=code, severity=info.severity.value, message=message, hint=hint, **clean)
+    return Issue(code=code, severity=info.severity.value, message=message, hint=hint, row=row, **clean)
 
 
 def count_by_severity(issues) -> dict[str, int]:

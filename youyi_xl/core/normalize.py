@@ -14,7 +14,6 @@ import re
 import unicodedata
 from typing import Any, NamedTuple
 
-YEAR = 2022
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 # Plausible Excel serials for dates of a return: 1990-01-01 .. 2100-12-31.
 SERIAL_MIN, SERIAL_MAX = 32874, 73415
@@ -156,8 +155,8 @@ _DATE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _DATE_NO_YEAR = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
 
 
-def parse_date(value: Any, year: int = YEAR) -> Parsed:
-    """A calendar date. Blank gives None; '3月5日' gives 2022-03-05 with year-assumed."""
+def parse_date(value: Any, year: int) -> Parsed:
+    """A calendar date. Blank gives None; '3月5日' gives `year`-03-05 with year-assumed."""
     if isinstance(value, dt.datetime):
         return Parsed(value.date())
     if isinstance(value, dt.date):

@@ -74,8 +74,10 @@ _QUARTER_TEXT = {"一季度": 3, "第一季度": 3, "1季度": 3, "上半年": 6
                  "前三季度": 9, "三季度": 9, "第三季度": 9, "全年": 12, "四季度": 12, "第四季度": 12}
 
 
-def parse_reported_period(value: Any) -> Period | None:
-    """Read 报送期 as units write it: 2022年1-3月, 2022年一季度, 2022-03, a date. None if unreadable."""
+def parse_reported_period(value: Any, year: int) -> Period | None:
+    """Read 报送期 as units write it: 2022年1-3月, 2022年一季度, 2022-03, a date. None if unreadable.
+
+    `year` is the collection's year, taken where the text names none (上半年)."""
     if isinstance(value, (dt.date, dt.datetime)):
         return Period(value.year, value.month)
     text = "".join(clean_text(value).split())
@@ -83,8 +85,8 @@ def parse_reported_period(value: Any) -> Period | None:
         return None
     for name, month in _QUARTER_TEXT.items():
         if text.endswith(name) or text.endswith(name + "累计"):
-            year = re.match(r"(\d{4})", text)
-            return Period(int(year.group(1)) if year else 2022, month)
+            written = re.match(r"(\d{4})", text)
+            return Period(int(written.group(1)) if written else year, month)
     match = _REPORTED.fullmatch(text)
     if match and 1 <= int(match.group(2)) <= 12:
         return Period(int(match.group(1)), int(match.group(2)))

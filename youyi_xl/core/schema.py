@@ -6,7 +6,9 @@ and drop-down values from here; nothing else repeats a header text.
 """
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass, field
+from typing import Any, Mapping, NamedTuple
 
 from .indicators import BY_KEY, INDICATORS
 from .normalize import header_key
@@ -50,17 +52,53 @@ class Table:
     required: bool = True           # sheet-missing when absent
     sheet_aliases: tuple[str, ...] = ()
     min_header_matches: int = 3     # a row is this table's header when it matches this many columns
+    record_name: str = ""           # a return table's row type (a module-level name, so it pickles)
     by_key: dict[str, Column] = field(init=False, repr=False, compare=False)
+    record: Any = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_key", {c.key: c for c in self.columns})
+        fields_ = (*SOURCE_FIELDS, *self.value_keys)
+        record = namedtuple(self.record_name, fields_, module=__name__) if self.record_name else None
+        object.__setattr__(self, "record", record)
 
     def column(self, key: str) -> Column:
         return self.by_key[key]
 
     @property
+    def value_keys(self) -> tuple[str, ...]:
+        """The keys of the columns a row carries (序号 is only a label, not a value)."""
+        return tuple(c.key for c in self.columns if c.key != "seq")
+
+    def make_record(self, values: Mapping[str, Any], **source: Any) -> Any:
+        """A record of this table from a mapping of column keys (absent keys are None)."""
+        base = {"unit": "", "file": "", "sheet": self.sheet, "row": 0, "valid": True, "identity": ()}
+        base.update(source)
+        return self.record(**base, **{k: values.get(k) for k in self.value_keys})
+
+    @property
     def required_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.required)
+
+
+# Every parsed row of a return table is a record (a named tuple): where it came from, whether it
+# counts, its identity for comparing projects across units, then one field per column key.
+SOURCE_FIELDS = ("unit", "file", "sheet", "row", "valid", "identity")
+
+
+class Reported(NamedTuple):
+    """One 指标汇总 row of a return: the unit's own figure for one indicator."""
+
+    unit: str
+    file: str
+    sheet: str
+    row: int                        # 1-based Excel row
+    indicator: str                  # the indicator key
+    target: float | None
+    actual: float | None
+    target_cell: str = ""
+    actual_cell: str = ""
+    valid: bool = True
 
 
 def _money(key: str, label: str, required: bool = False, unit: str = "万元", **kw) -> Column:
@@ -85,6 +123,7 @@ FUND_SOURCES = ("省外", "省内", "境外")
 CATEGORIES = ("省级百大", "市级百大", "500万元以上产业项目")
 NATURES = ("新建", "续建")
 STATUSES = ("未开工", "已开工", "已竣工")
+STARTED_STATUSES = STATUSES[1:]          # 开工状态 values that count as started (开复工)
 
 CATEGORY_ALIASES = (("省级百大项目", "省级百大"), ("省百大", "省级百大"), ("省百大项目", "省级百大"),
                     ("市级百大项目", "市级百大"), ("市百大", "市级百大"), ("市百大项目", "市级百大"),
@@ -221,6 +260,7 @@ PROJECTS = Table(
         Column("leader", "包保县级领导", TEXT, width=12, aliases=("包保领导",)),
         NOTE,
     ),
+    record_name="ProjectRecord",
 )
 
 KEY_PROJECTS = Table(
@@ -244,6 +284,7 @@ KEY_PROJECTS = Table(
         Column("problems", "存在问题", TEXT, width=20, aliases=("存在的问题", "困难和问题")),
         Column("chain", "所属产业链", TEXT, width=14, aliases=("产业链",), prefilled=True),
     ),
+    record_name="KeyProjectRecord",
 )
 
 PLANNED = Table(
@@ -256,7 +297,7 @@ PLANNED = Table(
         Column("plan_date", "策划生成日期", DATE, required=True, width=14, aliases=("生成日期", "策划日期")),
         Column("progress", "前期工作进展", TEXT, width=30, aliases=("前期进展", "进展情况")),
     ),
-    min_header_matches=3,
+    min_header_matches=3, record_name="PlannedRecord",
 )
 
 SUMMARY = Table(
@@ -272,6 +313,10 @@ SUMMARY = Table(
 )
 
 RETURN_TABLES: tuple[Table, ...] = (PROJECTS, KEY_PROJECTS, PLANNED, SUMMARY)
+ROW_TABLES: tuple[Table, ...] = (PROJECTS, KEY_PROJECTS, PLANNED)   # tables of project rows
+ProjectRecord = PROJECTS.record            # the row types, importable by name (pickling)
+KeyProjectRecord = KEY_PROJECTS.record
+PlannedRecord = PLANNED.record
 RETURN_SHEETS: tuple[str, ...] = (COVER_SHEET, *(t.sheet for t in RETURN_TABLES))
 
 

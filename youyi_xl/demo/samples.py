@@ -395,7 +395,8 @@ def own_summary(plan: Plan, unit: str, end: dt.date, projects: Iterable[Row],
     listed = {p.name: p for p in plan.key_projects_of(unit)}
     keys = [{"category": listed[r["name"]].category, "nature": listed[r["name"]].nature, **r}
             if r.get("name") in listed else dict(r) for r in key_projects]
-    counted = measure(list(projects), keys, list(planned), end)
+    counted = measure([PROJECTS.make_record(r) for r in projects], [KEY_PROJECTS.make_record(r) for r in keys],
+                      [PLANNED.make_record(r) for r in planned], end)
     ints = {ind.key for ind in INDICATORS if ind.is_count}
     return {k: (int(v) if k in ints else round(v, 2)) for k, v in counted.items()
             if k != "fixed_asset_investment"}

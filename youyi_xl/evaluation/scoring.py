@@ -28,7 +28,7 @@ from ..core import (
     measure,
     project_key,
 )
-from ..intake import Batch, ReturnData
+from ..intake import Batch
 from ..plan import (
     Chain,
     IndicatorRule,
@@ -211,11 +211,11 @@ def _plain(value: Any) -> Any:
 # --------------------------------------------------------------------------
 
 class _Intake:
-    """Accepted returns, files, statuses and issue counts by unit, and the rows that count."""
+    """What the evaluation reads from the batch: files, statuses and issue counts by unit, and
+    the records that count (DOMAIN §4.1), through the Batch's own accessors."""
 
     def __init__(self, batch: Batch, plan: Plan):
         self.plan, self.end, self.batch = plan, batch.period.end, batch
-        self.returns: dict[str, ReturnData] = {r.unit: r for r in batch.accepted if r.unit}
         self.files: dict[str, str] = batch.files
         self.errors = {u.name: batch.issue_count(u.name, "error") for u in plan.units}
         self.warnings = {u.name: batch.issue_count(u.name, "warning") for u in plan.units}
@@ -224,20 +224,16 @@ class _Intake:
         """submitted / missing / errors: the batch's rule (Batch.status)."""
         return self.batch.status(unit)
 
-    def rows(self, unit: str, table: str) -> list[dict[str, Any]]:
-        """The rows of one table of a unit's return that count (DOMAIN §4.1)."""
-        ret = self.returns.get(unit)
-        if ret is None or not ret.tables_ok.get(table):
-            return []
-        return [row for row in ret.rows.get(table, []) if row.get("_valid", True)]
+    def rows(self, unit: str, table: str) -> list[Any]:
+        """The records of one table of a unit's return that count."""
+        return list(self.batch.rows(table, unit, counted=True))
 
     def fixed_asset(self, unit: str) -> float:
         """固定资产投资: the unit's own 指标汇总 figure; 0 when absent or in error."""
-        ret = self.returns.get(unit)
-        entry = ret.summary.get("fixed_asset_investment") if ret and ret.tables_ok.get("summary") else None
-        if not entry or not entry.get("_valid", True):
+        entry = self.batch.reported_of(unit).get("fixed_asset_investment")
+        if entry is None or not entry.valid:
             return 0.0
-        value = entry.get("actual")
+        value = entry.actual
         return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
 
     def actuals(self, unit: str) -> dict[str, float]:
@@ -245,21 +241,17 @@ class _Intake:
                        self.rows(unit, "planned"), self.end, self.fixed_asset(unit))
 
     @cached_property
-    def distinct_projects(self) -> list[tuple[str, dict[str, Any]]]:
-        """(unit, row) of every counted 招商引资项目 row, a project claimed twice only once
+    def distinct_projects(self) -> list[tuple[str, Any]]:
+        """(unit, record) of every counted 招商引资项目, a project claimed twice only once
         (the row of the unit listed first in the plan)."""
-        seen: set[tuple[str, str]] = set()
+        seen: set[tuple] = set()
         out = []
         for unit in self.plan.units:
             for row in self.rows(unit.name, "projects"):
-                key = project_key(row)
-                if key not in seen:
-                    seen.add(key)
+                if row.identity not in seen:
+                    seen.add(row.identity)
                     out.append((unit.name, row))
         return out
-
-
-
 
 
 # --------------------------------------------------------------------------
@@ -410,15 +402,15 @@ def chain_records(intake: _Intake, chains: Iterable[Chain], scorer: _Scorer) -> 
     """Per chain: signed projects of 5,000万元 or more and started projects, each project once."""
     tally: dict[str, dict[str, list]] = {c.name: {"signed": [], "started": [], "units": []} for c in chains}
     for unit, row in intake.distinct_projects:
-        entry = tally.get(row.get("chain") or "")
+        entry = tally.get(row.chain or "")
         if entry is None or not is_signed(row, intake.end):
             continue
-        big = (row.get("total_investment") or 0) >= CHAIN_PROJECT_MIN_INVESTMENT
+        big = (row.total_investment or 0) >= CHAIN_PROJECT_MIN_INVESTMENT
         started = is_started(row, intake.end)
         if big:
-            entry["signed"].append(row["name"])
+            entry["signed"].append(row.name)
         if started:
-            entry["started"].append(row["name"])
+            entry["started"].append(row.name)
         if big or started:
             entry["units"].append(unit)
     return [_chain_record(c, tally[c.name], scorer) for c in chains]
@@ -441,7 +433,7 @@ def key_project_records(intake: _Intake, plan: Plan, scorer: _Scorer) -> list[di
     """Every listed key project (reported or not), then reported projects not in the list."""
     records, matched = [], set()
     for project in plan.key_projects:
-        rows = {compact(r.get("name") or ""): r for r in reversed(intake.rows(project.unit, "key_projects"))}
+        rows = {r.identity[0]: r for r in reversed(intake.rows(project.unit, "key_projects"))}
         row = rows.get(compact(project.name))
         if row is not None:
             matched.add(id(row))
@@ -453,25 +445,25 @@ def key_project_records(intake: _Intake, plan: Plan, scorer: _Scorer) -> list[di
     return records
 
 
-def _key_project_record(project: KeyProject, row: dict | None, file: str, scorer: _Scorer) -> dict[str, Any]:
-    completed = row.get("completed_investment") if row else None
+def _key_project_record(project: KeyProject, row: Any, file: str, scorer: _Scorer) -> dict[str, Any]:
+    completed = row.completed_investment if row else None
     rate, time_rate, colour = scorer.rates(project.plan_investment, completed)
     return {"name": project.name, "category": project.category, "nature": project.nature,
             "unit": project.unit, "chain": project.chain, "listed": True, "reported": row is not None,
             "plan_investment": project.plan_investment, "completed_investment": completed,
             "rate": rate, "time_rate": time_rate, "colour": colour,
-            "status": (row.get("status") or "") if row else "", "start_date": row.get("start_date") if row else None,
-            "file": file if row else "", "row": row["_row"] if row else None}
+            "status": (row.status or "") if row else "", "start_date": row.start_date if row else None,
+            "file": file if row else "", "row": row.row if row else None}
 
 
-def _unlisted_record(unit: str, row: dict, file: str, scorer: _Scorer) -> dict[str, Any]:
-    plan_investment = row.get("plan_investment")
-    rate, time_rate, colour = scorer.rates(plan_investment, row.get("completed_investment"))
-    return {"name": row.get("name"), "category": row.get("category"), "nature": row.get("nature"),
-            "unit": unit, "chain": row.get("chain") or "", "listed": False, "reported": True,
-            "plan_investment": plan_investment, "completed_investment": row.get("completed_investment"),
-            "rate": rate, "time_rate": time_rate, "colour": colour, "status": row.get("status") or "",
-            "start_date": row.get("start_date"), "file": file, "row": row["_row"]}
+def _unlisted_record(unit: str, row: Any, file: str, scorer: _Scorer) -> dict[str, Any]:
+    plan_investment = row.plan_investment
+    rate, time_rate, colour = scorer.rates(plan_investment, row.completed_investment)
+    return {"name": row.name, "category": row.category, "nature": row.nature,
+            "unit": unit, "chain": row.chain or "", "listed": False, "reported": True,
+            "plan_investment": plan_investment, "completed_investment": row.completed_investment,
+            "rate": rate, "time_rate": time_rate, "colour": colour, "status": row.status or "",
+            "start_date": row.start_date, "file": file, "row": row.row}
 
 
 def county_records(intake: _Intake, plan: Plan, scorer: _Scorer,

@@ -1,12 +1,17 @@
 """Stage 3 — intake: a folder of returned workbooks into one checked `Batch`.
 
-`collect()` reads every return (`reading`), runs the checks (`checks`) and picks one
-return per unit; the `Batch` is the one contract every later stage reads.
+`collect()` (`folder`) reads every return (`reading`, `rows`), runs the checks (`checks`)
+and picks one return per unit; the `Batch` (`batch`) with its `ReturnData` and records
+(`returndata`) is the one contract every later stage reads.
 """
 from __future__ import annotations
 
-from .folder import STATUS_LABELS, Batch, Progress, collect, source_rows
-from .reading import OTHER_CHAIN, ReturnData
+from .batch import STATUS_LABELS, Batch, row_columns
+from .checks import RETURN_CHECKS, check_batch, check_return
+from .folder import Progress, collect, find_files
+from .reading import read_return
+from .returndata import ReturnData, TableRead
+from .rows import OTHER_CHAIN
 
-__all__ = ["STATUS_LABELS", "Batch", "Progress", "collect", "source_rows", "OTHER_CHAIN",
-           "ReturnData"]
+__all__ = ["STATUS_LABELS", "Batch", "row_columns", "RETURN_CHECKS", "check_batch", "check_return",
+           "Progress", "collect", "find_files", "read_return", "ReturnData", "TableRead", "OTHER_CHAIN"]

@@ -1,15 +1,16 @@
 """Stage 3 — rule checks (DOMAIN §5): each check is a small function that yields issues.
 
-`check_return()` runs the checks of one return and then marks every row that
-carries an error as not counted. `check_batch()` runs the checks that need all
-returns (duplicate submissions, one project claimed by two units).
-Adding a check is adding one function to RETURN_CHECKS or BATCH_CHECKS.
+`check_return()` runs RETURN_CHECKS on one return and then marks every row that carries an
+error as not counted (`ReturnData.settle`). `check_batch()` runs the checks that need every
+return: one return per unit (duplicate-submission) and one project in two units' returns
+(project-claimed-twice). Adding a check is adding one function to RETURN_CHECKS (it takes a
+return and the `Context` and yields issues) or one step to `check_batch`. Checks never
+change a record: they only report.
 """
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from ..core import (
@@ -20,16 +21,15 @@ from ..core import (
     PROJECTS,
     Issue,
     Period,
+    Reported,
     Table,
     cn_date,
     compact,
     make_issue,
     measure,
-    project_key,
 )
 from ..plan import Plan
-from ..workbook import cell_ref
-from .reading import ReturnData
+from .returndata import ReturnData
 
 OVER_PLAN_FACTOR = 1.5
 MONEY_TOLERANCE = 0.01
@@ -37,6 +37,8 @@ MONEY_TOLERANCE = 0.01
 
 @dataclass(frozen=True)
 class Context:
+    """What a check may know besides the return: the plan and the period collected."""
+
     plan: Plan
     period: Period
 
@@ -50,14 +52,14 @@ class _Where:
 
     def __init__(self, ret: ReturnData, table: Table):
         self.ret, self.table = ret, table
-        self.columns = ret.located.get(table.key, ("", 0, {}))[2]
+        self.read = ret.tables.get(table.key)
 
-    def issue(self, code: str, row: dict, key: str, message: str, hint: str, value: Any = "") -> Issue:
-        c = self.columns.get(key, 0)
-        shown = value if value != "" else row.get(key)
-        return make_issue(code, message, hint, file=self.ret.file, sheet=row["_sheet"],
-                          cell=cell_ref(row["_row"] - 1, c), unit=self.ret.unit or "",
-                          field=self.table.column(key).label, value=_show(shown))
+    def issue(self, code: str, row: Any, key: str, message: str, hint: str, value: Any = "") -> Issue:
+        cell = self.read.cell(row.row, key) if self.read is not None else ""
+        shown = value if value != "" else getattr(row, key)
+        return make_issue(code, message, hint, row=row.row, file=self.ret.file, sheet=row.sheet,
+                          cell=cell, unit=self.ret.unit or "", field=self.table.column(key).label,
+                          value=_show(shown))
 
 
 def _show(value: Any) -> str:
@@ -72,33 +74,32 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _rows(ret: ReturnData, table: Table) -> list[dict]:
-    return ret.rows.get(table.key, []) if ret.tables_ok.get(table.key) else []
-
-
 # --------------------------------------------------------------------------
 # checks of one return
 # --------------------------------------------------------------------------
 
 def amount_negative(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    """amount-negative: no amount or count of a project row may be below zero."""
     for table in (PROJECTS, KEY_PROJECTS, PLANNED):
         where = _Where(ret, table)
         numeric = [c for c in table.columns if c.unit]
-        for row in _rows(ret, table):
+        for row in ret.records(table.key):
             for column in numeric:
-                value = row.get(column.key)
+                value = getattr(row, column.key)
                 if isinstance(value, float) and value < 0:
                     yield where.issue("amount-negative", row, column.key,
                                       f"“{column.label}”不能为负数", "请填写0或正数")
 
 
 def date_out_of_range(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    """date-out-of-range: 签约日期, 开工日期 and 策划生成日期 lie in the period's year, on or before
+    its end; a key project's 开工日期 may be earlier only when it is 续建."""
     checks = ((PROJECTS, ("sign_date", "start_date")), (PLANNED, ("plan_date",)))
     for table, keys in checks:
         where = _Where(ret, table)
-        for row in _rows(ret, table):
+        for row in ret.records(table.key):
             for key in keys:
-                problem = _out_of_window(row.get(key), ctx, earliest=dt.date(ctx.period.year, 1, 1))
+                problem = _out_of_window(getattr(row, key), ctx, earliest=dt.date(ctx.period.year, 1, 1))
                 if problem:
                     label = table.column(key).label
                     yield where.issue("date-out-of-range", row, key, f"“{label}”{problem}",
@@ -118,23 +119,23 @@ def _out_of_window(date: Any, ctx: Context, earliest: dt.date | None) -> str:
 
 def _key_project_dates(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
     where = _Where(ret, KEY_PROJECTS)
-    for row in _rows(ret, KEY_PROJECTS):
-        new = row.get("nature") == "新建"
-        earliest = dt.date(ctx.period.year, 1, 1) if new else None
-        problem = _out_of_window(row.get("start_date"), ctx, earliest)
+    for row in ret.records(KEY_PROJECTS.key):
+        earliest = dt.date(ctx.period.year, 1, 1) if row.nature == "新建" else None
+        problem = _out_of_window(row.start_date, ctx, earliest)
         if problem:
             yield where.issue("date-out-of-range", row, "start_date", f"“开工日期”{problem}",
                               "新建项目的开工日期应在本年内且不晚于本期截止日；续建项目可填以前年份")
 
 
 def start_inconsistent(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    """start-inconsistent: 是否开工 = 是 needs a 开工日期 and a 开工日期 needs 是否开工 = 是; for
+    key projects, 未开工 with a date, or a started 新建 project without one."""
     where = _Where(ret, PROJECTS)
-    for row in _rows(ret, PROJECTS):
-        started, date = row.get("started"), row.get("start_date")
-        if started is True and date is None:
+    for row in ret.records(PROJECTS.key):
+        if row.started is True and row.start_date is None:
             yield where.issue("start-inconsistent", row, "start_date", "“是否开工”为“是”，但未填写开工日期",
                               "请填写开工日期；尚未开工的请把“是否开工”改为“否”")
-        elif started is False and date is not None:
+        elif row.started is False and row.start_date is not None:
             yield where.issue("start-inconsistent", row, "started", "填写了开工日期，但“是否开工”为“否”",
                               "已开工的请把“是否开工”改为“是”；未开工的请删去开工日期")
     yield from _key_project_starts(ret)
@@ -142,25 +143,27 @@ def start_inconsistent(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
 
 def _key_project_starts(ret: ReturnData) -> Iterator[Issue]:
     where = _Where(ret, KEY_PROJECTS)
-    for row in _rows(ret, KEY_PROJECTS):
-        status, date = row.get("status"), row.get("start_date")
+    for row in ret.records(KEY_PROJECTS.key):
+        status, date = row.status, row.start_date
         if status == "未开工" and date is not None:
             yield where.issue("start-inconsistent", row, "status", "填写了开工日期，但开工状态为“未开工”",
                               "已开工的请把开工状态改为“已开工”；未开工的请删去开工日期")
-        elif status in ("已开工", "已竣工") and row.get("nature") == "新建" and date is None:
-            yield where.issue("start-inconsistent", row, "start_date", f"新建项目开工状态为“{status}”，但未填写开工日期",
-                              "请填写开工日期")
+        elif status in ("已开工", "已竣工") and row.nature == "新建" and date is None:
+            yield where.issue("start-inconsistent", row, "start_date",
+                              f"新建项目开工状态为“{status}”，但未填写开工日期", "请填写开工日期")
 
 
 def part_exceeds_whole(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    """part-exceeds-whole: 其中省外资金, 其中外资 (converted at the plan's rate) and their sum
+    may not exceed 本年到位资金."""
     where = _Where(ret, PROJECTS)
     rate = ctx.plan.fx_rate
-    for row in _rows(ret, PROJECTS):
-        whole = row.get("funds_in")
+    for row in ret.records(PROJECTS.key):
+        whole = row.funds_in
         if not isinstance(whole, float):
             continue
-        domestic = row.get("funds_out_of_province") or 0.0
-        foreign = (row.get("funds_foreign") or 0.0) * rate
+        domestic = row.funds_out_of_province or 0.0
+        foreign = (row.funds_foreign or 0.0) * rate
         if domestic > whole + MONEY_TOLERANCE:
             yield where.issue("part-exceeds-whole", row, "funds_out_of_province",
                               f"其中省外资金{domestic:g}万元大于本年到位资金{whole:g}万元",
@@ -176,26 +179,26 @@ def part_exceeds_whole(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
 
 
 def project_duplicate(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
-    for table, keys in ((PROJECTS, ("name", "investor")), (KEY_PROJECTS, ("name",)), (PLANNED, ("name",))):
+    """project-duplicate: one project (its identity: name, and investor for 招商引资项目) on two
+    rows of one table; the second row is reported."""
+    for table in (PROJECTS, KEY_PROJECTS, PLANNED):
         where = _Where(ret, table)
         seen: dict[tuple, int] = {}
-        for row in _rows(ret, table):
-            key = tuple(compact(row.get(k) or "") for k in keys)
-            if table is PROJECTS:
-                row["_key"] = key           # measure.project_key: reused across units
-            if not key[0]:
+        for row in ret.records(table.key):
+            if not row.identity or not row.identity[0]:
                 continue
-            if key in seen:
+            if row.identity in seen:
                 yield where.issue("project-duplicate", row, "name",
-                                  f"项目“{row.get('name')}”与第{seen[key]}行重复", "同一项目只填一行，请删除重复行")
+                                  f"项目“{row.name}”与第{seen[row.identity]}行重复", "同一项目只填一行，请删除重复行")
             else:
-                seen[key] = row["_row"]
+                seen[row.identity] = row.row
 
 
 def investment_over_plan(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    """investment-over-plan: 本年累计完成投资 above 1.5 × 年度计划投资 (often the total typed)."""
     where = _Where(ret, KEY_PROJECTS)
-    for row in _rows(ret, KEY_PROJECTS):
-        done, plan = row.get("completed_investment"), row.get("plan_investment")
+    for row in ret.records(KEY_PROJECTS.key):
+        done, plan = row.completed_investment, row.plan_investment
         if isinstance(done, float) and isinstance(plan, float) and plan > 0 and done > OVER_PLAN_FACTOR * plan:
             yield where.issue("investment-over-plan", row, "completed_investment",
                               f"本年累计完成投资{done:g}万元，超过年度计划投资{plan:g}万元的1.5倍",
@@ -203,21 +206,24 @@ def investment_over_plan(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
 
 
 def sign_after_start(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    """sign-after-start: a project signed after it started (a typo in one of the dates)."""
     where = _Where(ret, PROJECTS)
-    for row in _rows(ret, PROJECTS):
-        sign, start = row.get("sign_date"), row.get("start_date")
+    for row in ret.records(PROJECTS.key):
+        sign, start = row.sign_date, row.start_date
         if isinstance(sign, dt.date) and isinstance(start, dt.date) and sign > start:
             yield where.issue("sign-after-start", row, "sign_date",
                               f"签约日期{sign:%Y-%m-%d}晚于开工日期{start:%Y-%m-%d}", "请核对签约日期和开工日期")
 
 
 def target_changed(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    """target-changed: a pre-filled target (指标汇总 年度目标, a key project's 年度计划投资) that
+    differs from the plan."""
     if ret.unit is None:
         return
-    for key, entry in ret.summary.items():
-        written, planned = entry.get("target"), ctx.plan.target(ret.unit, key)
+    for key, entry in ret.reported.items():
+        written, planned = entry.target, ctx.plan.target(ret.unit, key)
         if isinstance(written, float) and abs(written - (planned or 0.0)) > MONEY_TOLERANCE:
-            yield _summary_issue(ret, entry, "target_cell", "target-changed",
+            yield _summary_issue(ret, entry, entry.target_cell, "target-changed",
                                  f"{BY_KEY[key].label}年度目标被改为{written:g}，目标分解表为{planned or 0:g}",
                                  "年度目标以目标分解表为准，请勿修改", written)
     yield from _key_project_targets(ret, ctx)
@@ -226,9 +232,9 @@ def target_changed(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
 def _key_project_targets(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
     listed = {compact(p.name): p for p in ctx.plan.key_projects_of(ret.unit or "")}
     where = _Where(ret, KEY_PROJECTS)
-    for row in _rows(ret, KEY_PROJECTS):
-        project = listed.get(compact(row.get("name") or ""))
-        plan_value = row.get("plan_investment")
+    for row in ret.records(KEY_PROJECTS.key):
+        project = listed.get(row.identity[0]) if row.identity else None
+        plan_value = row.plan_investment
         if project and isinstance(plan_value, float) and project.plan_investment is not None \
                 and abs(plan_value - project.plan_investment) > MONEY_TOLERANCE:
             yield where.issue("target-changed", row, "plan_investment",
@@ -236,47 +242,52 @@ def _key_project_targets(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
                               "年度计划投资以重点项目清单为准，请勿修改")
 
 
-def _summary_issue(ret: ReturnData, entry: dict, cell_key: str, code: str, message: str, hint: str,
+def _summary_issue(ret: ReturnData, entry: Reported, cell: str, code: str, message: str, hint: str,
                    value: Any) -> Issue:
-    return make_issue(code, message, hint, file=ret.file, sheet=entry["_sheet"], cell=entry.get(cell_key, ""),
+    return make_issue(code, message, hint, row=entry.row, file=ret.file, sheet=entry.sheet, cell=cell,
                       unit=ret.unit or "", field="指标汇总", value=_show(value))
 
 
 def total_mismatch(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
-    if not ret.tables_ok.get("summary"):
+    """total-mismatch: a 指标汇总 figure that differs from what the rows count to (固定资产投资,
+    reported only there, excepted)."""
+    if not ret.table_ok("summary"):
         return
-    counted = measure(_rows(ret, PROJECTS), _rows(ret, KEY_PROJECTS), _rows(ret, PLANNED), ctx.end)
+    counted = measure(ret.records(PROJECTS.key), ret.records(KEY_PROJECTS.key),
+                      ret.records(PLANNED.key), ctx.end)
     for key in KEYS:
-        entry = ret.summary.get(key, {})
-        reported = entry.get("actual")
+        entry = ret.reported.get(key)
+        reported = entry.actual if entry is not None else None
         if key == "fixed_asset_investment" or not isinstance(reported, float):
             continue
         if abs(reported - (counted[key] or 0.0)) > MONEY_TOLERANCE:
             ind = BY_KEY[key]
-            yield _summary_issue(ret, entry, "actual_cell", "total-mismatch",
+            yield _summary_issue(ret, entry, entry.actual_cell, "total-mismatch",
                                  f"指标汇总中{ind.label}填报{reported:g}{ind.unit}，按明细表统计为{counted[key]:g}{ind.unit}",
                                  "请核对明细表或汇总数；考评以明细表统计数为准", reported)
 
 
 def fixed_asset_missing(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    """value-missing: 固定资产投资 is counted only from 指标汇总, so a unit with a target must
+    report it there."""
     key = "fixed_asset_investment"
-    if not ret.tables_ok.get("summary") or not ret.unit or not ctx.plan.target(ret.unit, key):
+    if not ret.table_ok("summary") or not ret.unit or not ctx.plan.target(ret.unit, key):
         return
-    entry = ret.summary.get(key)
+    entry = ret.reported.get(key)
     if entry is None:
         yield make_issue("value-missing", "指标汇总中没有“固定资产投资”一行", "请恢复该行并填写本年累计完成数",
                          file=ret.file, sheet="指标汇总", unit=ret.unit, field="固定资产投资")
-    elif entry.get("actual") is None and entry.get("actual_cell"):
-        yield _summary_issue(ret, entry, "actual_cell", "value-missing", "固定资产投资本年累计完成未填写",
+    elif entry.actual is None and entry.actual_cell:
+        yield _summary_issue(ret, entry, entry.actual_cell, "value-missing", "固定资产投资本年累计完成未填写",
                              "请填写本年累计完成的固定资产投资（万元）", "")
 
 
 def summary_negative(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
-    for entry in ret.summary.values():
-        value = entry.get("actual")
-        if isinstance(value, float) and value < 0:
-            yield _summary_issue(ret, entry, "actual_cell", "amount-negative", "本年累计完成数不能为负数",
-                                 "请填写0或正数", value)
+    """amount-negative: a 指标汇总 figure below zero."""
+    for entry in ret.reported.values():
+        if isinstance(entry.actual, float) and entry.actual < 0:
+            yield _summary_issue(ret, entry, entry.actual_cell, "amount-negative", "本年累计完成数不能为负数",
+                                 "请填写0或正数", entry.actual)
 
 
 RETURN_CHECKS: tuple[Callable[[ReturnData, Context], Iterable[Issue]], ...] = (
@@ -293,32 +304,37 @@ def check_return(ret: ReturnData, plan: Plan, period: Period) -> None:
     ctx = Context(plan, period)
     for check in RETURN_CHECKS:
         ret.issues.extend(check(ret, ctx))
-    mark_rows(ret)
-
-
-_ROW_NUMBER = re.compile(r"[A-Z]+(\d+)$")
-
-
-def mark_rows(ret: ReturnData) -> None:
-    """`_valid` is False on every row that an error points at (DOMAIN §4.1)."""
-    bad: set[tuple[str, int]] = set()
-    for issue in ret.issues:
-        match = _ROW_NUMBER.match(issue.cell) if issue.is_error and issue.cell else None
-        if match:
-            bad.add((issue.sheet, int(match.group(1))))
-    for rows in ret.rows.values():
-        for row in rows:
-            row["_valid"] = (row["_sheet"], row["_row"]) not in bad
-    for entry in ret.summary.values():
-        entry["_valid"] = (entry["_sheet"], entry["_row"]) not in bad
+    ret.settle()
 
 
 # --------------------------------------------------------------------------
 # checks across the batch
 # --------------------------------------------------------------------------
 
+@dataclass
+class BatchChecked:
+    """The outcome of the batch checks: the returns in use, the versions not used, the issues,
+    and the projects claimed by more than one unit (identity -> units, sorted)."""
+
+    kept: list[ReturnData]
+    superseded: list[ReturnData]
+    issues: list[Issue] = field(default_factory=list)
+    claims: dict[tuple, tuple[str, ...]] = field(default_factory=dict)
+
+
+def check_batch(returns: list[ReturnData]) -> BatchChecked:
+    """One return per unit (the others duplicate-submission), then projects claimed twice."""
+    kept, issues = pick_submissions(returns)
+    kept.sort(key=lambda r: r.file)
+    used = {id(r) for r in kept}
+    superseded = [r for r in returns if id(r) not in used]
+    claims, claim_issues = claimed_twice(kept)
+    return BatchChecked(kept, superseded, issues + claim_issues, claims)
+
+
 def pick_submissions(returns: list[ReturnData]) -> tuple[list[ReturnData], list[Issue]]:
-    """One return per unit: the newest by 填报日期, then file time; the others are named."""
+    """duplicate-submission: one return per unit, the newest by 填报日期, then file time; the
+    others are named."""
     by_unit: dict[str, list[ReturnData]] = {}
     kept: list[ReturnData] = []
     for ret in returns:
@@ -338,24 +354,25 @@ def pick_submissions(returns: list[ReturnData]) -> tuple[list[ReturnData], list[
     return kept, issues
 
 
-def claimed_twice(returns: list[ReturnData]) -> list[Issue]:
-    """The same project (name + investor) in two units' returns: reported for each unit."""
-    owners: dict[tuple[str, str], list[tuple[ReturnData, dict]]] = {}
+def claimed_twice(returns: list[ReturnData]) -> tuple[dict[tuple, tuple[str, ...]], list[Issue]]:
+    """project-claimed-twice: the same project (name + investor) in two units' returns,
+    reported for each unit; returns the claims (identity -> units) and the issues."""
+    owners: dict[tuple, list[tuple[ReturnData, Any]]] = {}
     for ret in returns:
         if ret.file_error or not ret.unit:
             continue
-        for row in _rows(ret, PROJECTS):
-            if row.get("_valid", True) and row.get("name"):
-                owners.setdefault(project_key(row), []).append((ret, row))
-    issues = []
-    for claims in owners.values():
-        units = sorted({ret.unit for ret, _ in claims})
+        for row in ret.records(PROJECTS.key):
+            if row.valid and row.name:
+                owners.setdefault(row.identity, []).append((ret, row))
+    claims, issues = {}, []
+    for identity, found in owners.items():
+        units = tuple(sorted({ret.unit for ret, _ in found}))
         if len(units) < 2:
             continue
-        for ret, row in claims:
+        claims[identity] = units
+        for ret, row in found:
             others = "、".join(u for u in units if u != ret.unit)
-            row["_claimed_by"] = units
             issues.append(_Where(ret, PROJECTS).issue(
-                "project-claimed-twice", row, "name", f"项目“{row['name']}”同时出现在{others}的报表中（重复统计）",
+                "project-claimed-twice", row, "name", f"项目“{row.name}”同时出现在{others}的报表中（重复统计）",
                 "请与相关单位核实项目归属；全县汇总只计一次"))
-    return issues
+    return claims, issues

@@ -25,7 +25,7 @@ from math import isfinite
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from ..workbook import column_letters
+from ..core import column_letters
 from .safeio import neutralize
 
 EPOCH = dt.datetime(1899, 12, 30)

@@ -34,7 +34,7 @@ from ..core import (
     named_file,
 )
 from ..intake import ReturnData
-from ..workbook import SheetData, read_checked, read_workbook
+from ..workbook import SheetData, Source, read_source, read_workbook
 from . import xlstyle
 from .safeio import atomic_write, inside, make_folder, neutralize
 
@@ -145,12 +145,14 @@ def _ordered(issues: Iterable[Issue]) -> list[Issue]:
 # --------------------------------------------------------------------------
 
 def _workbook_bytes(group: _Feedback, period: Any, deadline: str) -> bytes:
-    """问题清单 plus the marked copy, as .xlsx bytes."""
+    """问题清单 plus the marked copy, as .xlsx bytes. The return is read once: its bytes go to
+    openpyxl for a copy, or (another format, or a file openpyxl cannot load or save) to the
+    safe reader for a rebuild from its grids."""
     issues = _ordered(group.issues)
-    data = _copyable_bytes(group.ret)
-    if data is not None:
+    source = _source(group.ret)
+    if source is not None and source.checked.ok and source.checked.format in COPYABLE:
         try:
-            book = _load_copy(data)
+            book = _load_copy(source.data)
             titles = {ws.title: ws.title for ws in book.worksheets}
             return _finish(book, titles, group, issues, period, deadline, "copy")
         except Exception:  # noqa: BLE001 - the one boundary of this module, see below
@@ -158,18 +160,16 @@ def _workbook_bytes(group: _Feedback, period: Any, deadline: str) -> bytes:
             # real units send (DOMAIN §4.2), on loading and on saving what it loaded.
             # The rebuild below reads through read_workbook, which is safe on any file.
             pass
-    book, titles = _rebuild(group.ret)
+    book, titles = _rebuild(source)
     return _finish(book, titles, group, issues, period, deadline, "rebuild" if titles else "none")
 
 
-def _copyable_bytes(ret: ReturnData | None) -> bytes | None:
-    """The file's bytes when openpyxl may copy it: a readable .xlsx/.xlsm (by content)."""
+def _source(ret: ReturnData | None) -> Source | None:
+    """The return's file, read once (None for no return or a file that could not be read)."""
     if ret is None or _unreadable(ret):
         return None
-    data, checked = read_checked(ret.path)
-    if data is None or not checked.ok or checked.format not in COPYABLE:
-        return None
-    return data
+    source = read_source(ret.path)
+    return source if source.data is not None else None
 
 
 def _unreadable(ret: ReturnData) -> bool:
@@ -188,14 +188,14 @@ def _load_copy(data: bytes) -> Any:
     return book
 
 
-def _rebuild(ret: ReturnData | None) -> tuple[Any, dict[str, str]]:
+def _rebuild(source: Source | None) -> tuple[Any, dict[str, str]]:
     """A workbook with the grids of the return (same values, same cells), or an empty one;
     and the sheet names of the return -> their (cleaned) titles in it."""
     import openpyxl
 
     book = openpyxl.Workbook()
     book.remove(book.active)
-    data = read_workbook(ret.path)[0] if ret is not None and not _unreadable(ret) else None
+    data = read_workbook(source)[0] if source is not None else None
     titles: dict[str, str] = {}
     for sheet in data.sheets if data is not None else ():
         titles[sheet.name] = _sheet_title(book, sheet.name)

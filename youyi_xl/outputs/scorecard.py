@@ -18,7 +18,6 @@ from ..core import (
     DATE,
     INDICATORS,
     INT,
-    ISSUE_COLUMNS,
     ISSUE_LABELS,
     KEY_PROJECTS,
     PLANNED,
@@ -26,7 +25,7 @@ from ..core import (
     Severity,
     Table,
 )
-from ..intake import STATUS_LABELS, source_rows
+from ..intake import STATUS_LABELS
 from . import xlstyle as xs
 from .bigsheet import BigTable, splice
 from .safeio import atomic_write, make_folder
@@ -425,7 +424,7 @@ def _ledger(sheet: Any, cx: _Context, table: Table, what: str) -> None:
     keys = [c.key for c in table.columns if c.key != "seq"]
     note = ("各单位报送表中的全部行。“是否计入”为“未计入（有错误）”的行有错误，不计入任何指标，"
             "问题见“数据问题”工作表；来源文件、工作表和行号指向报送表中的原始位置。")
-    rows = list(_ledger_rows(cx.fm, source_rows(cx.result.batch.accepted, table), keys))
+    rows = list(_ledger_rows(cx.fm, cx.result.batch, table.key, keys))
     title = _title(cx.result, what)
     if len(rows) <= BIG_LEDGER:
         _simple_table(sheet, cx, columns, rows, title, note, freeze_cols=3, legend=LEFT_OUT_LEGEND)
@@ -440,14 +439,13 @@ def _ledger(sheet: Any, cx: _Context, table: Table, what: str) -> None:
     sheet.autofilter(TABLE_TOP, 0, big.last_row, len(columns) - 1)
 
 
-def _ledger_rows(fm: xs.Formats, rows: Iterable[tuple[Any, dict[str, Any]]], keys: list[str]
-                 ) -> Iterable[list[Any]]:
+def _ledger_rows(fm: xs.Formats, batch: Any, table: str, keys: list[str]) -> Iterable[list[Any]]:
     """Ledger rows: 序号, unit, the table's columns, then whether it counts and its source
-    (the same fields as the batch DataFrames, collect.row_records, without building them)."""
+    (the same fields as the batch DataFrames, without building them)."""
     counted, left_out = VALID_LABELS[True], Styled(VALID_LABELS[False], fm.band("red"))
-    for n, (ret, row) in enumerate(rows, start=1):
-        yield [n, ret.unit, *(row.get(k) for k in keys), counted if row.get("_valid", True) else left_out,
-               "、".join(row.get("_claimed_by", ())), ret.file, row["_sheet"], row["_row"]]
+    for n, row in enumerate(batch.rows(table), start=1):
+        yield [n, row.unit, *(getattr(row, k) for k in keys), counted if row.valid else left_out,
+               "、".join(batch.claimed_by(row)), row.file, row.sheet, row.row]
 
 
 # --------------------------------------------------------------------------
@@ -459,8 +457,8 @@ ISSUE_WIDTHS = {"code": 18, "severity": 6, "file": 20, "sheet": 12, "cell": 7, "
 
 
 def issue_columns() -> list[Column]:
-    """The columns of the issues DataFrame (issues.ISSUE_COLUMNS), with their Chinese labels."""
-    return [Column(ISSUE_LABELS[k], ISSUE_WIDTHS[k], xs.WRAP) for k in ISSUE_COLUMNS]
+    """The columns of the 数据问题 sheet (those of ISSUE_WIDTHS), with their Chinese labels."""
+    return [Column(ISSUE_LABELS[k], ISSUE_WIDTHS[k], xs.WRAP) for k in ISSUE_WIDTHS]
 
 
 def _issues(sheet: Any, cx: _Context) -> None:
@@ -469,11 +467,12 @@ def _issues(sheet: Any, cx: _Context) -> None:
     note = (f"共{len(frame)}条：错误{counts.get('error', 0)}条（所在行或表不计入统计，须由报送单位修改），"
             f"警告{counts.get('warning', 0)}条（数据已采用，请核实），提示{counts.get('info', 0)}条。"
             "问题代码的含义见 docs/issue-codes.md；各单位的退回意见在“退回意见”文件夹中。")
-    sev = ISSUE_COLUMNS.index("severity")
+    shown = list(ISSUE_WIDTHS)
+    sev = shown.index("severity")
     fills = {s.value: cx.fm.get(text_wrap=True, align="center", bold=True, bg_color=xs.SEVERITY_FILL[s.value],
                                 font_color=xs.SEVERITY_FONT[s.value]) for s in Severity}
     rows = []
-    for values in frame.itertuples(index=False, name=None):
+    for values in frame[shown].itertuples(index=False, name=None):
         row = list(values)
         row[sev] = Styled(Severity(row[sev]).label, fills[row[sev]])
         rows.append(row)

@@ -1,23 +1,15 @@
 """Stage 1 — any workbook file into plain grids, safely; tables found in a grid by header.
 
-`read_workbook` never raises on a bad file (a problem is one file-unreadable
-issue); `locate` finds a declared table by its header row. Shared by the plan
-(the attachment templates and the 考核细则) and the intake (returns).
+`read_source` opens a file once (never a FIFO, never past the size limit) and judges its
+bytes; `read_workbook` parses them and never raises on a bad file (a problem is one
+file-unreadable issue); `locate` finds a declared table by its header row. Shared by the
+plan (the attachment templates and the 考核细则) and the intake (returns).
 """
 from __future__ import annotations
 
-from .preflight import column_letters, read_checked
-from .reader import SheetData, WorkbookData, cell_ref, read_workbook
-from .tables import (
-           DataRow,
-           Located,
-           cell,
-           data_rows,
-           find_label_values,
-           header_unit,
-           locate,
-)
+from .preflight import Source, os_reason, read_source
+from .reader import SheetData, WorkbookData, read_workbook
+from .tables import DataRow, Located, cell, data_rows, find_label_values, header_unit, locate
 
-__all__ = ["column_letters", "read_checked", "SheetData", "WorkbookData", "cell_ref",
-           "read_workbook", "DataRow", "Located", "cell", "data_rows", "find_label_values",
-           "header_unit", "locate"]
+__all__ = ["Source", "os_reason", "read_source", "SheetData", "WorkbookData", "read_workbook",
+           "DataRow", "Located", "cell", "data_rows", "find_label_values", "header_unit", "locate"]

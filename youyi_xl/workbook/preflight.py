@@ -16,14 +16,21 @@ constants gathered in `Limits`, so tests and callers can lower them.
 """
 from __future__ import annotations
 
+import errno
+import hashlib
 import html
 import io
 import os
 import re
+import stat
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from ..core import column_letters
 
 MB = 1024 * 1024
 MAX_FILE_BYTES = 100 * MB          # a return is ~10 KB; 100 MB on disk is not a return
@@ -96,24 +103,69 @@ class Preflight:
         return HINTS.get(self.problem or "", "")
 
 
+@dataclass(frozen=True)
+class Source:
+    """One input file read once: its bytes (None when it was refused before reading), its
+    pre-flight, size and modification time. Every later use of the file (parsing, the
+    fingerprint, the 退回意见 copy) takes the bytes from here instead of opening it again."""
+
+    path: Path
+    data: bytes | None
+    checked: Preflight
+    size: int = 0
+    mtime: float = 0.0
+
+    @cached_property
+    def sha256(self) -> str:
+        """The fingerprint recorded in the history ('' for a file that was not read)."""
+        return hashlib.sha256(self.data).hexdigest() if self.data is not None else ""
+
+
 def preflight(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS) -> Preflight:
     """Inspect the file at `path` (opened read-only) without parsing it."""
-    return read_checked(path, limits)[1]
+    return read_source(path, limits).checked
 
 
-def read_checked(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS
-                 ) -> tuple[bytes | None, Preflight]:
-    """The file's bytes and its preflight; bytes are None when the file was not read."""
+def read_source(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS) -> Source:
+    """Open `path` once, read-only, and judge it. A file that is not a regular file (a FIFO
+    or a device put where a return was) or is over the size limit is refused unread."""
+    path = Path(path)
     try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > limits.max_file_bytes:
-                return None, _problem("other", "", TOO_LARGE,
-                                      f"文件大小{_mb(size)}，超过{_mb(limits.max_file_bytes)}上限")
-            data = handle.read(limits.max_file_bytes + 1)
+        handle = os.open(path, os.O_RDONLY | _NONBLOCK | _BINARY)
     except OSError as exc:
-        return None, _problem("other", "", UNREADABLE, f"无法打开文件（{exc.strerror or exc}）")
-    return data, check_bytes(data, limits)
+        return Source(path, None, _problem("other", "", UNREADABLE, f"无法打开文件（{os_reason(exc)}）"))
+    info = os.fstat(handle)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(handle)
+        detail = "这是一个文件夹" if stat.S_ISDIR(info.st_mode) else "不是普通文件"
+        return Source(path, None, _problem("other", "", UNREADABLE, f"无法打开文件（{detail}）"))
+    with os.fdopen(handle, "rb") as stream:
+        if info.st_size > limits.max_file_bytes:
+            detail = f"文件大小{_mb(info.st_size)}，超过{_mb(limits.max_file_bytes)}上限"
+            return Source(path, None, _problem("other", "", TOO_LARGE, detail), info.st_size, info.st_mtime)
+        try:
+            data = stream.read(limits.max_file_bytes + 1)
+        except OSError as exc:
+            problem = _problem("other", "", UNREADABLE, f"读取文件时出错（{os_reason(exc)}）")
+            return Source(path, None, problem, info.st_size, info.st_mtime)
+    return Source(path, data, check_bytes(data, limits), len(data), info.st_mtime)
+
+
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)     # a FIFO opens at once instead of waiting (POSIX)
+_BINARY = getattr(os, "O_BINARY", 0)         # Windows
+
+
+def os_reason(exc: OSError) -> str:
+    """The Chinese reason for an OS error, as a clerk reads it."""
+    return OS_REASONS.get(exc.errno, exc.strerror or type(exc).__name__) if exc.errno else str(exc)
+
+
+OS_REASONS = {
+    errno.ENOENT: "文件不存在（可能已被移动或删除）", errno.EACCES: "没有权限读取",
+    errno.EPERM: "没有权限读取", errno.EISDIR: "这是一个文件夹", errno.EBUSY: "文件被其他程序占用",
+    errno.ENOSPC: "磁盘空间不足", errno.EROFS: "磁盘只读", errno.ENAMETOOLONG: "路径过长",
+    errno.EIO: "磁盘读写错误", errno.EMFILE: "同时打开的文件过多",
+}
 
 
 def check_bytes(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Preflight:
@@ -138,16 +190,6 @@ def message_for(reason: str, detail: str) -> str:
 
 def _problem(kind: str, fmt: str, reason: str, detail: str) -> Preflight:
     return Preflight(kind, fmt, reason, message_for(reason, detail))
-
-
-def column_letters(col: int) -> str:
-    """Zero-based column index to Excel letters: 0 -> 'A', 26 -> 'AA'."""
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def grid_detail(name: str, height: int, width: int, limits: Limits = DEFAULT_LIMITS,

@@ -21,7 +21,6 @@ from __future__ import annotations
 import functools
 import html
 import io
-import multiprocessing
 import os
 import posixpath
 import re
@@ -43,15 +42,13 @@ from .preflight import (
     TOO_LARGE,
     UNREADABLE,
     Limits,
-    column_letters,
+    Source,
     grid_detail,
     message_for,
-    read_checked,
+    read_source,
 )
 
 MAX_MAPPING_PART_BYTES = 10 * 1024 * 1024   # workbook.xml and .rels read for the sheet map
-ISOLATED_TIMEOUT = 10.0           # seconds, read_workbook_isolated
-ISOLATED_MEMORY = 1 << 30         # bytes of address space, read_workbook_isolated
 FAST_MAX_ROWS, FAST_MAX_COLS = 9999, 52     # the box the fast scan proves: A1:AZ9999
 
 OOXML_FORMATS = ("xlsx", "xlsm")
@@ -88,11 +85,6 @@ class WorkbookData:
         return next((s for s in self.sheets if s.name == name), None)
 
 
-def cell_ref(row: int, col: int) -> str:
-    """Zero-based (row, col) to an A1 reference: (11, 5) -> 'F12'."""
-    return f"{column_letters(col)}{row + 1}"
-
-
 # --- reading ----------------------------------------------------------------
 
 class _Refused(Exception):
@@ -110,12 +102,15 @@ _PARSER_ERRORS = (calamine.CalamineError, zipfile.BadZipFile, zlib.error, KeyErr
                   ValueError, OSError, EOFError, struct.error)
 
 
-def read_workbook(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS
+def read_workbook(path: str | os.PathLike | Source, limits: Limits = DEFAULT_LIMITS
                   ) -> tuple[WorkbookData | None, list[Issue]]:
-    """Read one returned workbook: (data, []) or (None, [one file-unreadable issue])."""
-    path = Path(path)
+    """Read one workbook: (data, []) or (None, [one file-unreadable issue]).
+
+    `path` may be a `Source` already read (its bytes are parsed, the file is not opened again)."""
+    source = path if isinstance(path, Source) else read_source(path, limits)
+    path = source.path
     try:
-        return _read(path, limits)
+        return _read(source, limits)
     except Exception as exc:  # noqa: BLE001 - the one boundary: a batch must never stop on one file
         return None, [_unreadable(path, UNREADABLE, f"读取时出错（{type(exc).__name__}）")]
     except BaseException as exc:
@@ -130,8 +125,8 @@ def _is_panic(exc: BaseException) -> bool:
     return type(exc).__name__ == "PanicException"
 
 
-def _read(path: Path, limits: Limits) -> tuple[WorkbookData | None, list[Issue]]:
-    data, checked = read_checked(path, limits)
+def _read(source: Source, limits: Limits) -> tuple[WorkbookData | None, list[Issue]]:
+    path, data, checked = source.path, source.data, source.checked
     if not checked.ok or data is None:
         return None, [_issue(path, checked.problem or UNREADABLE, checked.message)]
     try:
@@ -448,71 +443,3 @@ def _cells(xml: bytes):
         else:
             row, col = max(row, 0), col + 1
         yield row, col, tag
-
-
-# --- reading in a worker process --------------------------------------------
-
-def read_workbook_isolated(path: str | os.PathLike, timeout: float = ISOLATED_TIMEOUT,
-                           memory: int = ISOLATED_MEMORY, limits: Limits = DEFAULT_LIMITS
-                           ) -> tuple[WorkbookData | None, list[Issue]]:
-    """read_workbook in a worker process with a time and an address-space limit.
-
-    A crash, a kill or a timeout of the worker becomes one file-unreadable
-    issue. Without POSIX resource limits (Windows) it reads in-process.
-    """
-    path = Path(path)
-    if not _can_isolate():
-        return read_workbook(path, limits)
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])   # workers fork with this module imported
-    receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(target=_isolated_worker, args=(str(path), memory, limits, sender))
-    worker.start()
-    sender.close()
-    try:
-        outcome = _receive(receiver, timeout)
-    finally:
-        receiver.close()
-        _stop(worker)
-    if isinstance(outcome, str):
-        return None, [_unreadable(path, TOO_LARGE, outcome)]
-    return outcome
-
-
-def _can_isolate() -> bool:
-    try:
-        import resource  # noqa: F401 - POSIX only
-    except ImportError:
-        return False
-    return "forkserver" in multiprocessing.get_all_start_methods()
-
-
-def _receive(receiver, timeout: float):
-    """The worker's (data, issues), or a Chinese detail saying why there is none."""
-    if not receiver.poll(timeout):
-        return f"读取超过{timeout:g}秒仍未完成"
-    try:
-        return receiver.recv()
-    except (EOFError, OSError):
-        return "读取时程序异常退出（可能内存不足）"
-
-
-def _stop(worker) -> None:
-    worker.join(0.5)
-    if worker.is_alive():
-        worker.kill()
-        worker.join()
-
-
-def _isolated_worker(path: str, memory: int, limits: Limits, sender) -> None:
-    import resource
-
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    soft = memory if hard == resource.RLIM_INFINITY else min(memory, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-    try:
-        sender.send(read_workbook(path, limits))
-    except (MemoryError, OSError, ValueError):
-        pass  # the parent sees the pipe close and reports the file as unreadable
-    finally:
-        sender.close()

@@ -1,0 +1,161 @@
+"""The `Batch`: every return of one period, checked — the one contract between the intake and
+every stage after it (docs/architecture.md).
+
+Later stages read records through `Batch.rows()` (typed records with their source: unit,
+file, sheet, row, valid), the unit's own 指标汇总 figures through `reported_of()`, and the
+statuses and counts below; notebook users get the same as DataFrames.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..core import (
+    KEY_PROJECTS,
+    PLANNED,
+    PROJECTS,
+    SOURCE_FIELDS,
+    Issue,
+    Period,
+    Reported,
+    Table,
+    count_by_severity,
+    issues_frame,
+)
+from ..plan import Plan
+from .returndata import ReturnData
+
+SOURCE_COLUMNS = ("unit", "file", "sheet", "row")
+STATUS_LABELS = {"submitted": "已报送", "missing": "未报送", "errors": "数据有误"}
+REPORTED_COLUMNS = (*SOURCE_COLUMNS, "indicator", "target", "actual", "cell", "valid")
+
+
+@dataclass
+class Batch:
+    """All returns of one period, checked. DataFrames are built on first access."""
+
+    period: Period
+    plan: Plan
+    folder: Path
+    returns: list[ReturnData]               # the returns in use, one per unit (and unreadable files)
+    superseded: list[ReturnData]            # older versions not used
+    issue_list: list[Issue] = field(default_factory=list)
+    claims: dict[tuple, tuple[str, ...]] = field(default_factory=dict)   # project identity -> units
+
+    # -- the returns --------------------------------------------------------
+    @cached_property
+    def accepted(self) -> list[ReturnData]:
+        """Returns whose data count (unit known, period right, file readable)."""
+        return [r for r in self.returns if r.unit and not r.file_error]
+
+    @cached_property
+    def _by_unit(self) -> dict[str, ReturnData]:
+        return {r.unit: r for r in self.accepted if r.unit}
+
+    def return_of(self, unit: str) -> ReturnData | None:
+        return self._by_unit.get(unit)
+
+    @cached_property
+    def files(self) -> dict[str, str]:
+        """The file shown for each unit: the return in use, else the file that could not be used."""
+        shown = {r.unit: r.file for r in reversed(self.returns) if r.unit}
+        shown.update({u: r.file for u, r in self._by_unit.items()})
+        return shown
+
+    # -- the records --------------------------------------------------------
+    def rows(self, table: str, unit: str | None = None, counted: bool = False) -> Iterator[Any]:
+        """The records of `table` (projects, key_projects, planned) in the accepted returns, in file
+        order, or of one unit's return; `counted` keeps only the rows no error points at."""
+        returns = self.accepted if unit is None else [r for r in (self.return_of(unit),) if r is not None]
+        for ret in returns:
+            yield from (ret.counted(table) if counted else ret.records(table))
+
+    def reported_of(self, unit: str) -> dict[str, Reported]:
+        """The unit's own 指标汇总 figures by indicator key ({} without a usable 指标汇总)."""
+        ret = self.return_of(unit)
+        return ret.reported if ret is not None and ret.table_ok("summary") else {}
+
+    def claimed_by(self, record: Any) -> tuple[str, ...]:
+        """The units whose returns hold the same 招商引资项目 as `record` ((): claimed once)."""
+        return self.claims.get(record.identity, ()) if record.valid else ()
+
+    # -- statuses and counts ------------------------------------------------
+    @cached_property
+    def _issue_counts(self) -> dict[str, Counter]:
+        return {severity: Counter(i.unit for i in self.issue_list if i.severity == severity)
+                for severity in ("error", "warning", "info")}
+
+    def status(self, unit: str) -> str:
+        """submitted / missing / errors (a unit with any error issue, even from a refused file)."""
+        if self._issue_counts["error"][unit]:
+            return "errors"
+        return "submitted" if unit in self._by_unit else "missing"
+
+    def issue_count(self, unit: str, severity: str = "error") -> int:
+        return self._issue_counts[severity][unit]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """submitted / missing / errors units, and error / warning / info issues."""
+        statuses = [self.status(u.name) for u in self.plan.units]
+        return {"submitted": sum(s != "missing" for s in statuses), "missing": statuses.count("missing"),
+                "errors_units": statuses.count("errors"), **count_by_severity(self.issue_list)}
+
+    # -- DataFrames ---------------------------------------------------------
+    @cached_property
+    def issues(self):
+        return issues_frame(self.issue_list)
+
+    @cached_property
+    def units(self):
+        import pandas as pd
+
+        rows = []
+        for unit in self.plan.units:
+            ret = self.return_of(unit.name)
+            rows.append({"unit": unit.name, "group": unit.group, "status": self.status(unit.name),
+                         "file": self.files.get(unit.name, ""),
+                         "fill_date": ret.fill_date if ret else None,
+                         "filler": ret.cover.get("filler", "") if ret else "",
+                         "phone": ret.cover.get("phone", "") if ret else "",
+                         "errors": self.issue_count(unit.name, "error"),
+                         "warnings": self.issue_count(unit.name, "warning")})
+        return pd.DataFrame(rows, columns=["unit", "group", "status", "file", "fill_date", "filler",
+                                           "phone", "errors", "warnings"])
+
+    @cached_property
+    def projects(self):
+        return self._rows_frame(PROJECTS)
+
+    @cached_property
+    def key_projects(self):
+        return self._rows_frame(KEY_PROJECTS)
+
+    @cached_property
+    def planned(self):
+        return self._rows_frame(PLANNED)
+
+    @cached_property
+    def reported(self):
+        import pandas as pd
+
+        rows = [(e.unit, e.file, e.sheet, e.row, e.indicator, e.target, e.actual, e.actual_cell, e.valid)
+                for r in self.accepted for e in r.reported.values()]
+        return pd.DataFrame(rows, columns=list(REPORTED_COLUMNS))
+
+    def _rows_frame(self, table: Table):
+        """One row per record: source, the table's columns, valid, claimed_by (row_columns)."""
+        import pandas as pd
+
+        records = list(self.rows(table.key))
+        frame = pd.DataFrame.from_records(records, columns=[*SOURCE_FIELDS, *table.value_keys])
+        frame["claimed_by"] = ["、".join(self.claimed_by(r)) for r in records]
+        return frame[row_columns(table)]
+
+
+def row_columns(table: Table) -> list[str]:
+    """The columns of batch.projects / key_projects / planned."""
+    return [*SOURCE_COLUMNS, *table.value_keys, "valid", "claimed_by"]

@@ -1,0 +1,247 @@
+"""The data rows of one located table into records (DOMAIN §4): every cell the form needs,
+parsed as the schema says, every problem an `Issue` pointing at its cell and row.
+
+Most cells of a return are already clean (a float in a number column, a date, a listed
+choice): a fast reader per column takes those, and everything else (blank marks, text
+numbers, unit suffixes, Excel error values, formulas without a value) goes through the full
+parse with its issue.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from math import isfinite
+from typing import Any, Callable
+
+from ..core import (
+    AMOUNT,
+    BY_KEY,
+    CHOICE,
+    DATE,
+    INT,
+    KEYS,
+    TEXT,
+    YESNO,
+    Column,
+    Parsed,
+    Period,
+    Reported,
+    cell_ref,
+    clean_text,
+    compact,
+    header_key,
+    is_blank,
+    parse_choice,
+    parse_date,
+    parse_number,
+    parse_yes_no,
+    summary_label,
+    tidy_text,
+    unit_factor,
+)
+from ..plan import Plan
+from ..workbook import Located, SheetData, data_rows, header_unit
+from .returndata import ReturnData
+
+OTHER_CHAIN = "其他"
+_IDENTITY_KEYS = {"projects": ("name", "investor")}     # a project is its name and its investor
+
+
+class RowReader:
+    """Parses the data rows of one located table, column by column."""
+
+    def __init__(self, ret: ReturnData, sheet: SheetData, located: Located, plan: Plan, period: Period):
+        self.ret, self.sheet, self.located, self.plan = ret, sheet, located, plan
+        self.year = period.year
+        self.table = located.table
+        self.chains = plan.chain_keys
+        self.factors = {key: self._header_factor(key) for key in located.columns}
+        self.keys = list(located.columns)
+        self.indexes = [located.columns[k] for k in self.keys]
+        self.defaults = {c.key: (0.0 if c.zero_if_blank else None) for c in self.table.columns}
+        self.fast = [_fast_reader(self.table.column(k), self.factors[k], self.chains) for k in self.keys]
+        self.identity_keys = _IDENTITY_KEYS.get(self.table.key, ("name",))
+
+    def _header_factor(self, key: str) -> float:
+        column = self.table.column(key)
+        if column.kind != AMOUNT:
+            return 1.0
+        written = header_unit(self.located.header_text.get(key, ""))
+        return unit_factor(written, column.unit)
+
+    def read_records(self) -> tuple:
+        """Every data row of the table as a record (blank rows, 合计 rows and notes left out)."""
+        records = []
+        for row in data_rows(self.sheet.rows, self.located):
+            if row.kind == "data":
+                values = self.read_row(row.index, row.values)
+                if values is not None:
+                    records.append(self.record(row.index + 1, values))
+        return tuple(records)
+
+    def record(self, row: int, values: dict[str, Any]) -> Any:
+        identity = tuple(compact(values.get(k) or "") for k in self.identity_keys)
+        return self.table.make_record(values, unit=self.ret.unit or "", file=self.ret.file,
+                                      sheet=self.sheet.name, row=row, identity=identity)
+
+    def read_row(self, r: int, values) -> dict[str, Any] | None:
+        width = len(values)
+        raw = [values[c] if c < width else "" for c in self.indexes]
+        if self._blank_row(r, raw):
+            return None
+        parsed: dict[str, Any] = dict(self.defaults)
+        special = self.sheet.special
+        for key, c, fast, value in zip(self.keys, self.indexes, self.fast, raw):
+            found = _SLOW if special and (r, c) in special else fast(value)
+            parsed[key] = self.read_cell(r, key, value) if found is _SLOW else found
+        return parsed
+
+    def _blank_row(self, r: int, raw: list[Any]) -> bool:
+        if all(v == "" or v is None for v in raw[1:]) and not self.sheet.special:
+            return True                     # the common case, decided without parsing
+        special = self.sheet.special
+        return all(is_blank(v) and (not special or (r, c) not in special)
+                   for k, c, v in zip(self.keys, self.indexes, raw) if k != "seq")
+
+    def where(self, r: int, key: str, value: Any = "") -> dict[str, Any]:
+        return {"sheet": self.sheet.name, "cell": cell_ref(r, self.located.columns[key]), "row": r + 1,
+                "field": self.table.column(key).label, "value": clean_text(value)}
+
+    def read_cell(self, r: int, key: str, value: Any) -> Any:
+        column = self.table.column(key)
+        special = self.sheet.special.get((r, self.located.columns[key])) if self.sheet.special else None
+        if special is not None:
+            if special == "=":
+                self.ret.add("formula-uncached", f"“{column.label}”是公式，但文件中没有计算结果",
+                             "请用Excel或WPS打开、确认数值后保存再报送（或把公式改为数值）",
+                             **self.where(r, key, "(公式)"))
+                return None
+            value = special
+        parsed = self.parse(column, value)
+        return self.settle(r, column, value, parsed)
+
+    def parse(self, column: Column, value: Any) -> Parsed:
+        if column.kind == AMOUNT:
+            parsed = parse_number(value, column.unit)
+            factor = self.factors.get(column.key, 1.0)
+            if factor != 1.0 and parsed.value is not None and parsed.code is None:
+                written = header_unit(self.located.header_text[column.key])
+                return Parsed(round(parsed.value * factor, 6), "unit-converted",
+                              f"“{parsed.value:g}”按表头单位{written}换算为"
+                              f"{parsed.value * factor:g}{column.unit}")
+            return parsed
+        if column.kind == INT:
+            return parse_number(value, "个")
+        if column.kind == DATE:
+            return parse_date(value, self.year)
+        if column.kind == YESNO:
+            return parse_yes_no(value)
+        if column.kind == CHOICE:
+            return self.parse_choice(column, value)
+        return Parsed(None if is_blank(value) else tidy_text(value))
+
+    def parse_choice(self, column: Column, value: Any) -> Parsed:
+        if column.key != "chain":
+            return parse_choice(value, column.choices, column.choice_map)
+        if is_blank(value):
+            return Parsed(None)
+        name = self.chains.get(compact(value)) or _loose_chain(compact(value), self.chains)
+        if name or compact(value) == OTHER_CHAIN:
+            return Parsed(name or OTHER_CHAIN)
+        return Parsed(clean_text(value), "chain-unknown", f"“{clean_text(value)}”不是附件2中的产业链")
+
+    def settle(self, r: int, column: Column, value: Any, parsed: Parsed) -> Any:
+        if parsed.code in ("number-invalid", "date-invalid", "choice-invalid"):
+            self.ret.add(parsed.code, f"{column.label}填写的{parsed.note}", _HINTS[parsed.code](column),
+                         **self.where(r, column.key, value))
+            return None
+        if parsed.code:
+            self.ret.add(parsed.code, f"{column.label}填写的{parsed.note}", _WARN_HINTS[parsed.code],
+                         **self.where(r, column.key, value))
+        if parsed.value is None:
+            if column.required:
+                self.ret.add("value-missing", f"“{column.label}”为必填项，本行未填写",
+                             column.hint or f"请填写{column.label}", **self.where(r, column.key, value))
+            if column.zero_if_blank:
+                return 0.0
+        return parsed.value
+
+    # -- 指标汇总 -------------------------------------------------------------
+    def read_reported(self) -> dict[str, Reported]:
+        """The unit's own figure for each indicator named in 指标汇总 (first row of each wins)."""
+        found: dict[str, Reported] = {}
+        columns = self.located.columns
+        for row in data_rows(self.sheet.rows, self.located):
+            if row.kind != "data":
+                continue
+            key = _SUMMARY_NAMES.get(header_key(row.values[columns["indicator"]]))
+            if key is None or key in found:
+                continue
+            cells: dict[str, Any] = {}
+            for field_key in ("target", "actual"):
+                if field_key in columns:
+                    cells[field_key] = self.read_cell(row.index, field_key, row.values[columns[field_key]])
+                    cells[field_key + "_cell"] = cell_ref(row.index, columns[field_key])
+            found[key] = Reported(self.ret.unit or "", self.ret.file, self.sheet.name, row.index + 1, key,
+                                  cells.get("target"), cells.get("actual"), cells.get("target_cell", ""),
+                                  cells.get("actual_cell", ""))
+        return found
+
+
+_SLOW = object()    # a fast reader's answer for "take the full path" (blank, text number, …)
+
+
+def _fast_reader(column: Column, factor: float, chains: dict[str, str]) -> Callable[[Any], Any]:
+    """The value of a cell that is already clean (a float in a number column, a date, a listed
+    choice), or _SLOW. Clean cells are most cells; everything else goes through read_cell."""
+    kind = column.kind
+    if kind in (AMOUNT, INT) and factor == 1.0:
+        return lambda v: float(v) if (type(v) is float and isfinite(v)) or type(v) is int else _SLOW
+    if kind == DATE:
+        return lambda v: v.date() if type(v) is dt.datetime else (v if type(v) is dt.date else _SLOW)
+    if kind == TEXT:
+        return lambda v: _clean_str(v) if type(v) is str else _SLOW
+    if kind == YESNO:
+        return lambda v: _YES_NO.get(v, _SLOW) if type(v) is str else _SLOW
+    if kind == CHOICE:
+        allowed = {n: n for n in chains.values()} if column.key == "chain" else {c: c for c in column.choices}
+        return lambda v: allowed.get(v, _SLOW) if type(v) is str else _SLOW
+    return lambda v: _SLOW
+
+
+_YES_NO = {"是": True, "否": False}
+
+
+def _clean_str(value: str) -> Any:
+    text = " ".join(value.split())
+    return text if len(text) > 3 or (text and not is_blank(text)) else _SLOW
+
+
+def _loose_chain(text: str, chains: dict[str, str]) -> str | None:
+    """'玉米产业链' or '玉米' for '玉米(含鲜食玉米)': one chain whose core name matches."""
+    core = text.removesuffix("产业链").split("(")[0]
+    hits = {n for k, n in chains.items() if core and k.removesuffix("产业链").split("(")[0] == core}
+    return hits.pop() if len(hits) == 1 else None
+
+
+_HINTS: dict[str, Callable[[Column], str]] = {
+    "number-invalid": lambda c: f"请只填写数字（单位：{c.unit or '个'}），不要写文字或估计值",
+    "date-invalid": lambda c: "请填写实际日期，如 2022-03-05 或 2022年3月5日",
+    "choice-invalid": lambda c: "请从下拉列表中选择：" + "、".join(c.choices or ("是", "否")),
+}
+_WARN_HINTS = {
+    "unit-converted": "已自动换算；建议直接填写以万元为单位的数字",
+    "year-assumed": "请写明年份，如 2022年3月5日",
+    "chain-unknown": "请从下拉列表选择附件2中的产业链；本项目计入本单位，不计入任何产业链",
+}
+
+
+def _summary_names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for key in KEYS:
+        ind = BY_KEY[key]
+        for name in (summary_label(key), ind.label, ind.short, ind.column, ind.header):
+            names.setdefault(header_key(name), key)
+    return names
+
+
+_SUMMARY_NAMES = _summary_names()
