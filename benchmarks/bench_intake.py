@@ -4,7 +4,7 @@
     python benchmarks/bench_intake.py --sizes 100 1000
 
 For each N it generates (once, cached under benchmarks/_data/) a plan with N units and one
-clean return per unit of about 60 rows (youyi_xl.demo.samples.make_large_plan/write_large_batch),
+clean return per unit of about 60 rows (youyi_xl.demo.make_large_plan/write_large_batch),
 then measures in one run:
 
 - floor   python-calamine alone reading every cell of every sheet of every file (one process)
@@ -34,7 +34,7 @@ PERIOD = "2022-03"
 def prepare(n: int, data: Path = DATA) -> tuple[Path, Path]:
     """The plan folder and the returns folder for N units (generated once, then reused)."""
     from youyi_xl.plan.attachments import load_plan
-    from youyi_xl.demo.samples import make_large_plan
+    from youyi_xl.demo import make_large_plan
 
     plan_dir, returns = data / f"plan-{n}", data / f"returns-{n}"
     done = returns / ".complete"
@@ -55,7 +55,7 @@ def _write_chunk(args: tuple[Path, Path, list[str]]) -> None:
     import dataclasses
 
     from youyi_xl.plan.attachments import load_plan
-    from youyi_xl.demo.samples import write_large_batch
+    from youyi_xl.demo import write_large_batch
 
     plan_dir, returns, names = args
     plan = load_plan(plan_dir)

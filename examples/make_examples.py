@@ -3,7 +3,7 @@
     python examples/make_examples.py
 
 Each period folder is emptied of workbooks and written again by
-youyi_xl.demo.samples.write_sample_returns with the fixed SEED, so running this twice
+youyi_xl.demo.write_sample_returns with the fixed SEED, so running this twice
 changes nothing in git (the files are byte-for-byte reproducible).
 tests/test_examples.py checks that the checked-in files are what this script writes.
 """
@@ -19,7 +19,7 @@ except ImportError:                      # running from a checkout that is not i
     sys.path.insert(0, str(HERE.parent))
 
 from youyi_xl.plan.attachments import load_plan  # noqa: E402
-from youyi_xl.demo.samples import write_sample_returns  # noqa: E402
+from youyi_xl.demo import write_sample_returns  # noqa: E402
 
 SEED = 2022
 PERIODS = ("2022-03", "2022-06")

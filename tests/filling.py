@@ -14,9 +14,10 @@ import datetime as dt
 from typing import Any, Iterable, Mapping
 
 from youyi_xl.core.indicators import INDICATORS, PLANNED_PROJECT_MIN_INVESTMENT
-from youyi_xl.demo.samples import (MISSING_UNITS, MISTAKES, Mistake, expected_issues, fill_form,  # noqa: F401
-                              make_large_plan, missing_units, realistic_returns, sample_return,
-                              write_large_batch, write_sample_returns)
+from youyi_xl.demo import (MISTAKES, Mistake, expected_issues, fill_form,  # noqa: F401
+                           make_large_plan, missing_units, realistic_returns, sample_return,
+                           write_large_batch, write_sample_returns)
+from youyi_xl.demo.samples import MISSING_UNITS  # noqa: F401
 
 Row = Mapping[str, Any]
 

@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import math
 import shutil
-import time
 from pathlib import Path
 
 import pytest

@@ -180,3 +180,37 @@ def test_scorecard_in_a_forked_child_is_the_same_and_reports_errors(returns, tmp
     monkeypatch.setattr(scorecard, "write_scorecard", broken)
     with pytest.raises(OutputError, match="磁盘已满"):
         run(returns, "2022-03", out=tmp_path / "broken")
+
+
+OPEN_COUNTER = """
+import collections, json, sys
+from pathlib import Path
+opened = collections.Counter()
+root = Path(sys.argv[1]).resolve()
+def hook(event, args):
+    if event == "open" and isinstance(args[0], (str, bytes, Path)):
+        path = Path(args[0] if not isinstance(args[0], bytes) else args[0].decode()).resolve()
+        if root in path.parents:
+            opened[path.name] += 1
+sys.addaudithook(hook)
+import youyi_xl
+if sys.argv[2] == "check":
+    youyi_xl.collect(root, "2022-03", workers=1)
+else:
+    youyi_xl.run(root, "2022-03", out=sys.argv[3], workers=1)
+print(json.dumps(opened))
+"""
+
+
+@pytest.mark.parametrize("command", ["check", "run"])
+def test_each_return_is_opened_once_and_once_more_for_its_feedback(returns, tmp_path, command):
+    """`check` opens each return once; `run` once for reading and once more only to copy it
+    into the unit's 退回意见 (every open of the file counted by an audit hook, in a child)."""
+    done = subprocess.run([sys.executable, "-c", OPEN_COUNTER, str(returns), command, str(tmp_path / "out")],
+                          capture_output=True, text=True, check=True)
+    opened = json.loads(done.stdout.splitlines()[-1])
+    files = sorted(p.name for p in returns.iterdir())
+    if command == "check":
+        assert opened == {name: 1 for name in files}
+    else:     # every unit here has a warning or an error, so every return is copied once
+        assert opened == {name: 2 for name in files}

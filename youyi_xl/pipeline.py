@@ -210,3 +210,5 @@ def _clear_old_feedback(folder: Path, period: Period) -> None:
 def _say(step: Step | None, what: str) -> None:
     if step is not None:
         step(what)
+
+__all__ = ["RunOutputs", "run", "demo", "copy_templates", "default_notice_date", "NOTICE_TEMPLATE_NAME"]

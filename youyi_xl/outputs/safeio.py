@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Iterator
 
 from ..core import OutputError
-from ..core.names import safe_filename  # noqa: F401 - re-exported
 
 EXCEL_MAX_CELL_CHARS = 32767  # Excel's limit for the text of one cell
 
