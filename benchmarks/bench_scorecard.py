@@ -17,7 +17,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 from youyi_xl.evaluation.scoring import Result, rank_units
 from youyi_xl.core.indicators import INDICATORS, KEYS
@@ -25,6 +24,7 @@ from youyi_xl.core.issues import CODES, make_issue
 from youyi_xl.core.period import Period
 from youyi_xl.plan.rules import default_rules
 from youyi_xl.core.schema import KEY_PROJECTS, PLANNED, PROJECTS
+from youyi_xl.intake import Batch, ReturnData, TableRead
 from youyi_xl.outputs.scorecard import write_scorecard
 
 PERIOD = Period(2022, 6)
@@ -63,17 +63,23 @@ def unit_records(n: int, rules, rng: random.Random) -> list[dict]:
     return records
 
 
-def unit_returns(names: list[str], projects: int, rng: random.Random) -> list[SimpleNamespace]:
-    """Stand-ins for read.ReturnData: each unit's parsed rows, as the scorecard's ledgers read them."""
-    returns = {n: SimpleNamespace(unit=n, file=f"{n}-2022-06-填报表.xlsx", tables_ok={}, rows={}) for n in names}
+def unit_returns(names: list[str], projects: int, rng: random.Random) -> list[ReturnData]:
+    """Each unit's return with its parsed records, as the scorecard's ledgers read them."""
+    rows: dict[str, dict[str, list]] = {n: {} for n in names}
     for table, count in ((PROJECTS, projects), (KEY_PROJECTS, projects // 10), (PLANNED, projects // 20)):
-        for ret in returns.values():
-            ret.tables_ok[table.key], ret.rows[table.key] = True, []
         for i in range(count):
-            row = {"_sheet": table.sheet, "_row": 3 + i % 40, "_valid": rng.random() > 0.03}
-            row.update({column.key: _value(column, i, rng) for column in table.columns[1:]})
-            returns[names[i % len(names)]].rows[table.key].append(row)
-    return list(returns.values())
+            unit = names[i % len(names)]
+            values = {column.key: _value(column, i, rng) for column in table.columns[1:]}
+            record = table.make_record(values, unit=unit, file=f"{unit}-2022-06-填报表.xlsx", row=3 + i % 40,
+                                       valid=rng.random() > 0.03, identity=(values["name"],))
+            rows[unit].setdefault(table.key, []).append(record)
+    returns = []
+    for unit in names:
+        ret = ReturnData(file=f"{unit}-2022-06-填报表.xlsx", path="", unit=unit)
+        ret.tables = {key: TableRead(key, records[0].sheet, 2, {}, records=tuple(records))
+                      for key, records in rows[unit].items()}
+        returns.append(ret)
+    return returns
 
 
 def _value(column, i: int, rng: random.Random):
@@ -96,7 +102,7 @@ def synthetic_result(units: int, projects: int, seed: int = 1) -> Result:
     records = unit_records(units, rules, rng)
     names = [r["unit"] for r in records]
     returns = unit_returns(names, projects, rng)
-    batch = SimpleNamespace(returns=returns, accepted=returns)
+    batch = Batch(PERIOD, None, Path("."), returns, [])
     issues = [make_issue(rng.choice(list(CODES)), f"第{i}处问题说明", "修改建议", file=f"{names[i % units]}.xlsx",
                          sheet="招商引资项目", cell=f"K{3 + i % 40}", unit=names[i % units], value="约500")
               for i in range(projects // 4)]

@@ -21,7 +21,7 @@ from youyi_xl.core.indicators import INDICATORS
 from youyi_xl.core.issues import ISSUE_COLUMNS, ISSUE_LABELS, make_issue
 from youyi_xl.outputs.scorecard import (SHEETS, TABLE_TOP, issue_columns, ledger_columns, ranking_columns,
                                 write_scorecard)
-from youyi_xl.core.schema import PROJECTS
+from youyi_xl.core.schema import KEY_PROJECTS, PROJECTS
 from youyi_xl.outputs.xlstyle import BANDS
 
 from builders import project, write_return
@@ -268,36 +268,67 @@ def test_score_charts_plot_the_score_column_against_unit_names(path, book):
         assert any(f"${unit_col}$" in r for r in refs) and any(f"${score_col}$" in r for r in refs), refs
 
 
-def test_large_ledgers_spliced_as_xml_read_back_like_the_xlsxwriter_ones(result, tmp_path, monkeypatch):
-    """bigsheet: the same cells, values and number formats as writing every cell with xlsxwriter."""
+def _xlsxwriter_ledger(result, table, path: Path) -> Path:
+    """The same ledger rows written cell by cell with xlsxwriter (xlstyle.write_rows): the
+    reference the spliced sheet XML must read back like."""
+    import xlsxwriter
+
     import youyi_xl.outputs.scorecard as sc
+    from youyi_xl.outputs import xlstyle as xs
 
-    slow = write_scorecard(result, tmp_path / "slow.xlsx")
-    monkeypatch.setattr(sc, "BIG_LEDGER", 1)
-    fast = write_scorecard(result, tmp_path / "fast.xlsx")
-    a, b = openpyxl.load_workbook(slow), openpyxl.load_workbook(fast)
-    for name in ("招商项目明细", "重点项目明细"):
-        rows_a, rows_b = list(a[name].iter_rows()), list(b[name].iter_rows())
-        assert len(rows_a) == len(rows_b)
-        for ra, rb in zip(rows_a, rows_b):
-            assert [c.value for c in ra] == [c.value for c in rb]
-            assert [c.number_format for c in ra] == [c.number_format for c in rb]
-            assert [_fill(c) for c in ra] == [_fill(c) for c in rb]
-        assert a[name].auto_filter.ref == b[name].auto_filter.ref
-    assert len(result.batch.projects) >= 3                    # several rows really were spliced
-    from python_calamine import CalamineWorkbook
+    book = xlsxwriter.Workbook(str(path), sc.WORKBOOK_OPTIONS)
+    sheet, fm = book.add_worksheet("ledger"), xs.Formats(book)
+    columns = sc.ledger_columns(table)
+    keys = [c.key for c in table.columns if c.key != "seq"]
+    xs.write_rows(sheet, fm, sc.TABLE_TOP + 1, columns, sc._ledger_rows(fm, result.batch, table.key, keys))
+    book.close()
+    return path
 
-    sheet = CalamineWorkbook.from_path(str(fast)).get_sheet_by_name("招商项目明细").to_python()
-    assert sheet[-1][0] == len(result.batch.projects)
+
+def _data_rows(ws, first: int):
+    return [row for row in ws.iter_rows(min_row=first)]
+
+
+@pytest.mark.parametrize("table", [PROJECTS, KEY_PROJECTS], ids=lambda t: t.key)
+def test_spliced_ledger_reads_back_like_xlsxwriter(result, path, tmp_path, table):
+    """bigsheet: the same cells, values, number formats, fills and row heights as xlsxwriter writing
+    every cell; a 40,000-character cell is cut to Excel's 32,767 like xlsxwriter does."""
+    long_name = "长" * 40_000 + "\n换行"
+    first = next(r for r in result.batch.accepted if r.records(table.key))
+    read = first.tables[table.key]
+    odd = read.records[0]._replace(name=long_name)
+    first.tables[table.key] = dataclasses.replace(read, records=(odd, *read.records[1:]))
+    try:
+        spliced = write_scorecard(result, tmp_path / "spliced.xlsx")
+        reference = _xlsxwriter_ledger(result, table, tmp_path / "reference.xlsx")
+    finally:
+        first.tables[table.key] = read
+    sheet = {"projects": "招商项目明细", "key_projects": "重点项目明细"}[table.key]
+    ours, theirs = openpyxl.load_workbook(spliced)[sheet], openpyxl.load_workbook(reference)["ledger"]
+    rows_a, rows_b = _data_rows(ours, HEADER + 1), _data_rows(theirs, HEADER + 1)
+    assert len(rows_a) == len(rows_b) == len(list(result.batch.rows(table.key))) >= 1
+    for ra, rb in zip(rows_a, rows_b):
+        assert [c.value for c in ra] == [c.value for c in rb]
+        assert [c.number_format for c in ra] == [c.number_format for c in rb]
+        assert [_fill(c) for c in ra] == [_fill(c) for c in rb]
+        assert ours.row_dimensions[ra[0].row].height == theirs.row_dimensions[rb[0].row].height
+    name_column = [c.value for c in ours[HEADER]].index(table.column("name").label)
+    assert len(rows_a[0][name_column].value) == 32767
+    assert ours.auto_filter.ref.endswith(str(rows_a[-1][0].row))
+
+
+def test_an_empty_ledger_is_a_header_only(result, tmp_path):
+    empty = dataclasses.replace(result, batch=dataclasses.replace(result.batch, returns=[]))
+    book = openpyxl.load_workbook(write_scorecard(empty, tmp_path / "empty.xlsx"))
+    ws = book["招商项目明细"]
+    assert ws.max_row == HEADER and [c.value for c in ws[HEADER]][:2] == ["序号", "填报单位"]
 
 
 def test_ledger_xml_from_two_processes_is_the_same_bytes(result, tmp_path, monkeypatch):
     import zipfile
 
     import youyi_xl.outputs.bigsheet as bigsheet
-    import youyi_xl.outputs.scorecard as sc
 
-    monkeypatch.setattr(sc, "BIG_LEDGER", 1)
     monkeypatch.setattr(bigsheet, "PARALLEL_ROWS", 10**9)
     one = write_scorecard(result, tmp_path / "one.xlsx")
     monkeypatch.setattr(bigsheet, "PARALLEL_ROWS", 2)       # fork for the second half

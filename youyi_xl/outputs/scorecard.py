@@ -41,7 +41,6 @@ SHEETS = ("总览", "乡镇排名", "部门排名", "产业链", "重点项目",
           "策划项目明细", "数据问题", "未报送单位", "说明")
 GROUP_SHEETS = (("乡镇", "乡镇排名"), ("部门", "部门排名"))
 VALID_LABELS = {True: "计入", False: "未计入（有错误）"}
-BIG_LEDGER = 2000                # ledger rows above this are spliced in as XML (bigsheet.py)
 TABLE_TOP = 3                    # rows 0-1 title and note, row 2 legend; the header row is row 3
 MISSING_TEXT = "—"
 
@@ -425,18 +424,15 @@ def _ledger(sheet: Any, cx: _Context, table: Table, what: str) -> None:
     note = ("各单位报送表中的全部行。“是否计入”为“未计入（有错误）”的行有错误，不计入任何指标，"
             "问题见“数据问题”工作表；来源文件、工作表和行号指向报送表中的原始位置。")
     rows = list(_ledger_rows(cx.fm, cx.result.batch, table.key, keys))
-    title = _title(cx.result, what)
-    if len(rows) <= BIG_LEDGER:
-        _simple_table(sheet, cx, columns, rows, title, note, freeze_cols=3, legend=LEFT_OUT_LEGEND)
-        return
-    first = _page(sheet, cx, columns, title, note, landscape=True, freeze_cols=3, legend=LEFT_OUT_LEGEND)
+    first = _page(sheet, cx, columns, _title(cx.result, what), note, landscape=True, freeze_cols=3,
+                  legend=LEFT_OUT_LEGEND)
     xs.write_header(sheet, cx.fm, TABLE_TOP, columns)
     sheet.set_row(TABLE_TOP, 30)
-    xs.write_rows(sheet, cx.fm, first, columns, rows[:1])
-    big = BigTable(sheet, first + 1, xs.column_formats(cx.fm, columns), rows[1:], [cx.fm.band("red")])
+    big = BigTable(sheet, first, xs.column_formats(cx.fm, columns), rows, [cx.fm.band("red")],
+                   xs.wrapped_columns(columns))
     big.reserve()
     cx.big.append(big)
-    sheet.autofilter(TABLE_TOP, 0, big.last_row, len(columns) - 1)
+    sheet.autofilter(TABLE_TOP, 0, max(big.last_row, first), len(columns) - 1)
 
 
 def _ledger_rows(fm: xs.Formats, batch: Any, table: str, keys: list[str]) -> Iterable[list[Any]]:

@@ -252,21 +252,26 @@ def write_rows(sheet: Any, formats: Formats, row: int, columns: Sequence[Column]
     would show overlapping lines.
     """
     body = column_formats(formats, columns)
-    wrapped = [(i, c.width) for i, c in enumerate(columns) if c.kind == WRAP and c.width > 0]
+    wrapped = wrapped_columns(columns)
     for values in rows:
         for c, value in enumerate(values, start=first):
             if isinstance(value, Styled):
                 put(sheet, row, c, value.value, value.format)
             else:
                 put(sheet, row, c, value, body[c - first])
-        lines = _lines(values, wrapped)
+        lines = wrapped_lines(values, wrapped)
         if lines > 1:
             sheet.set_row(row, LINE_HEIGHT * lines)
         row += 1
     return row
 
 
-def _lines(values: Sequence[Any], wrapped: Sequence[tuple[int, float]]) -> int:
+def wrapped_columns(columns: Sequence[Column]) -> list[tuple[int, float]]:
+    """(index, width) of the columns whose text wraps: the ones that decide a row's height."""
+    return [(i, c.width) for i, c in enumerate(columns) if c.kind == WRAP and c.width > 0]
+
+
+def wrapped_lines(values: Sequence[Any], wrapped: Sequence[tuple[int, float]]) -> int:
     """Lines the tallest wrapped cell of a row needs (estimated from its display width)."""
     lines = 1
     for i, width in wrapped:
