@@ -37,7 +37,7 @@ def test_clean_return_reads_every_value(tmp_path, plan):
     assert row["sign_date"] == dt.date(2022, 2, 10) and row["start_date"] == dt.date(2022, 3, 1)
     assert row["total_investment"] == 6000 and row["funds_in"] == 1000
     assert row["funds_out_of_province"] == 800 and row["funds_foreign"] == 0   # blank 其中 counts as 0
-    assert row["started"] is True or row["started"] == True  # noqa: E712
+    assert bool(row["started"]) is True and str(row["started"]) == "True"
     assert row["valid"]
     key = batch.key_projects.iloc[0]
     assert (key["category"], key["nature"], key["status"], key["completed_investment"]) == \

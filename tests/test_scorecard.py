@@ -214,7 +214,7 @@ def test_chain_and_key_project_sheets(book, result):
     projects = _rows(book["重点项目"], HEADER + 1)
     assert len(projects) == len(result.key_project_table)
     unreported = next(r for r in projects if r[7].value == "未填报")
-    assert unreported[10].value == "无目标" or _fill(unreported[10]) == FILLS["grey"]
+    assert unreported[10].value == "无目标" and _fill(unreported[10]) == FILLS["grey"]
 
 
 def test_explanation_sheet(book):
