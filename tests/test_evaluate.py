@@ -24,7 +24,7 @@ from youyi_xl.evaluation.scoring import CHAIN_LABELS, COUNTY_LABELS, UNIT_LABELS
 from youyi_xl.outputs.resultjson import write_result_json
 from youyi_xl.core.indicators import KEYS
 from youyi_xl.core.period import Period
-from youyi_xl.plan.attachments import Chain, KeyProject, Plan, Unit
+from youyi_xl.plan import Chain, KeyProject, Plan, Unit
 from youyi_xl.intake.returndata import ReturnData, TableRead
 from youyi_xl.core.schema import KEY_PROJECTS, PLANNED, PROJECTS, Reported
 from youyi_xl.plan.rules import default_rules, default_rules_file, load_rules

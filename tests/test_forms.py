@@ -22,7 +22,7 @@ from youyi_xl.outputs.forms import (FIRST_ROW, HEADER_ROW, INPUT_ROWS, LANDSCAPE
                                     make_form, make_forms)
 from youyi_xl.core.indicators import INDICATORS
 from youyi_xl.core.period import Period
-from youyi_xl.plan.attachments import KeyProject, load_plan
+from youyi_xl.plan import KeyProject, load_plan
 from youyi_xl.intake.reading import read_return
 from youyi_xl.core.schema import (AMOUNT, CHOICE, COVER_FIELDS, COVER_SHEET, DATE, INT, KEY_PROJECTS,
                              PROJECTS, RETURN_SHEETS, RETURN_TABLES, SUMMARY, YESNO, summary_label)

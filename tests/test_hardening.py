@@ -36,7 +36,7 @@ from youyi_xl.intake.folder import collect
 from youyi_xl.outputs.feedback import write_feedback
 from youyi_xl.outputs.forms import make_forms
 from youyi_xl.core.period import Period
-from youyi_xl.plan.attachments import Unit
+from youyi_xl.plan import Unit
 from youyi_xl.workbook.preflight import ENCRYPTED, TOO_LARGE, cfb_stream
 
 CORPUS_NAMES = [p.relative_to(CORPUS).as_posix() for p in corpus_files()]

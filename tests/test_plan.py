@@ -9,7 +9,7 @@ import pytest
 
 from youyi_xl.core.errors import PlanError
 from youyi_xl.core.indicators import INDICATORS
-from youyi_xl.plan.attachments import default_template_dir, load_plan, unit_key
+from youyi_xl.plan import default_template_dir, load_plan, unit_key
 
 # DOMAIN §2: the county targets the shipped templates must total to.
 DOMAIN_TARGETS = {
