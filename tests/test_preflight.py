@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import random
 import struct
+import time
 import warnings
 import zipfile
 from pathlib import Path
@@ -255,6 +256,143 @@ def test_biff4_corpus_file_is_unsupported():
 def test_cfb_stream_starts_with_bof(name):
     stream = pf.cfb_stream((CORPUS / name).read_bytes(), "Workbook", "Book")
     assert stream is not None and struct.unpack_from("<H", stream)[0] == 0x0809
+
+
+@needs_corpus
+def test_cfb_stream_names_match_exactly_and_in_order():
+    # it has a BIFF5 'Book' and a BIFF8 'WorkBook': calamine reads 'Book' (names are exact)
+    stream = pf.cfb_stream((CORPUS / "public/calamine/biff5-rich-text-string.xls").read_bytes(),
+                           "Workbook", "Book")
+    assert len(stream) == 4061 and stream[4:6] == b"\x00\x05"     # BOF of BIFF5
+
+
+# --- CFB files built here: 512-byte sectors, sector 0 the FAT, then the directory,
+# then each stream (padded to 4096 bytes, the mini stream cutoff, so no mini stream)
+
+_END, _FREE, _NONE = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFF
+_BOF = struct.pack("<HHHHHH", 0x0809, 8, 0x0600, 0x0005, 0, 0)      # BIFF8 workbook globals
+_FILEPASS = struct.pack("<HHHHH", 0x002F, 6, 0, 0, 0)
+
+
+def _cfb(streams: dict[str, bytes], more_entries: int = 0) -> bytes:
+    """A CFB file holding `streams` (and `more_entries` small ones in an absent mini
+    stream); the directory is a tree laid out as a heap under the root entry."""
+    bodies = [b.ljust(max(4096, -(-len(b) // 512) * 512), b"\0") if b else b"" for b in streams.values()]
+    names = [*streams, *(f"s{n}" for n in range(more_entries))]
+    dir_sectors = -(-(len(names) + 1) // 4)
+    fat_sectors = -(-(dir_sectors + sum(len(b) for b in bodies) // 512) // 127)
+    fat = [0xFFFFFFFD] * fat_sectors + [*range(fat_sectors + 1, fat_sectors + dir_sectors), _END]
+    entries = [_entry("Root Entry", 5, _END, 0, child=1 if names else _NONE)]
+    for sid, name in enumerate(names, 1):
+        tree = {"left": 2 * sid if 2 * sid <= len(names) else _NONE,
+                "right": 2 * sid + 1 if 2 * sid < len(names) else _NONE}
+        if sid > len(bodies):
+            entries.append(_entry(name, 2, sid, 64, **tree))     # in the mini stream (absent)
+        elif bodies[sid - 1]:
+            start, count = len(fat), len(bodies[sid - 1]) // 512
+            fat += [*range(start + 1, start + count), _END]
+            entries.append(_entry(name, 2, start, count * 512, **tree))
+        else:
+            entries.append(_entry(name, 2, _END, 0, **tree))      # empty
+    header = struct.pack("<8s16xHHHHH6x9I", pf.CFB_MAGIC, 0x3E, 3, 0xFFFE, 9, 6, 0, fat_sectors,
+                         fat_sectors, 0, 4096, _END, 0, _END, 0)
+    header += struct.pack("<109I", *range(fat_sectors), *[_FREE] * (109 - fat_sectors))
+    fat += [_FREE] * (fat_sectors * 128 - len(fat))
+    directory = b"".join(entries).ljust(dir_sectors * 512, b"\0")
+    return header + struct.pack(f"<{len(fat)}I", *fat) + directory + b"".join(bodies)
+
+
+def _entry(name: str, kind: int, start: int, size: int, left=_NONE, right=_NONE, child=_NONE) -> bytes:
+    raw = name.encode("utf-16-le")
+    return struct.pack("<64sHBBIII16xI16xII4x", raw, len(raw) + 2, kind, 1, left, right, child, 0,
+                       start, size)
+
+
+def _patched(data: bytes, *patches: tuple[int, int]) -> bytes:
+    """`data` with 32-bit words (offset, value) overwritten."""
+    buffer = bytearray(data)
+    for offset, value in patches:
+        struct.pack_into("<I", buffer, offset, value)
+    return bytes(buffer)
+
+
+_ENCRYPTED_OOXML = {"EncryptionInfo": b"\x04\x00\x04\x00" + b"\x24" * 200, "EncryptedPackage": b"\x10" * 5000}
+
+
+def test_built_cfb_is_read():
+    stream = pf.cfb_stream(_cfb({"Workbook": _BOF}), "Workbook", "Book")
+    assert stream[:len(_BOF)] == _BOF and len(stream) == 4096
+    assert check_bytes(_cfb({"Workbook": _BOF})) == pf.Preflight("cfb", "xls")
+
+
+def test_cfb_encrypted_ooxml_is_encrypted():
+    result = check_bytes(_cfb(_ENCRYPTED_OOXML))
+    assert (result.kind, result.format, result.problem) == ("cfb", "xlsx", pf.ENCRYPTED)
+    assert result.message == pf.ENCRYPTED_MESSAGE
+
+
+@pytest.mark.parametrize("stream", ["WordDocument", "PowerPoint Document"])
+def test_cfb_word_or_powerpoint_is_not_excel(stream):
+    result = check_bytes(_cfb({stream: b"\xec\xa5\xc1\x00" + b"\0" * 60, "1Table": b"\0" * 100}))
+    assert (result.kind, result.problem) == ("cfb", pf.NOT_EXCEL)
+    assert result.message == "不是Excel文件：内容是Word或PowerPoint文档"
+
+
+@pytest.mark.parametrize("records", [_BOF + _FILEPASS,
+                                     _BOF + struct.pack("<HH", 0x0086, 0) + _FILEPASS])   # WRITEPROT
+def test_xls_with_filepass_is_encrypted(records):
+    result = check_bytes(_cfb({"Workbook": records}))
+    assert (result.kind, result.format, result.problem) == ("cfb", "xls", pf.ENCRYPTED)
+    assert result.message == pf.ENCRYPTED_MESSAGE
+    assert check_bytes(_cfb({"Book": records})).problem == pf.ENCRYPTED     # BIFF5's stream name
+
+
+def test_truncated_cfb():
+    xls, ooxml = _cfb({"Workbook": _BOF + _FILEPASS}), _cfb(_ENCRYPTED_OOXML)
+    short = check_bytes(xls[:511])
+    assert (short.kind, short.problem, short.message) == ("cfb", pf.INCOMPLETE, "文件不完整：文件头不完整")
+    assert check_bytes(xls[:2048]).problem == pf.ENCRYPTED       # the stream's first sector is there
+    assert check_bytes(ooxml[:1536 + 512]).problem == pf.ENCRYPTED    # the directory is there
+    assert check_bytes(xls[:1024]) == pf.Preflight("cfb", "xls")   # no directory: left to the parser
+    assert pf.cfb_stream(xls[:2048], "Workbook") is None           # shorter than it declares
+
+
+def test_small_cfb_is_read_from_memory():
+    # olefile takes bytes under 1536 for a file name: they must reach it as a file object
+    data = _cfb({"EncryptionInfo": b"", "EncryptedPackage": b""})[:1024 + 3 * 128]
+    assert len(data) < 1536 and check_bytes(data).problem == pf.ENCRYPTED
+
+
+_WORKBOOK = _cfb({"Workbook": _BOF})   # sector 0 the FAT, 1 the directory, 2-9 the stream
+_FAT, _DIRECTORY = 512, 1024           # file offsets
+
+
+def _sector(number: int) -> int:
+    return (number + 1) * 512
+
+
+@pytest.mark.parametrize("patches", [
+    [(_FAT + 4 * 9, 2), (_DIRECTORY + 128 + 0x78, 0xFFFFF000)],   # the stream loops, declares 4 GB
+    [(_FAT + 4 * 5, 2)],                                          # it loops within its size
+    [(_FAT + 4 * 1, 1)],                                          # the directory loops on itself
+    [(0x2C, 109 + 127 * 10**6), (0x44, 2), (0x48, 10**6), (_sector(2) + 508, 2)]   # a million DIFAT
+    + [(_sector(2) + 4 * n, 0) for n in range(127)],               # sectors, one looping, listing the FAT
+    [(_DIRECTORY + 128 + 0x78, 100), (0x3C, 2), (0x40, 0xFFFFFFFF), (_FAT + 8, 2),  # small stream:
+     (_DIRECTORY + 0x74, 3), (_DIRECTORY + 0x78, 0xFFFFFFC0), (_FAT + 12, 3)],      # mini chains loop
+], ids=["stream-4GB", "stream", "directory", "difat", "mini-stream"])
+def test_cfb_whose_chains_loop_ends(patches):
+    data = _patched(_WORKBOOK, *patches)
+    started = time.perf_counter()
+    assert check_bytes(data) == pf.Preflight("cfb", "xls")     # left to the parser
+    pf.cfb_stream(data, "Workbook")
+    assert time.perf_counter() - started < 2
+
+
+def test_cfb_with_many_directory_entries():
+    data = _cfb({"Workbook": _BOF}, more_entries=20_000)    # olefile checks each against those before
+    started = time.perf_counter()
+    assert pf.cfb_stream(data, "Workbook")[:len(_BOF)] == _BOF
+    assert time.perf_counter() - started < 2
 
 
 @needs_corpus

@@ -31,6 +31,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..core import column_letters
+from .cfb import cfb_streams
 
 MB = 1024 * 1024
 MAX_FILE_BYTES = 100 * MB          # a return is ~10 KB; 100 MB on disk is not a return
@@ -342,58 +343,44 @@ def _small_member(archive: zipfile.ZipFile, name: str) -> bytes | None:
 
 
 # --- CFB (OLE2): .xls, .et, encrypted OOXML ---------------------------------
+# A container cfb.py cannot follow is left to the parser.
 
-_DIR_ENTRY = 128          # bytes per CFB directory entry; entries sit on 128-byte boundaries
-_STREAM = 2               # directory entry type of a stream
 _FILEPASS = 0x002F        # BIFF record that marks an encrypted workbook
-_MINI_SECTOR = 64         # bytes per mini sector (streams under the 4 KB cutoff)
-_HEADER_DIFAT = 109       # FAT sector numbers held in the header (files up to ~7 MB)
-_MAX_CHAIN = 10_000       # sectors followed at most, against loops in a corrupt FAT
-_END_OF_CHAIN = 0xFFFFFFFE
-_MAX_REGULAR_SECTOR = 0xFFFFFFFA
+_CFB_NAMES = ("EncryptionInfo", "EncryptedPackage", "Workbook", "Book", "WordDocument",
+              "PowerPoint Document")
 
 
 def _check_cfb(data: bytes, limits: Limits) -> Preflight:
     if len(data) < 512:
         return _problem("cfb", "", INCOMPLETE, "文件头不完整")
-    if _cfb_entry(data, "EncryptionInfo") or _cfb_entry(data, "EncryptedPackage"):
+    ole, streams = cfb_streams(data, _CFB_NAMES)
+    if "EncryptionInfo" in streams or "EncryptedPackage" in streams:
         return _problem("cfb", "xlsx", ENCRYPTED, "")
-    book = _cfb_entry(data, "Workbook") or _cfb_entry(data, "Book")
-    other = _cfb_entry(data, "WordDocument") or _cfb_entry(data, "PowerPoint Document")
-    if book is None and other:
+    book = streams.get("Workbook") or streams.get("Book")
+    if book is None and ("WordDocument" in streams or "PowerPoint Document" in streams):
         return _problem("cfb", "", NOT_EXCEL, "内容是Word或PowerPoint文档")
-    if book is not None and _has_filepass(data, *book):
+    stream = ole.read(book, len(data)) if book else b""
+    if _has_filepass(stream[:64]):
         return _problem("cfb", "xls", ENCRYPTED, "")
-    detail = _xls_grid(data, limits)
+    detail = _xls_grid(stream if book and len(stream) == book.size else b"", limits)
     return _problem("cfb", "xls", TOO_LARGE, detail) if detail else Preflight("cfb", "xls")
 
 
-def _cfb_entry(data: bytes, name: str) -> tuple[int, int] | None:
-    """(start sector, size) of the directory entry named `name`, found by scanning.
-
-    Directory sectors are not followed through the FAT: every directory entry
-    sits on a 128-byte boundary of the file, so each hit of the UTF-16 name is
-    checked for alignment, name length and entry type instead.
-    """
-    needle = name.encode("utf-16-le") + b"\x00\x00"
-    pos = data.find(needle)
-    while pos != -1:
-        if pos % _DIR_ENTRY == 0 and pos + _DIR_ENTRY <= len(data):
-            name_len, kind = struct.unpack_from("<HB", data, pos + 0x40)
-            if name_len == len(needle) and kind == _STREAM:
-                start, size = struct.unpack_from("<IQ", data, pos + 0x74)
-                return start, size
-        pos = data.find(needle, pos + 1)
-    return None
+def cfb_stream(data: bytes, *names: str) -> bytes | None:
+    """The bytes of the first stream called one of `names` in a CFB file, or None when
+    there is none or its sector chain does not reach the size it declares."""
+    ole, streams = cfb_streams(data, names)
+    entry = next(iter(streams.values()), None)
+    stream = ole.read(entry, len(data)) if entry else b""
+    return stream if entry and len(stream) == entry.size else None
 
 
-def _has_filepass(data: bytes, start: int, size: int) -> bool:
+def _has_filepass(head: bytes) -> bool:
     """True when the workbook stream begins with FILEPASS (BIFF5/8 encryption).
 
     FILEPASS must follow BOF directly, or after WRITEPROT, so the first 64
     bytes of the stream (one mini sector) are enough to see it.
     """
-    head = _stream_head(data, start, size)
     offset = 0
     for _ in range(3):   # BOF, optional WRITEPROT, FILEPASS
         if offset + 4 > len(head):
@@ -403,102 +390,6 @@ def _has_filepass(data: bytes, start: int, size: int) -> bool:
             return True
         offset += 4 + length
     return False
-
-
-def _stream_head(data: bytes, start: int, size: int) -> bytes:
-    """The first 64 bytes of a CFB stream, from a regular sector or the mini stream."""
-    shift, cutoff = struct.unpack_from("<H", data, 0x1E)[0], struct.unpack_from("<I", data, 0x38)[0]
-    if shift not in (9, 12):
-        return b""
-    if size >= cutoff:
-        offset = (start + 1) << shift
-        return data[offset:offset + 64]
-    root = ((struct.unpack_from("<I", data, 0x30)[0] + 1) << shift) + 0x74
-    if root + 4 > len(data):
-        return b""
-    sector = struct.unpack_from("<I", data, root)[0]
-    position = start * _MINI_SECTOR
-    for _ in range(min(position >> shift, _MAX_CHAIN)):
-        sector = _fat_next(data, shift, sector)
-    offset = ((sector + 1) << shift) + (position & ((1 << shift) - 1))
-    return data[offset:offset + _MINI_SECTOR]
-
-
-def _fat_next(data: bytes, shift: int, sector: int) -> int:
-    """The sector after `sector` in its chain (FAT sectors listed in the header only)."""
-    per_sector = (1 << shift) // 4
-    index = sector // per_sector
-    if index >= _HEADER_DIFAT:
-        return _END_OF_CHAIN
-    fat_sector = struct.unpack_from("<I", data, 0x4C + 4 * index)[0]
-    offset = ((fat_sector + 1) << shift) + 4 * (sector % per_sector)
-    if offset + 4 > len(data):
-        return _END_OF_CHAIN
-    return struct.unpack_from("<I", data, offset)[0]
-
-
-def cfb_stream(data: bytes, *names: str) -> bytes | None:
-    """The bytes of the first stream called one of `names` in a CFB file, or None.
-
-    Follows the FAT (and the mini FAT for streams under the 4 KB cutoff); a
-    corrupt or looping chain gives None, never an exception or a long loop.
-    """
-    entry = next(filter(None, (_cfb_entry(data, name) for name in names)), None)
-    if entry is None or len(data) < 512:
-        return None
-    shift, cutoff = struct.unpack_from("<H", data, 0x1E)[0], struct.unpack_from("<I", data, 0x38)[0]
-    if shift not in (9, 12):
-        return None
-    fat = _cfb_fat(data, shift)
-    start, size = entry
-    if size >= cutoff:
-        return _chain(data, fat, start, 1 << shift, size, skip=1)
-    root = ((struct.unpack_from("<I", data, 0x30)[0] + 1) << shift)
-    if root + 0x80 > len(data):
-        return None
-    root_start, root_size = struct.unpack_from("<IQ", data, root + 0x74)
-    mini_stream = _chain(data, fat, root_start, 1 << shift, root_size, skip=1)
-    mini_fat_start, mini_fat_sectors = struct.unpack_from("<II", data, 0x3C)
-    table = _chain(data, fat, mini_fat_start, 1 << shift, mini_fat_sectors << shift, skip=1)
-    if mini_stream is None or table is None:
-        return None
-    mini_fat = struct.unpack_from(f"<{len(table) // 4}I", table)
-    return _chain(mini_stream, mini_fat, start, _MINI_SECTOR, size, skip=0)
-
-
-def _cfb_fat(data: bytes, shift: int) -> tuple[int, ...]:
-    """The sector allocation table, from the header's and the DIFAT sectors' lists."""
-    sector_size, per_sector = 1 << shift, (1 << shift) // 4
-    listed = list(struct.unpack_from(f"<{_HEADER_DIFAT}I", data, 0x4C))
-    difat, count = struct.unpack_from("<II", data, 0x44)
-    for _ in range(min(count, len(data) // sector_size)):
-        offset = (difat + 1) << shift
-        if offset + sector_size > len(data):
-            break
-        entries = struct.unpack_from(f"<{per_sector}I", data, offset)
-        listed.extend(entries[:-1])
-        difat = entries[-1]
-    table: list[int] = []
-    for sector in listed:
-        offset = (sector + 1) << shift
-        if sector >= _MAX_REGULAR_SECTOR or offset + sector_size > len(data):
-            continue
-        table.extend(struct.unpack_from(f"<{per_sector}I", data, offset))
-    return tuple(table)
-
-
-def _chain(buffer: bytes, table, start: int, sector_size: int, size: int, skip: int
-           ) -> bytes | None:
-    """`size` bytes of the chain from `start`; sectors sit at (n + skip) * sector_size."""
-    parts, sector, wanted = [], start, -(-size // sector_size)
-    for _ in range(min(wanted, len(buffer) // sector_size + 1)):
-        offset = (sector + skip) * sector_size
-        if sector >= len(table) or offset + sector_size > len(buffer) + sector_size:
-            return None
-        parts.append(buffer[offset:offset + sector_size])
-        sector = table[sector]
-    joined = b"".join(parts)
-    return joined[:size] if len(joined) >= size else None
 
 
 # --- grids that .xls and .ods files ask for ---------------------------------
@@ -514,7 +405,7 @@ _CELL_RECORDS = frozenset({0x0006, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00F
 _RECORD_HEAD = struct.Struct("<HHHH")   # type, length, and a cell record's row and column
 
 
-def _xls_grid(data: bytes, limits: Limits) -> str | None:
+def _xls_grid(stream: bytes, limits: Limits) -> str | None:
     """Refusal detail when a sheet's cells or DIMENSIONS span more than the grid cap.
 
     calamine sizes its grid from both and accepts columns past IV. The stream is
@@ -523,7 +414,6 @@ def _xls_grid(data: bytes, limits: Limits) -> str | None:
     length desynchronises the first walk but not calamine. A workbook stream this
     reader cannot follow is left to the parser.
     """
-    stream = cfb_stream(data, "Workbook", "Book") or b""
     detail = _walk_xls(stream, limits)
     for number, start in enumerate(dict.fromkeys(_sheet_starts(stream)), 1):
         detail = detail or _walk_xls_sheet(stream, start, number, limits)
