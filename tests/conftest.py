@@ -10,6 +10,7 @@ plan's targets (so no target-changed warning unless `targets` says otherwise).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -48,3 +49,30 @@ def return_file(folder: str | Path, unit: str, period: str | Period = "2022-03",
 def make_return():
     """The `return_file` helper, as a fixture."""
     return return_file
+
+
+@pytest.fixture(scope="session")
+def examples_written(tmp_path_factory, worker_id) -> dict[str, list[Path]]:
+    """The example returns as examples/make_examples.py writes them (seed 2022, both periods),
+    generated once per test run — the first test worker writes them, the others wait — and
+    shared, read-only, by the modules that check them."""
+    import importlib.util
+    import time
+
+    base = tmp_path_factory.getbasetemp()
+    root = base if worker_id == "master" else base.parent
+    target, lock, done = root / "examples-shared", root / "examples-shared.lock", root / "examples-shared.done"
+    try:
+        os.close(os.open(lock, os.O_CREAT | os.O_EXCL))
+        script = Path(__file__).resolve().parents[1] / "examples" / "make_examples.py"
+        spec = importlib.util.spec_from_file_location("make_examples", script)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.make(target)
+        done.touch()
+    except FileExistsError:
+        deadline = time.monotonic() + 600
+        while not done.exists():
+            assert time.monotonic() < deadline, "the examples were not written by the other worker"
+            time.sleep(0.2)
+    return {period.name: sorted(period.glob("*.xlsx")) for period in sorted(target.iterdir())}

@@ -508,13 +508,25 @@ def summary(batch, want_cells, folder):
         out["cells"] = cells(folder)
     return out
 
+def grids(path):
+    # read_workbook alone on one file: every non-empty value of every sheet, and the issues
+    book, issues = read_workbook(path)
+    sheets = None if book is None else [
+        {"name": s.name, "values": [v if isinstance(v, (str, int, float)) else str(v)
+                                    for row in s.rows for v in row if v != ""],
+         "special": len(s.special)} for s in book.sheets]
+    return {"sheets": sheets, "issues": [[i.code, i.message] for i in issues]}
+
 print(json.dumps({"ready": True}), flush=True)
 for line in sys.stdin:
     request = json.loads(line)
     print(mark, request["id"], file=sys.stderr, flush=True)
     try:
-        batch = collect(request["folder"], period, plan)
-        answer = {"id": request["id"], "result": summary(batch, request.get("cells"), request["folder"])}
+        if request.get("read"):
+            answer = {"id": request["id"], "result": grids(request["folder"])}
+        else:
+            batch = collect(request["folder"], period, plan)
+            answer = {"id": request["id"], "result": summary(batch, request.get("cells"), request["folder"])}
     except Exception:
         answer = {"id": request["id"], "error": traceback.format_exc()[-3000:]}
     print(json.dumps(answer, ensure_ascii=False, default=str), flush=True)
@@ -559,12 +571,14 @@ class Child:
             self.close()
             raise RuntimeError(f"child did not start: {self.stderr_tail()}")
 
-    def run(self, ident: str, folder: str, cells: bool = False, timeout: float = TIMEOUT) -> Outcome:
+    def run(self, ident: str, folder: str, cells: bool = False, timeout: float = TIMEOUT,
+            read: bool = False) -> Outcome:
+        """collect on `folder`; with `read`, read_workbook alone on the file `folder`."""
         started = time.monotonic()
         outcome = Outcome(ident, folder)
         try:
-            self.proc.stdin.write((json.dumps({"id": ident, "folder": folder, "cells": cells}) + "\n")
-                                  .encode())
+            request = {"id": ident, "folder": folder, "cells": cells, "read": read}
+            self.proc.stdin.write((json.dumps(request) + "\n").encode())
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             raise _ChildDied("child was gone before the folder was sent")
@@ -643,6 +657,7 @@ class ChildPool:
     memory: int = MEMORY
     timeout: float = TIMEOUT
     cells: bool = False
+    read: bool = False            # read_workbook on files instead of collect on folders
     cwd: Path | None = None
     children: int = field(default=0, init=False)      # child processes started
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -674,11 +689,11 @@ class ChildPool:
         try:
             for ident, folder in share:
                 try:
-                    outcome = child.run(ident, folder, self.cells, self.timeout)
+                    outcome = child.run(ident, folder, self.cells, self.timeout, self.read)
                 except _ChildDied:
                     child.close()
                     child = self._child()
-                    outcome = child.run(ident, folder, self.cells, self.timeout)
+                    outcome = child.run(ident, folder, self.cells, self.timeout, self.read)
                 results[ident] = outcome
                 if not child.alive:       # killed or hung: a fresh child for the rest
                     child.close()
@@ -694,7 +709,7 @@ class ChildPool:
     def _alone(self, outcome: Outcome) -> str:
         child = Child(self.memory, cwd=self.cwd)
         try:
-            again = child.run(outcome.id, outcome.folder, self.cells, self.timeout)
+            again = child.run(outcome.id, outcome.folder, self.cells, self.timeout, self.read)
         finally:
             child.close()
         return "ok" if again.ok else again.failure

@@ -90,6 +90,7 @@ def test_real_subprocess(tmp_path):
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "不存在" in bad.stderr
 
 
+@pytest.mark.slow
 def test_demo_writes_returns_and_both_periods(capsys, tmp_path):
     assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out

@@ -1,7 +1,7 @@
 """Every file of the shared corpus, read in its own subprocess under limits.
 
-Each read runs `read_workbook` in a child process with a 10 s timeout and a
-1 GiB address-space limit, so a crash (calamine aborts the interpreter when an
+Each read runs `read_workbook` in a child process (a few long-lived ones, tests/fuzzing.py) with
+a 10 s timeout and a 1 GiB address-space limit, so a crash (calamine aborts the interpreter when an
 allocation fails) or a hang fails this test instead of ending the test run.
 The outcome must be data, or exactly one file-unreadable issue; never a
 traceback. The corpus is only read, never modified.
@@ -9,14 +9,10 @@ traceback. The corpus is only read, never modified.
 from __future__ import annotations
 
 import csv
-import json
-import os
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from fuzzing import ChildPool
 
 from youyi_xl.workbook import preflight as pf
 
@@ -27,24 +23,6 @@ MEMORY = 1 << 30
 DATA_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ods"}
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
-
-# The child limits its own address space before importing anything: no preexec_fn,
-# which is unsafe in a parent that runs several threads.
-CHILD = r"""
-import json, sys
-try:
-    import resource
-    resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[2]), int(sys.argv[2])))
-except ImportError:
-    pass
-from youyi_xl.workbook.reader import read_workbook
-book, issues = read_workbook(sys.argv[1])
-sheets = None if book is None else [
-    {"name": s.name, "values": [v if isinstance(v, (str, int, float)) else str(v)
-                                for row in s.rows for v in row if v != ""],
-     "special": len(s.special)} for s in book.sheets]
-print(json.dumps({"sheets": sheets, "issues": [[i.code, i.message] for i in issues]}))
-"""
 
 ENCRYPTED = {"public/calamine/pass_protected.xlsx", "public/calamine/pass_protected.ods",
              "public/calamine/issue_385.xls", "public/python-calamine/password.xlsx",
@@ -66,24 +44,16 @@ def corpus_files() -> list[str]:
                   if p.is_file() and (p.suffix.lower() in DATA_SUFFIXES or p.stat().st_size == 0))
 
 
-def read_in_child(name: str) -> dict:
-    """Run read_workbook on one corpus file in a limited subprocess; its outcome as a dict."""
-    path = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
-    env = {**os.environ, "PYTHONPATH": path}
-    try:
-        done = subprocess.run([sys.executable, "-c", CHILD, str(CORPUS / name), str(MEMORY)],
-                              cwd=REPO, env=env, capture_output=True, text=True, timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        return {"name": name, "error": f"no result within {TIMEOUT} s"}
-    if done.returncode != 0 or "Traceback" in done.stderr:
-        return {"name": name, "error": f"rc={done.returncode} {done.stderr[-800:]}"}
-    return {"name": name, **json.loads(done.stdout)}
-
-
 @pytest.fixture(scope="module")
 def outcomes() -> dict[str, dict]:
-    with ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2))) as pool:
-        return {result["name"]: result for result in pool.map(read_in_child, corpus_files())}
+    """Every corpus file read by long-lived limited children (a crash or a hang is blamed on
+    the file it happened on, and the file is read once more alone in a fresh child)."""
+    pool = ChildPool(workers=2, memory=MEMORY, timeout=TIMEOUT, read=True)
+    found = {}
+    for outcome in pool.run([(name, str(CORPUS / name)) for name in corpus_files()]):
+        error = None if outcome.ok else f"{outcome.failure} (alone: {outcome.alone})"
+        found[outcome.id] = {"name": outcome.id, "error": error} if error else {"name": outcome.id, **outcome.result}
+    return found
 
 
 def manifest() -> dict[str, str]:

@@ -38,8 +38,9 @@ def cell_values(path: Path) -> dict[str, list[tuple]]:
         book.close()
 
 
-def test_checked_in_returns_are_what_make_examples_writes(tmp_path):
-    written = load_script("make_examples").make(tmp_path)
+@pytest.mark.slow
+def test_checked_in_returns_are_what_make_examples_writes(examples_written):
+    written = examples_written
     assert tuple(written) == PERIODS
     for period, paths in written.items():
         checked = sorted(p.name for p in (EXAMPLES / "returns" / period).glob("*.xlsx"))
@@ -105,6 +106,7 @@ def test_notebook_is_saved_without_outputs():
     assert code and all(not c.outputs and c.execution_count is None for c in code)
 
 
+@pytest.mark.slow
 def test_notebook_executes(tmp_path):
     """Run every cell with a python3 kernel, in a copy of examples/ (nothing is written to the repo)."""
     nbformat = pytest.importorskip("nbformat")

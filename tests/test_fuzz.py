@@ -97,6 +97,7 @@ def test_the_runner_reports_exceptions_and_hangs(tmp_path):
     assert "hang" in slow.failure and "hang" in slow.alone
 
 
+@pytest.mark.slow
 @needs_posix
 def test_fuzz_collect(sources, tmp_path, record_property):
     started = time.monotonic()

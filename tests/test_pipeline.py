@@ -143,6 +143,7 @@ def _kill_at_write(returns: Path, out: Path, writes: int) -> set[str]:
     return _temporaries(out) if proc.returncode == -signal.SIGKILL else set()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
 @pytest.mark.parametrize("writes", [1, 3, 6])
 def test_killed_in_the_middle_of_a_write_leaves_only_whole_files(tmp_path, writes):

@@ -83,13 +83,16 @@ def assert_rows(frame, unit: str, typed_rows: list[dict], table) -> None:
         assert row["valid"], (unit, table.sheet, row["row"])
 
 
-def assert_batch(batch, plan, typed) -> None:
+def assert_batch(batch, plan, typed, units=None) -> None:
     errors = batch.issues[batch.issues["severity"] == "error"]
     assert errors.empty, errors[["code", "file", "sheet", "cell", "message"]].to_string()
     warnings = batch.issues[batch.issues["severity"] == "warning"]
     assert warnings.empty, warnings[["code", "file", "sheet", "cell", "message"]].to_string()
-    assert set(batch.units["status"]) == {"submitted"}
+    statuses = batch.units.set_index("unit")["status"]
+    assert set(statuses[list(units or typed)]) == {"submitted"}
     for unit, values in typed.items():
+        if units is not None and unit not in units:
+            continue
         assert_rows(batch.projects, unit, values["projects"], PROJECTS)
         assert_rows(batch.planned, unit, values["planned"], PLANNED)
         assert_key_projects(batch, plan, unit, values["key_projects"])
@@ -145,15 +148,20 @@ def test_roundtrip_openpyxl_saved(returns, plan, typed):
     assert_batch(batch, plan, typed)
 
 
+@pytest.mark.slow
 @needs_soffice
 @pytest.mark.parametrize("fmt", ["xls", "xlsx"])
 def test_roundtrip_after_libreoffice_save_as(returns, plan, typed, fmt, tmp_path):
-    files = sorted(returns.glob("*.xlsx"))
+    """Every other unit's return saved as .xls / .xlsx by LibreOffice reads back the same
+    (townships and departments alike; LibreOffice converts at about 0.4 s a file)."""
+    files = sorted(returns.glob("*.xlsx"))[::2]
     folder = tmp_path / fmt
     convert(files, fmt, folder)
     batch = collect(folder, PERIOD, plan)
-    assert len(batch.accepted) == len(plan.units)
-    assert_batch(batch, plan, typed)
+    assert len(batch.accepted) == len(files)
+    units = [r.unit for r in batch.accepted]
+    assert {plan.unit(u).group for u in units} == {"乡镇", "部门"}
+    assert_batch(batch, plan, typed, units)
 
 
 def test_more_projects_than_blank_rows(plan, tmp_path):

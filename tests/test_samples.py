@@ -7,7 +7,6 @@ seed gives the same bytes; the benchmark plan and batch load and read cleanly.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from filling import (MISSING_UNITS, MISTAKES, expected_issues, expected_summary,
                      missing_units, realistic_returns, write_large_batch, write_sample_returns)
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-SEED = 3
+SEED = 2022           # the examples' seed: the folders are those of examples/make_examples.py
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +30,8 @@ def plan():
 
 
 @pytest.fixture(scope="module")
-def folders(plan, tmp_path_factory):
-    root = tmp_path_factory.mktemp("samples")
-    return {key: (root / key, write_sample_returns(plan, key, root / key, seed=SEED))
-            for key in ("2022-03", "2022-06")}
+def folders(examples_written):
+    return {key: (paths[0].parent, paths) for key, paths in examples_written.items()}
 
 
 @pytest.fixture(scope="module")
@@ -191,18 +188,14 @@ def test_same_seed_same_bytes(plan, folders, tmp_path):
     assert [p.name for p in again] == [p.name for p in paths]
     for first, second in zip(paths, again):
         assert first.read_bytes() == second.read_bytes(), first.name
-    other = write_sample_returns(plan, "2022-03", tmp_path / "other", seed=SEED + 1)
-    assert digest(other) != digest(paths)
-
-
-def digest(paths) -> str:
-    return hashlib.sha256(b"".join(p.read_bytes() for p in paths)).hexdigest()
+    assert realistic_returns(plan, "2022-03", SEED + 1) != realistic_returns(plan, "2022-03", SEED)
 
 
 # --------------------------------------------------------------------------
 # benchmarks: a large plan and a large batch
 # --------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_large_plan_and_batch_read_cleanly(tmp_path):
     folder = make_large_plan(30, tmp_path / "plan", TEMPLATES)
     plan = load_plan(folder)
@@ -211,12 +204,12 @@ def test_large_plan_and_batch_read_cleanly(tmp_path):
     assert {i.code for i in plan.issues} <= {"county-target-mismatch"}
     copies = plan.key_projects_of("友谊镇002")
     assert [p.name for p in copies] == [f"{p.name}(002)" for p in plan.key_projects_of("友谊镇")]
-    paths = write_large_batch(plan, "2022-03", tmp_path / "returns", 28, rows=60)
+    paths = write_large_batch(plan, "2022-03", tmp_path / "returns", 28, rows=24)
     assert len({p.name for p in paths}) == 28
     batch = collect(tmp_path / "returns", "2022-03", plan)
     assert reported(batch) == []
     rows = batch.projects.groupby("unit").size() + batch.planned.groupby("unit").size()
-    assert rows.min() >= 55
+    assert rows.min() >= 20
 
 
 def test_large_batch_needs_enough_units(plan, tmp_path):
