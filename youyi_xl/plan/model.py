@@ -62,6 +62,7 @@ class Plan:
     fx_rate: float
     issues: tuple[Issue, ...]
     files: dict[str, Path]
+    year: int = 2022                 # the plan's year: every date window and 报送期 check uses it
     _lookup: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
