@@ -19,15 +19,17 @@ import time
 from pathlib import Path
 
 from youyi_xl.evaluation.scoring import Result, rank_units
-from youyi_xl.core.indicators import INDICATORS, KEYS
 from youyi_xl.core.issues import CODES, make_issue
 from youyi_xl.core.period import Period
-from youyi_xl.plan.rules import default_rules
+from youyi_xl.plan import load_plan
 from youyi_xl.core.schema import KEY_PROJECTS, PLANNED, PROJECTS
 from youyi_xl.intake import Batch, ReturnData, TableRead
 from youyi_xl.outputs.scorecard import write_scorecard
 
 PERIOD = Period(2022, 6)
+PLAN = load_plan()
+INDICATORS = PLAN.indicators
+KEYS = tuple(i.key for i in INDICATORS)
 CHAINS = ("玉米(含鲜食玉米)", "大豆", "水稻", "畜牧(蛋鸡/生猪/肉牛)", "生物质及新能源", "绿色食品", "文化旅游",
           "粮食仓储物流")
 
@@ -98,7 +100,7 @@ def _value(column, i: int, rng: random.Random):
 
 def synthetic_result(units: int, projects: int, seed: int = 1) -> Result:
     rng = random.Random(seed)
-    rules = default_rules()
+    rules = PLAN.rules
     records = unit_records(units, rules, rng)
     names = [r["unit"] for r in records]
     returns = unit_returns(names, projects, rng)
@@ -106,7 +108,7 @@ def synthetic_result(units: int, projects: int, seed: int = 1) -> Result:
     issues = [make_issue(rng.choice(list(CODES)), f"第{i}处问题说明", "修改建议", file=f"{names[i % units]}.xlsx",
                          sheet="招商引资项目", cell=f"K{3 + i % 40}", unit=names[i % units], value="约500")
               for i in range(projects // 4)]
-    return Result(PERIOD, PERIOD.time_progress, None, batch, rules, records, _chains(rules, rng),
+    return Result(PERIOD, PERIOD.time_progress, PLAN, batch, rules, records, _chains(rules, rng),
                   _key_projects(rules, rng, names, projects // 10), _county(rules, rng), issues)
 
 

@@ -15,7 +15,8 @@ from typing import Any, Iterable, Mapping
 
 import openpyxl
 
-from youyi_xl.core.schema import COVER_FIELDS, KEY_PROJECTS, PLANNED, PROJECTS, SUMMARY, Table, summary_label
+from shipped import summary_label
+from youyi_xl.core.schema import COVER_FIELDS, KEY_PROJECTS, PLANNED, PROJECTS, SUMMARY, Table
 
 PROJECT = {
     "name": "年产5万吨鲜食玉米加工项目", "investor": "黑龙江某某食品有限公司", "investor_location": "山东省",
@@ -131,7 +132,7 @@ def _summary(ws, actuals: Mapping[str, Any], targets: Mapping[str, Any]) -> None
     ws["A1"] = SUMMARY.title
     for c, column in enumerate(SUMMARY.columns, start=1):
         ws.cell(2, c, column.label)
-    from youyi_xl.core.indicators import KEYS
+    from shipped import KEYS
 
     for r, key in enumerate(KEYS, start=3):
         ws.cell(r, 1, summary_label(key))

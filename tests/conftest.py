@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping
 import pytest
 
 from builders import write_return
-from youyi_xl.core.indicators import KEYS
+from shipped import KEYS
 from youyi_xl.core.period import Period
 from youyi_xl.plan.attachments import Plan, load_plan
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterable, Mapping
 
-from youyi_xl.core.indicators import INDICATORS, PLANNED_PROJECT_MIN_INVESTMENT
+from shipped import INDICATORS
+
+PLANNED_PROJECT_MIN_INVESTMENT = 5000.0      # 万元: the 2022 plan's 新策划 threshold (its 条件)
 from youyi_xl.demo import (MISTAKES, Mistake, expected_issues, fill_form,  # noqa: F401
                            make_large_plan, missing_units, realistic_returns, sample_return,
                            write_large_batch, write_sample_returns)

@@ -20,14 +20,15 @@ from builders import set_cell
 from youyi_xl.intake import Batch, collect
 from youyi_xl.core.errors import RulesError
 from youyi_xl.core.names import json_name
-from youyi_xl.evaluation.scoring import CHAIN_LABELS, COUNTY_LABELS, UNIT_LABELS, Result, evaluate
+from youyi_xl.evaluation.scoring import CHAIN_LABELS, COUNTY_LABELS, Result, evaluate, unit_labels
 from youyi_xl.outputs.resultjson import write_result_json
-from youyi_xl.core.indicators import KEYS
+from shipped import KEYS
 from youyi_xl.core.period import Period
 from youyi_xl.plan import Chain, KeyProject, Plan, Unit
 from youyi_xl.intake.returndata import ReturnData, TableRead
 from youyi_xl.core.schema import KEY_PROJECTS, PLANNED, PROJECTS, Reported
-from youyi_xl.plan.rules import default_rules, default_rules_file, load_rules
+from youyi_xl.plan.rules import default_rules_file, load_rules
+from shipped import INDICATORS, RULES, SETTINGS
 
 D = dt.date
 
@@ -119,8 +120,8 @@ def hand_plan() -> Plan:
     county = {k: float(sum(t.get(k, 0) for t in HAND_TARGETS.values())) for k in KEYS}
     chains = tuple(Chain(name, "副县长（示例）", lead, (), 2.0, 1.0)
                    for name, lead in ((CORN, "友谊镇"), (SOY, "商务局"), (RICE, "友谊镇")))
-    return Plan(units=units, targets=targets, base_2021={}, chains=chains, key_projects=(K1, K2),
-                county_targets=county, fx_rate=6.7, issues=(), files={})
+    return Plan(units=units, targets=targets, chains=chains, key_projects=(K1, K2), county_targets=county,
+                fx_rate=6.7, issues=(), files={}, indicators=INDICATORS, settings=SETTINGS, rules=RULES)
 
 
 def project(name, investor, sign, total, oop, chain, start=None, funds_in=None) -> dict:
@@ -327,7 +328,7 @@ def test_hand_example_cross_checks_are_in_the_result(hand):
 def test_changed_weight_in_a_copy_changes_scores_by_hand(hand_batch, tmp_path):
     copy = tmp_path / "考核细则.xlsx"
     shutil.copy(default_rules_file(), copy)
-    set_cell(copy, "指标权重", "招商签约项目", "权重(分)", 65)
+    set_cell(copy, "指标设置", "招商签约项目", "权重(分)", 65)
     result = evaluate(hand_batch, hand_batch.plan, small_groups(load_rules(copy)))
     expected = {"友谊镇": (105, "第1名"), "龙山镇": (-5, "第2名"), "发展和改革局": (90.5, "第3名"),
                 "商务局": (93.5, "并列第1名"), "财政局": (93.5, "并列第1名"), "统计局": (6, "第4名")}
@@ -337,12 +338,13 @@ def test_changed_weight_in_a_copy_changes_scores_by_hand(hand_batch, tmp_path):
     assert close(unit_row(result, "友谊镇")["signed_projects__points"], 65)
 
 
-def test_rules_in_the_plan_folder_are_used_by_default(hand_batch, tmp_path):
+def test_the_plans_own_rules_are_used_by_default(hand_batch, tmp_path):
+    """evaluate() scores with the 考核细则 the plan was read with (load_plan reads the plan folder's)."""
     folder = tmp_path / "plan"
     folder.mkdir()
     shutil.copy(default_rules_file(), folder / "考核细则.xlsx")
     set_cell(folder / "考核细则.xlsx", "扣分", "未按时报送", "扣分(分)", 10)
-    plan = dataclasses.replace(hand_batch.plan, files={"attachment1": folder / "attachment1.xlsx"})
+    plan = dataclasses.replace(hand_batch.plan, rules=load_rules(folder))
     assert unit_row(evaluate(hand_batch, plan), "龙山镇")["score"] == -10
     assert unit_row(evaluate(hand_batch, hand_batch.plan), "龙山镇")["score"] == -5
 
@@ -476,7 +478,7 @@ def test_result_json_file(county_result, tmp_path):
 
 def test_chinese_views(county_result):
     units, table = county_result.units, county_result.unit_table
-    assert list(units.columns) == [UNIT_LABELS[c] for c in table.columns]
+    assert list(units.columns) == [unit_labels(INDICATORS)[c] for c in table.columns]
     assert units["单位"].tolist() == table["unit"].tolist()
     assert "招商签约项目·序时完成率" in units.columns and "综合得分" in units.columns
     assert list(county_result.county.columns) == list(COUNTY_LABELS.values())
@@ -493,8 +495,8 @@ def synthetic(n_units: int = 1000, rows: int = 60) -> tuple[Batch, Plan]:
     period = Period.parse("2022-06")
     units = tuple(Unit(f"单位{i:04d}", TOWNS if i % 2 else DEPTS, (), i + 1) for i in range(n_units))
     targets = {u.name: {k: 10.0 for k in KEYS} for u in units}
-    plan = Plan(units, targets, {}, (Chain(CORN, "", "", (), 2.0, 1.0),), (), {k: 10.0 * n_units for k in KEYS},
-                6.7, (), {})
+    plan = Plan(units, targets, (Chain(CORN, "", "", (), 2.0, 1.0),), (), {k: 10.0 * n_units for k in KEYS},
+                6.7, (), {}, indicators=INDICATORS, settings=SETTINGS, rules=RULES)
     returns = []
     for i, unit in enumerate(units):
         ret = ReturnData(file=f"{unit.name}.xlsx", path="", unit=unit.name)
@@ -520,7 +522,7 @@ def synthetic(n_units: int = 1000, rows: int = 60) -> tuple[Batch, Plan]:
 def test_a_thousand_units_evaluate():
     """1,000 units of 60 rows each (its time is measured in benchmarks/bench_evaluate.py)."""
     batch, plan = synthetic()
-    result = evaluate(batch, plan, default_rules())
+    result = evaluate(batch, plan, RULES)
     result.to_json()
     assert result.unit_table.shape[0] == 1000
     assert result.county_table.set_index("indicator").loc["signed_projects", "actual"] == 30 * 1000

@@ -20,12 +20,13 @@ from youyi_xl.workbook.reader import read_workbook
 from youyi_xl.core.names import form_name
 from youyi_xl.outputs.forms import (FIRST_ROW, HEADER_ROW, INPUT_ROWS, LANDSCAPE, OPTIONS_SHEET, build_form,
                                     make_form, make_forms)
-from youyi_xl.core.indicators import INDICATORS
+from shipped import INDICATORS
 from youyi_xl.core.period import Period
 from youyi_xl.plan import KeyProject, load_plan
 from youyi_xl.intake.reading import read_return
 from youyi_xl.core.schema import (AMOUNT, CHOICE, COVER_FIELDS, COVER_SHEET, DATE, INT, KEY_PROJECTS,
-                             PROJECTS, RETURN_SHEETS, RETURN_TABLES, SUMMARY, YESNO, summary_label)
+                             PROJECTS, RETURN_SHEETS, RETURN_TABLES, SUMMARY, YESNO)
+from shipped import summary_label
 from youyi_xl.workbook.tables import find_label_values
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"

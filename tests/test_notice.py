@@ -27,7 +27,8 @@ from youyi_xl.outputs import notice
 from youyi_xl.core import names as output_names
 from libreoffice import to_pdf
 from youyi_xl.core.errors import OutputError, TemplateError, UsageError
-from youyi_xl.core.indicators import INDICATORS
+from shipped import INDICATORS
+from shipped import PLAN as SHIPPED
 from youyi_xl.core.period import Period
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,7 +99,7 @@ def fake_result(month=3, units=None, actuals=ACTUALS):
         unit_table=pd.DataFrame(units if units is not None else unit_rows()),
         county_table=pd.DataFrame(county_rows(progress, actuals)),
         chain_table=pd.DataFrame(chain_rows(progress)),
-        key_project_table=pd.DataFrame(key_project_rows(progress)), issue_list=[])
+        key_project_table=pd.DataFrame(key_project_rows(progress)), issue_list=[], plan=SHIPPED)
 
 
 def text_of(path):

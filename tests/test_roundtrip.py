@@ -15,7 +15,7 @@ from libreoffice import convert, needs_soffice
 
 from youyi_xl.intake.folder import collect
 from youyi_xl.outputs.forms import INPUT_ROWS, make_forms
-from youyi_xl.core.indicators import INDICATORS
+from shipped import INDICATORS
 from youyi_xl.core.period import Period
 from youyi_xl.plan.attachments import load_plan
 from youyi_xl.intake.reading import read_return

@@ -1,5 +1,6 @@
-"""The 考核细则 workbook: the shipped defaults (DOMAIN §6), the builder, reading a clerk's copy,
-and a clear RulesError — naming file, sheet and cell — for weights that cannot be used."""
+"""The 考核细则 workbook (DOMAIN §6, §8): the shipped 2022 declarations, the builder, reading a
+clerk's copy, and every problem — collected, each naming sheet and cell — for declarations that
+cannot be used."""
 from __future__ import annotations
 
 import shutil
@@ -12,16 +13,20 @@ import openpyxl
 import pytest
 
 from builders import set_cell as edit
+from shipped import BY_KEY, INDICATORS, KEYS
 
-from youyi_xl.core.errors import RulesError
-from youyi_xl.core.indicators import BY_KEY, INDICATORS, KEYS
-from youyi_xl.plan.rules import (DEFAULT_WEIGHTS, Rules, default_rules, default_rules_file, load_rules,
-                            rules_file)
+from youyi_xl.core.errors import PlanError, RulesError
+from youyi_xl.plan import load_plan, read_rulebook
+from youyi_xl.plan.rules import Rules, default_rules_file, load_rules, rules_file
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILDER = ROOT / "tools" / "build_rules.py"
 SHIPPED = ROOT / "templates" / "考核细则.xlsx"
-WEIGHTS, CAP, SCORED = "权重(分)", "封顶系数", "是否计分"
+SETTINGS, WEIGHTS, CAP, SCORED = "指标设置", "权重(分)", "封顶系数", "是否计分"
+sys.path.insert(0, str(ROOT / "tools"))
+import template_data as data  # noqa: E402
+
+DECLARED_WEIGHTS = {d.key: d.weight for d in data.DECLARED}
 
 
 @pytest.fixture
@@ -34,18 +39,29 @@ def copy(tmp_path) -> Path:
 
 def edit_weights(path: Path, values: dict[str, object]) -> None:
     for key, value in values.items():
-        edit(path, "指标权重", BY_KEY[key].label, WEIGHTS, value)
+        edit(path, SETTINGS, BY_KEY[key].label, WEIGHTS, value)
+
+
+def refusal(path: Path) -> str:
+    with pytest.raises(RulesError) as caught:
+        load_rules(path)
+    return str(caught.value)
 
 
 # --------------------------------------------------------------------------
 # the shipped workbook and its builder
 # --------------------------------------------------------------------------
 
-def test_shipped_workbook_holds_the_defaults():
-    rules = load_rules()
-    assert rules == Rules(default_rules().indicators, source=str(default_rules_file()))
-    assert {r.key: r.weight for r in rules.indicators} == DEFAULT_WEIGHTS
-    assert sum(DEFAULT_WEIGHTS.values()) == 100 and set(DEFAULT_WEIGHTS) == set(KEYS)
+def test_shipped_workbook_holds_the_2022_plan():
+    book = read_rulebook()
+    assert book.issues == ()
+    assert (book.settings.year, book.settings.county) == (2022, "友谊县")
+    assert book.settings.issuer == "友谊县人民政府办公室" and book.settings.lead == "友谊县发展和改革局"
+    assert book.settings.chain_min_investment == 5000
+    assert [i.key for i in book.indicators] == [d.key for d in data.DECLARED] == list(KEYS)
+    rules = book.rules
+    assert {r.key: r.weight for r in rules.indicators} == DECLARED_WEIGHTS
+    assert sum(DECLARED_WEIGHTS.values()) == 100
     assert all(r.cap == 1.2 and r.scored for r in rules.indicators)
     assert dict(rules.deductions) == {"missing": 5, "errors": 2}
     assert (rules.green, rules.yellow) == (1.0, 0.8)
@@ -62,11 +78,11 @@ def test_builder_is_reproducible_and_matches_the_checked_in_file(tmp_path):
 
 def test_workbook_is_chinese_and_printable():
     book = openpyxl.load_workbook(SHIPPED)
-    assert book.sheetnames == ["说明", "指标权重", "扣分", "颜色", "先进后进", "一票否决"]
-    ws = book["指标权重"]
-    labels = [ws.cell(r, 2).value for r in range(4, 4 + len(INDICATORS))]
+    assert book.sheetnames == ["说明", "基本信息", "指标设置", "扣分", "颜色", "先进后进", "一票否决"]
+    ws = book[SETTINGS]
+    labels = [ws.cell(r, 3).value for r in range(4, 4 + len(INDICATORS))]
     assert labels == [ind.label for ind in INDICATORS]
-    assert ws.column_dimensions["G"].hidden                     # 指标代码, for the program
+    assert ws.column_dimensions["B"].hidden                     # 指标代码, for the history
     for sheet in book.worksheets:
         assert sheet.page_setup.paperSize == 9, sheet.title     # A4
         assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
@@ -101,28 +117,24 @@ def test_weights_not_summing_to_100_are_rescaled(copy):
 
 
 def test_unscored_indicator_and_cap(copy):
-    edit(copy, "指标权重", "直接利用外资", SCORED, "否")
-    edit(copy, "指标权重", "直接利用外资", WEIGHTS, None)      # no weight needed when not scored
-    edit(copy, "指标权重", "固定资产投资", CAP, 1.5)
+    edit(copy, SETTINGS, "直接利用外资", SCORED, "否")
+    edit(copy, SETTINGS, "直接利用外资", WEIGHTS, None)      # no weight needed when not scored
+    edit(copy, SETTINGS, "固定资产投资", CAP, 1.5)
     rules = load_rules(copy)
     assert not rules.rule("foreign_direct_investment").scored
     assert "foreign_direct_investment" not in rules.weights
     assert rules.rule("fixed_asset_investment").cap == 1.5
 
 
-def test_rows_are_matched_by_label_wherever_they_are(copy):
+def test_columns_may_move_and_rows_above_be_added(copy):
     book = openpyxl.load_workbook(copy)
-    ws = book["指标权重"]
-    first, last = 4, 3 + len(INDICATORS)
-    rows = [[ws.cell(r, c).value for c in range(1, 8)] for r in range(first, last + 1)]
-    rows.reverse()                                     # the clerk sorted the rows
-    rows[0][6] = None                                  # and lost a key: the label still matches
-    for r, values in enumerate(rows, start=first):
-        for c, value in enumerate(values, start=1):
-            ws.cell(r, c).value = value
-    ws.insert_rows(2, 2)                               # and added two rows above the table
+    ws = book[SETTINGS]
+    ws.move_range("P3:Q30", cols=2)                    # 通报用语, 目标称谓 two columns right
+    ws.insert_rows(2, 2)                               # and two rows above the table
     book.save(copy)
-    assert load_rules(copy).indicators == default_rules().indicators
+    indicators = read_rulebook(copy).indicators
+    assert [(i.key, i.prose, i.target_noun) for i in indicators] == \
+        [(i.key, i.prose, i.target_noun) for i in INDICATORS]
 
 
 def test_deductions_colours_and_quotas_are_read(copy):
@@ -144,86 +156,99 @@ def test_deductions_colours_and_quotas_are_read(copy):
 
 
 def test_colour_bands():
-    rules = default_rules()
+    rules = Rules(())
     assert [rules.colour(v) for v in (None, 1.2, 1.0, 0.9999999, 0.99, 0.8, 0.79)] == \
         ["grey", "green", "green", "green", "yellow", "yellow", "red"]
 
 
+def test_settings_are_read_by_label(copy):
+    book = openpyxl.load_workbook(copy)
+    ws = book["基本信息"]
+    ws.insert_rows(3)                                  # the clerk added a row
+    for row in ws.iter_rows():
+        if row[0].value == "年度":
+            row[1].value = "2023年"
+        if row[0].value == "县（区）名称":
+            row[1].value = "双河县"
+        if row[0].value == "考评牵头单位":
+            row[1].value = None                        # falls back to the county's 发改局
+    book.save(copy)
+    settings = read_rulebook(copy).settings
+    assert (settings.year, settings.county, settings.lead) == (2023, "双河县", "双河县发展和改革局")
+
+
 # --------------------------------------------------------------------------
-# unusable workbooks: RulesError naming file, sheet and cell
+# unusable workbooks: every problem collected, each naming its sheet and cell
 # --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, words", [
-    ("约15", "不是数字"), (-5, "负数"), (None, "没有权重")])
+@pytest.mark.parametrize("value, words", [("约15", "不是有效的数"), (-5, "不是有效的数"), (None, "没有权重")])
 def test_unusable_weight_names_the_cell(copy, value, words):
-    cell = edit(copy, "指标权重", "落地开工招商引资项目", WEIGHTS, value)
-    with pytest.raises(RulesError) as caught:
-        load_rules(copy)
-    message = str(caught.value)
-    assert "考核细则.xlsx" in message and "指标权重" in message and cell in message and words in message
-    assert cell == "D5"
+    cell = edit(copy, SETTINGS, "落地开工招商引资项目", WEIGHTS, value)
+    message = refusal(copy)
+    assert "考核细则.xlsx" in message and f"指标设置 {cell}" in message and words in message
+    assert cell == "M5"
 
 
 def test_all_weights_zero(copy):
     edit_weights(copy, {k: 0 for k in KEYS})
-    with pytest.raises(RulesError, match="指标权重.*全部为0"):
-        load_rules(copy)
+    assert "全部为0" in refusal(copy)
 
 
-@pytest.mark.parametrize("sheet, label, column, value, words", [
-    ("指标权重", "固定资产投资", CAP, 0.5, "封顶系数0.5小于1"),
-    ("指标权重", "固定资产投资", SCORED, "也许", "是否计分"),
-    ("指标权重", "固定资产投资", "指标", "招商签约项目", "重复"),
-    ("扣分", "数据有误", "扣分(分)", "两分", "不是数字"),
-    ("扣分", "数据有误", "扣分项目", "迟报", "不是可用的扣分项目"),
-    ("颜色", "黄", "序时完成率不低于(%)", 120, "应不低于黄色下限"),
+@pytest.mark.parametrize("label, column, value, words", [
+    ("固定资产投资", CAP, 0.5, "封顶系数“0.5”不是有效的数"),
+    ("固定资产投资", SCORED, "也许", "是否计分"),
+    ("固定资产投资", "指标名称", "招商签约项目", "重名"),
+    ("招商签约项目", "数据来源", "招商项目表", "数据来源“招商项目表”不是填报表中的表"),
+    ("招商签约项目", "统计方式", "统计", "统计方式“统计”应为计数、求和或填报"),
+    ("招商签约项目", "条件", "签约时间在本期", "字段“签约时间”不是“招商引资项目”表的列"),
+    ("招商签约项目", "条件", "签约日期今年", "无法识别"),
+    ("招商签约项目", "条件", "投资方≥5000", "不是数字列"),
+    ("市级百大项目", "条件", "项目类别=县级百大", "“县级百大”不是“项目类别”的可选项"),
+    ("实际利用省外资金", "求和字段", "投资方", "求和字段“投资方”不是数字列"),
+    ("实际利用省外资金", "求和字段", "省外资金总额", "不是“招商引资项目”表的列"),
+    ("固定资产投资", "统计方式", "计数", "指标汇总中的数只能“填报”"),
+    ("固定资产投资", "条件", "签约日期在本期", "“填报”的指标不能有条件"),
 ])
-def test_other_unusable_cells(copy, sheet, label, column, value, words):
-    cell = edit(copy, sheet, label, column, value)
-    with pytest.raises(RulesError) as caught:
-        load_rules(copy)
-    message = str(caught.value)
-    assert f"工作表“{sheet}”" in message and words in message
-    assert cell in message or "颜色" == sheet
+def test_unusable_declarations_name_sheet_and_cell(copy, label, column, value, words):
+    cell = edit(copy, SETTINGS, label, column, value)
+    message = refusal(copy)
+    assert f"{SETTINGS} {cell}" in message and words in message, message
 
 
-def test_an_unknown_label_without_a_key(copy):
-    edit(copy, "指标权重", "招商签约项目", "指标代码", None)
-    cell = edit(copy, "指标权重", "招商签约项目", "指标", "招商项目数")
-    with pytest.raises(RulesError, match=f"指标权重.*{cell}.*“招商项目数”不是考核指标"):
-        load_rules(copy)
-
-
-def test_a_renamed_label_still_matches_by_its_key(copy):
-    edit(copy, "指标权重", "招商签约项目", WEIGHTS, 20)
-    edit(copy, "指标权重", "招商签约项目", "指标", "招商签约项目数")
-    assert load_rules(copy).rule("signed_projects").weight == 20
-
-
-def test_a_deleted_indicator_row_is_named(copy):
-    book = openpyxl.load_workbook(copy)
-    ws = book["指标权重"]
-    row = next(r[0].row for r in ws.iter_rows() if r[1].value == "直接利用外资")
-    ws.delete_rows(row)
-    book.save(copy)
-    with pytest.raises(RulesError, match="缺少指标“直接利用外资”.*是否计分"):
-        load_rules(copy)
-
-
-def test_quota_must_be_a_whole_number(copy):
+def test_every_problem_is_named_at_once(copy):
+    """Three mistakes in three sheets: one refusal naming all three (not the first only)."""
+    first = edit(copy, SETTINGS, "招商签约项目", "统计方式", "统计")
+    second = edit(copy, "扣分", "数据有误", "扣分(分)", "两分")
     book = openpyxl.load_workbook(copy)
     book["先进后进"]["B3"] = 2.5
     book.save(copy)
-    with pytest.raises(RulesError, match="先进后进.*B3.*正整数"):
-        load_rules(copy)
+    message = refusal(copy)
+    assert "共3处" in message
+    assert f"{SETTINGS} {first}" in message and f"扣分 {second}" in message and "先进后进 B3" in message
+    issues = read_rulebook(copy).issues
+    assert [i.code for i in issues] == ["setting-invalid"] * 3
 
 
-def test_a_missing_table_and_an_unreadable_file(copy, tmp_path):
+def test_a_target_column_in_neither_attachment_refuses_the_plan(tmp_path):
+    from youyi_xl.plan import default_template_dir
+
+    folder = tmp_path / "plan"
+    shutil.copytree(default_template_dir(), folder)
+    cell = edit(folder / "考核细则.xlsx", SETTINGS, "直接利用外资", "目标列", "利用外资目标(万美元)")
+    with pytest.raises(PlanError) as caught:
+        load_plan(folder)
+    message = str(caught.value)
+    assert f"{SETTINGS} {cell}" in message
+    assert "目标列“利用外资目标(万美元)”" in message and "都找不到" in message
+
+
+def test_a_missing_sheet_and_an_unreadable_file(copy, tmp_path):
     book = openpyxl.load_workbook(copy)
     del book["扣分"]
+    del book["基本信息"]
     book.save(copy)
-    with pytest.raises(RulesError, match="找不到“扣分”表"):
-        load_rules(copy)
+    message = refusal(copy)
+    assert "找不到“扣分”表" in message and "没有“基本信息”工作表" in message
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"not a workbook")
     with pytest.raises(RulesError, match="无法读取"):

@@ -17,7 +17,7 @@ import pytest
 
 from youyi_xl.intake.folder import collect
 from youyi_xl.evaluation.scoring import evaluate
-from youyi_xl.core.indicators import INDICATORS
+from shipped import INDICATORS
 from youyi_xl.core.issues import ISSUE_COLUMNS, ISSUE_LABELS, make_issue
 from youyi_xl.outputs.scorecard import (SHEETS, TABLE_TOP, issue_columns, ledger_columns, ranking_columns,
                                 write_scorecard)
@@ -115,7 +115,7 @@ def test_overview_has_native_charts(path):
 def test_township_ranking(book, result):
     sheet = book["乡镇排名"]
     assert sheet["A1"].value == "友谊县2022年1—3月招商引资和项目建设考评排名（乡镇）"
-    columns = ranking_columns()
+    columns = ranking_columns(INDICATORS)
     assert [c.value for c in sheet[HEADER]][:4] == ["名次", "较上期", "单位", "报送状态"]
     assert sheet.cell(HEADER, 10).value == "签约项目" and sheet.cell(HEADER + 1, 10).value == "完成率"
     rows = _rows(sheet, HEADER + 2)

@@ -217,7 +217,7 @@ def h2(number_and_title: str, text: str, doc) -> None:
     para(doc, "Normal", ("二级标题", number_and_title), text)
 
 
-LEAD = ("为深入贯彻落实《友谊县2022年招商引资和项目建设工作方案》，按照“每季调度、节点核查、"
+LEAD = ("为深入贯彻落实《{{ county_name }}{{ year }}年招商引资和项目建设工作方案》，按照“每季调度、节点核查、"
         "半年初评、全年总评”的要求，县发改局、县政府督查室会同县经合中心、县统计局，对各承标单位"
         "{{ period_range }}招商引资和项目建设情况进行了调度考评。现将有关情况通报如下：")
 
@@ -260,16 +260,9 @@ def overview(doc) -> None:
     para(doc, "一级标题", "一、总体情况")
     para(doc, "Normal", "{{ period_range }}，序时进度为{{ time_progress_text }}。{{ reporting.summary }}"
          "{{ change.sentence }}")
-    h2("（一）招商引资。", "全县{{ county.signed_projects.sentence }}；"
-       "{{ county.started_projects.sentence }}；{{ county.out_of_province_funds.sentence }}；"
-       "{{ county.foreign_direct_investment.sentence }}。", doc)
-    h2("（二）项目建设。", "全县{{ county.provincial_new_projects.sentence }}，"
-       "{{ county.provincial_plan_investment.sentence }}；{{ county.municipal_projects.sentence }}，"
-       "{{ county.municipal_new_projects.sentence }}，{{ county.municipal_plan_investment.sentence }}；"
-       "{{ county.industrial_projects.sentence }}，{{ county.industrial_new_projects.sentence }}，"
-       "{{ county.industrial_plan_investment.sentence }}。", doc)
-    h2("（三）项目谋划和固定资产投资。", "全县{{ county.planned_projects.sentence }}；"
-       "{{ county.fixed_asset_investment.sentence }}。", doc)
+    para(doc, "Normal", "{%p for category in categories %}")     # 指标设置's 分类, in its order
+    h2("{{ category.number }}{{ category.name }}。", "全县{{ category.sentence }}。", doc)
+    para(doc, "Normal", "{%p endfor %}")
 
 
 def ranking(doc) -> None:

@@ -1,11 +1,12 @@
-"""Write the 考核细则 workbook (DOMAIN §6) that the clerk edits in Excel.
+"""Write the 考核细则 workbook (DOMAIN §6, §8) that the clerk edits in Excel.
 
     python tools/build_rules.py [--out DIR]      (default: the repo's templates/)
 
-Every figure comes from youyi_xl.plan.rules (DEFAULT_WEIGHTS, DEFAULT_DEDUCTIONS, ...),
-every header from the tables declared there, every indicator label from
-youyi_xl.core.indicators. Document properties are fixed, so two runs give identical bytes.
-Sheets: 说明, 指标权重, 扣分, 颜色, 先进后进, 一票否决 — all A4, ready to print.
+The 2022 友谊县 plan's declarations come from tools/template_data.py (SETTINGS, DECLARED);
+every header from the tables declared in youyi_xl.plan (INDICATOR_SETTINGS, DEDUCTIONS …);
+the defaults of 扣分, 颜色 and 先进后进 from youyi_xl.plan.rules. Document properties are fixed,
+so two runs give identical bytes. Sheets: 说明, 基本信息, 指标设置, 扣分, 颜色, 先进后进,
+一票否决 — all A4, ready to print.
 """
 from __future__ import annotations
 
@@ -20,10 +21,16 @@ from xlsxwriter.utility import xl_range
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
 
-from youyi_xl.plan import rules as R  # noqa: E402
-from youyi_xl.core.indicators import INDICATORS  # noqa: E402
+from template_data import COUNTY, DECLARED, SETTINGS, YEAR  # noqa: E402
+
 from youyi_xl.core.schema import Table  # noqa: E402
+from youyi_xl.plan import INDICATOR_SETTINGS  # noqa: E402
+from youyi_xl.plan import rules as R  # noqa: E402
+from youyi_xl.plan.settings import DEFAULT_CAP  # noqa: E402
+
+TITLE = f"{COUNTY}{YEAR}年招商引资和项目建设工作考核细则"
 
 ISSUED = dt.datetime(2022, 2, 24, 9, 0, 0)
 ISSUER = "友谊县发展和改革局"
@@ -49,9 +56,16 @@ EXPLANATION = (
     "每组得分前若干名（“先进单位名额”）为先进；每组得分后若干名（“后进单位名额”）中综合序时完成率低于序时进度的为后进，"
     "达到序时进度的单位不列为后进；未报送单位不列为先进。",
     "启用一票否决（“先进后进”表中填“是”）时，“一票否决”表中所列单位不得评为先进，由其后的单位递补。",
-    "五、修改说明",
-    "可以修改权重、封顶系数、是否计分、扣分分值、颜色下限和名额；权重合计不必等于100，按比例折算。",
-    "请勿修改表头文字和指标名称；某项指标不计分时请把“是否计分”改为“否”，不要删除该行。",
+    "五、指标设置",
+    "“指标设置”表每行一个考核指标，顺序即成绩单、通报中的顺序。数据来源填填报表中的表（招商引资项目、重点项目进展、"
+    "策划储备项目、指标汇总）；统计方式填计数（符合条件的行数）、求和（求和字段之和）或填报（单位在指标汇总中自填的数）。",
+    "条件写法：字段=值（如 是否开工=是）、字段=值1,值2（任一，如 开工状态=已开工,已竣工）、字段≥数（如 总投资(万元)≥5000）、"
+    "字段≤数、字段在本期（本年度内且不晚于本期末，如 签约日期在本期）；多个条件用“；”隔开。字段名与填报表的表头一致。",
+    "目标列填附件1或附件3中存放各单位该项年度目标的列的表头；全县目标用于核对分解表合计。",
+    "六、修改说明",
+    "可以修改基本信息、指标设置、权重、封顶系数、是否计分、扣分分值、颜色下限和名额；权重合计不必等于100，按比例折算。",
+    "新一年度或其他县（区）使用时，改“基本信息”的年度和名称、“指标设置”的指标，并换上新的附件1—3即可，无需修改程序。",
+    "某项指标不计分时请把“是否计分”改为“否”；指标代码用于历史数据对比，已有的指标请勿修改代码。",
 )
 
 
@@ -120,67 +134,74 @@ def protect(ws: Any) -> None:
 def write_explanation(wb: xlsxwriter.Workbook, fmt: dict) -> None:
     ws = wb.add_worksheet("说明")
     ws.set_column(0, 0, EXPLANATION_WIDTH)
-    ws.write_string(0, 0, R.TITLE, fmt["title"])
+    ws.write_string(0, 0, TITLE, fmt["title"])
     ws.set_row(0, 36)
     for row, line in enumerate(EXPLANATION, start=2):
-        heading = line[:2] in ("一、", "二、", "三、", "四、", "五、")
+        heading = line[:2] in ("一、", "二、", "三、", "四、", "五、", "六、")
         ws.write_string(row, 0, line, fmt["heading"] if heading else fmt["note"])
         lines = -(-len(line) * 2 // (EXPLANATION_WIDTH - 4))     # a CJK character is two wide
         ws.set_row(row, 22 if heading else 16 * lines + 4)
     print_setup(ws, len(EXPLANATION) + 1, 0)
 
 
-def write_weights(wb: xlsxwriter.Workbook, fmt: dict) -> None:
-    ws = wb.add_worksheet(R.WEIGHTS.sheet)
-    header(ws, fmt, R.WEIGHTS, "考核指标权重", "单位：分。黄色单元格可修改；权重合计不必等于100，按比例折算。",
-           [6, 40, 10, 10, 10, 10, 26])
-    for i, ind in enumerate(INDICATORS):
-        row = FIRST_ROW + i
-        ws.write_number(row, 0, i + 1, fmt["center"])
-        ws.write_string(row, 1, ind.label, fmt["left"])
-        ws.write_string(row, 2, ind.unit, fmt["center"])
-        ws.write_number(row, 3, R.DEFAULT_WEIGHTS[ind.key], fmt["input"])
-        ws.write_number(row, 4, R.DEFAULT_CAP, fmt["input"])
-        ws.write_string(row, 5, "是", fmt["input"])
-        ws.write_string(row, 6, ind.key, fmt["left"])
-        ws.set_row(row, 20)
-    last = FIRST_ROW + len(INDICATORS) - 1
-    total_row = write_weight_total(ws, fmt, last)
-    ws.set_column(6, 6, 26, None, {"hidden": True})   # 指标代码: for the program, not the clerk
-    validations(ws, last)
-    end = notes(ws, fmt, total_row + 2, 5, (
-        "填表说明：1.权重为0或正数；某项不计分时把“是否计分”改为“否”，不要删除该行。",
-        "2.封顶系数不小于1，默认1.2（单项得分最多为权重的1.2倍）。",
-        "3.单位某项无年度目标的，该项不计分，其余权重折算为100分。"))
-    ws.repeat_rows(HEADER_ROW)
-    ws.freeze_panes(FIRST_ROW, 0)
-    print_setup(ws, end, 5)
+def write_settings(wb: xlsxwriter.Workbook, fmt: dict) -> None:
+    """基本信息: one label and one value per row (the labels are what youyi_xl.plan reads)."""
+    ws = wb.add_worksheet("基本信息")
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 60)
+    ws.set_column(2, 2, 40)
+    ws.merge_range(0, 0, 0, 2, "基本信息", fmt["title"])
+    ws.set_row(0, 36)
+    ws.merge_range(1, 0, 1, 2, "黄色单元格可修改：新一年度或其他县（区）使用时改这里。", fmt["note"])
+    for i, (label, value, meaning) in enumerate(SETTINGS):
+        row = 2 + i
+        ws.write_string(row, 0, label, fmt["center"])
+        if isinstance(value, str):
+            ws.write_string(row, 1, value, fmt["input_text"])
+        else:
+            ws.write_number(row, 1, value, fmt["input"])
+        ws.write_string(row, 2, meaning, fmt["left"])
+        ws.set_row(row, 30 if isinstance(value, str) and len(value) > 26 else 22)
+    print_setup(ws, 1 + len(SETTINGS), 2)
     protect(ws)
 
 
-def write_weight_total(ws: Any, fmt: dict, last: int) -> int:
-    """合计 of the scored weights: a formula carrying its value (readers that do not calculate)."""
-    row = last + 1
-    for col in range(7):
-        ws.write_blank(row, col, None, fmt["total"])
-    ws.write_string(row, 1, "合计", fmt["total"])
-    ws.write_formula(row, 3, f"=SUMIF({xl_range(FIRST_ROW, 5, last, 5)},\"是\","
-                     f"{xl_range(FIRST_ROW, 3, last, 3)})", fmt["total"], sum(R.DEFAULT_WEIGHTS.values()))
-    return row
+INDICATOR_WIDTHS = (5, 22, 26, 12, 7, 14, 13, 8, 20, 36, 26, 9, 7, 7, 7, 28, 11)
 
 
-def validations(ws: Any, last: int) -> None:
-    ws.data_validation(FIRST_ROW, 3, last, 3, {
-        "validate": "decimal", "criteria": ">=", "value": 0,
-        "input_title": "权重", "input_message": "填写0或正数（分）",
-        "error_title": "权重", "error_message": "权重应为0或正数"})
-    ws.data_validation(FIRST_ROW, 4, last, 4, {
-        "validate": "decimal", "criteria": "between", "minimum": 1, "maximum": 10,
-        "input_title": "封顶系数", "input_message": "不小于1，默认1.2",
-        "error_title": "封顶系数", "error_message": "封顶系数应在1到10之间"})
-    ws.data_validation(FIRST_ROW, 5, last, 5, {
-        "validate": "list", "source": ["是", "否"],
-        "input_title": "是否计分", "input_message": "选择“是”或“否”"})
+def write_indicators(wb: xlsxwriter.Workbook, fmt: dict) -> None:
+    """指标设置: one row per indicator, in the order of every output (DOMAIN §8)."""
+    ws = wb.add_worksheet(INDICATOR_SETTINGS.sheet)
+    header(ws, fmt, INDICATOR_SETTINGS, "考核指标设置",
+           "每行一个指标，顺序即成绩单、通报中的顺序。黄色单元格可修改；条件写法见“说明”。权重合计不必等于100，按比例折算。",
+           list(INDICATOR_WIDTHS))
+    for i, d in enumerate(DECLARED):
+        row = FIRST_ROW + i
+        values = (i + 1, d.key, d.name, d.short, d.unit, d.category, d.source, d.method, d.sum_field, d.conditions,
+                  d.target, d.county, d.weight, DEFAULT_CAP, "是", d.prose, d.noun)
+        for col, value in enumerate(values):
+            style = fmt["center"] if col in (0, 4, 7) else fmt["input_text"] if col >= 2 else fmt["left"]
+            if isinstance(value, (int, float)):
+                ws.write_number(row, col, value, fmt["input"] if col >= 11 else fmt["center"])
+            elif value is None:
+                ws.write_blank(row, col, None, fmt["input"])
+            else:
+                ws.write_string(row, col, value, style)
+        ws.set_row(row, 30)
+    last = FIRST_ROW + len(DECLARED) - 1
+    ws.data_validation(FIRST_ROW, 7, last, 7, {"validate": "list", "source": ["计数", "求和", "填报"]})
+    ws.data_validation(FIRST_ROW, 6, last, 6, {"validate": "list",
+                                               "source": ["招商引资项目", "重点项目进展", "策划储备项目", "指标汇总"]})
+    ws.data_validation(FIRST_ROW, 14, last, 14, {"validate": "list", "source": ["是", "否"]})
+    ws.set_column(1, 1, INDICATOR_WIDTHS[1], None, {"hidden": True})   # 指标代码: for the history, not the clerk
+    end = notes(ws, fmt, last + 2, 10, (
+        "填表说明：1.权重为0或正数；某项不计分时把“是否计分”改为“否”。封顶系数不小于1，默认1.2。",
+        "2.单位某项无年度目标的，该项不计分，其余权重折算为100分。",
+        "3.条件：字段=值、字段=值1,值2、字段≥数、字段≤数、字段在本期，多个条件用“；”隔开。"))
+    ws.repeat_rows(HEADER_ROW)
+    ws.freeze_panes(FIRST_ROW, 3)
+    print_setup(ws, end, len(INDICATOR_WIDTHS) - 1, landscape=True)
+    protect(ws)
 
 
 def write_deductions(wb: xlsxwriter.Workbook, fmt: dict) -> None:
@@ -274,14 +295,14 @@ def build(out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / R.RULES_FILE
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
-    wb.set_properties({"title": R.TITLE, "author": ISSUER, "company": ISSUER, "created": ISSUED,
+    wb.set_properties({"title": TITLE, "author": ISSUER, "company": ISSUER, "created": ISSUED,
                        "subject": "友谊县2022年招商引资和项目建设工作考核细则",
-                       "comments": "由 tools/build_rules.py 生成；权重等可在Excel中修改"})
+                       "comments": "由 tools/build_rules.py 生成；基本信息、指标设置、权重等可在Excel中修改"})
     fmt = make_formats(wb)
-    for write in (write_explanation, write_weights, write_deductions, write_colours,
+    for write in (write_explanation, write_settings, write_indicators, write_deductions, write_colours,
                   write_ranking, write_veto):
         write(wb, fmt)
-    wb.worksheets()[1].activate()
+    wb.worksheets()[2].activate()
     wb.close()
     return path
 

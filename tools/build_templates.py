@@ -2,9 +2,10 @@
 
     python tools/build_templates.py [--out DIR]      (default: the repo's templates/)
 
-Headers, sheet names and titles come from youyi_xl.core.schema; the sample contents from
-tools/template_data.py. The 目标分解 sheet of attachment 3 is derived from its
-重点项目清单, and every county total is checked against youyi_xl.core.indicators before
+Headers and sheet names come from youyi_xl.core.schema, each indicator's target column from
+the 2022 declarations (tools/template_data.py DECLARED, the 指标设置 of the shipped 考核细则);
+the sample contents from tools/template_data.py. The 目标分解 sheet of attachment 3 is derived
+from its 重点项目清单, and every county total is checked against the declared 全县目标 before
 anything is written. Document properties are fixed, so two runs give identical bytes.
 """
 from __future__ import annotations
@@ -24,10 +25,27 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import template_data as data  # noqa: E402
-from youyi_xl.core import indicators as indicators  # noqa: E402
-from youyi_xl.core.schema import (  # noqa: E402
-    AMOUNT, ATTACHMENT1, ATTACHMENT2, ATTACHMENT3, INT, KEY_PROJECT_LIST, Column, Table,
-)
+from youyi_xl.core import schema  # noqa: E402
+from youyi_xl.core.schema import AMOUNT, INT, Column, Table  # noqa: E402
+
+
+def _target(d: data.Declared, width: float) -> Column:
+    return Column(d.key, d.target, INT if d.unit == "个" else AMOUNT, unit=d.unit, width=width)
+
+
+_BASE_2021 = Column("base_2021", "2021年实际利用省外资金(万元)", AMOUNT, unit="万元", width=14)
+_ONE = [d for d in data.DECLARED if d.attachment == 1]
+_WIDTHS_1 = {"signed_projects": 10, "started_projects": 10, "out_of_province_funds": 14,
+             "foreign_direct_investment": 12}
+_TARGETS_1 = tuple(_target(d, _WIDTHS_1.get(d.key, 11)) for d in _ONE)
+ATTACHMENT1 = schema.replace(schema.with_targets(schema.ATTACHMENT1, (*_TARGETS_1[:2], _BASE_2021, *_TARGETS_1[2:])),
+                             title=f"{data.COUNTY}{data.YEAR}年度招商引资工作目标任务分解表")
+ATTACHMENT2 = schema.replace(schema.ATTACHMENT2, title=f"{data.COUNTY}{data.YEAR}年产业链建设任务分解表")
+ATTACHMENT3 = schema.replace(
+    schema.with_targets(schema.ATTACHMENT3, tuple(_target(d, 11) for d in data.DECLARED if d.attachment == 3)),
+    title=f"{data.COUNTY}{data.YEAR}年“省、市百大项目”“投资500万元以上产业项目”和固定资产投资目标任务分解表")
+KEY_PROJECT_LIST = schema.replace(schema.KEY_PROJECT_LIST,
+                                  title=f"{data.COUNTY}{data.YEAR}年省、市百大项目和500万元以上产业项目清单")
 
 ISSUED = dt.datetime(2022, 2, 24, 9, 0, 0)
 ISSUER = "友谊县人民政府办公室"
@@ -71,8 +89,8 @@ def alias_note(aliases: tuple[str, ...]) -> str:
 
 def attachment2_rows() -> list[dict[str, Any]]:
     return [{"seq": i, "chain": c.name, "leader": c.leader, "lead_unit": c.lead_unit,
-             "partners": "、".join(c.partners), "signed": indicators.CHAIN_SIGNED_TARGET,
-             "started": indicators.CHAIN_STARTED_TARGET, "focus": c.focus, "note": "示例"}
+             "partners": "、".join(c.partners), "signed": data.CHAIN_SIGNED_TARGET,
+             "started": data.CHAIN_STARTED_TARGET, "focus": c.focus, "note": "示例"}
             for i, c in enumerate(data.CHAINS, 1)]
 
 
@@ -112,12 +130,12 @@ def attachment3_rows() -> list[dict[str, Any]]:
 
 def check_county_totals(att1: list[dict], att3: list[dict]) -> None:
     """Raise AssertionError when a column does not total to the notice's county target."""
-    for ind in indicators.INDICATORS:
-        if ind.county_target is None:
+    for ind in data.DECLARED:
+        if ind.county is None:
             continue
         rows = att1 if ind.attachment == 1 else att3
         total = sum(r[ind.key] for r in rows)
-        assert total == ind.county_target, f"{ind.key}: {total} != {ind.county_target}"
+        assert total == ind.county, f"{ind.key}: {total} != {ind.county}"
     plan = sum(r["out_of_province_funds"] for r in att1)
     assert plan * 10 == sum(r["base_2021"] for r in att1) * 11, "省外资金 target is not base × 1.10"
 

@@ -197,3 +197,88 @@ NOTES = {
         "2.项目类别填“省级百大”“市级百大”或“500万元以上产业项目”，建设性质填“新建”或“续建”。",
     ),
 }
+
+
+# --------------------------------------------------------------------------
+# 考核细则: 基本信息 and 指标设置 (DOMAIN §2, §4.1, §6, §8) — what the 2022 plan declares
+# --------------------------------------------------------------------------
+
+YEAR = 2022
+COUNTY = "友谊县"
+SETTINGS: tuple[tuple[str, object, str], ...] = (
+    # label, value, what it is for
+    ("年度", YEAR, "考核年度：报送期、日期和“在本期”都按这一年"),
+    ("县（区）名称", COUNTY, "成绩单、通报中的县（区）名称"),
+    ("发文机关", "友谊县人民政府办公室", "通报落款"),
+    ("主送", "各乡（镇）人民政府，县政府直属和在县中、省直各有关单位：", "通报主送机关"),
+    ("抄送", "县委办，县纪委办，县人武部，县人大办，县政协办，县法院，县检察院。", "通报版记抄送"),
+    ("印发机关", "友谊县人民政府办公室", "通报版记印发机关"),
+    ("考评牵头单位", "友谊县发展和改革局", "催报、填报表署名"),
+    ("产业链项目投资下限(万元)", 5000, "产业链签约项目按签约总投资不低于此数统计"),
+)
+
+
+class Declared(NamedTuple):
+    """One row of 指标设置."""
+
+    key: str                # 指标代码 (stable: the JSON and the history use it)
+    name: str               # 指标名称
+    short: str              # 简称
+    unit: str               # 计量单位
+    category: str           # 分类 (the 通报 paragraph)
+    source: str             # 数据来源
+    method: str             # 统计方式
+    sum_field: str          # 求和字段
+    conditions: str         # 条件
+    target: str             # 目标列 (a header of attachment 1 or 3)
+    county: int | None      # 全县目标
+    weight: int             # 权重(分)
+    prose: str              # 通报用语
+    noun: str = "年度目标"   # 目标称谓
+    attachment: int = 3     # where the builder puts the target column
+
+
+ATTRACT, BUILD, PLAN_FAI = "招商引资", "项目建设", "项目谋划和固定资产投资"
+SIGNED_NOW = "签约日期在本期"
+STARTED_KEY = "开工状态=已开工,已竣工"
+DECLARED: tuple[Declared, ...] = (
+    Declared("signed_projects", "招商签约项目", "签约项目", "个", ATTRACT, "招商引资项目", "计数", "",
+             SIGNED_NOW, "签约项目(个)", 38, 15, "新签约招商引资项目", attachment=1),
+    Declared("started_projects", "落地开工招商引资项目", "落地开工", "个", ATTRACT, "招商引资项目", "计数", "",
+             f"{SIGNED_NOW}；是否开工=是；开工日期在本期", "落地开工项目(个)", 10, 10, "落地开工招商引资项目",
+             attachment=1),
+    Declared("out_of_province_funds", "实际利用省外资金", "省外资金", "万元", ATTRACT, "招商引资项目", "求和",
+             "其中省外资金(万元)", SIGNED_NOW, "2022年实际利用省外资金目标(万元)", None, 10, "实际利用省外资金",
+             attachment=1),
+    Declared("foreign_direct_investment", "直接利用外资", "直接利用外资", "万美元", ATTRACT, "招商引资项目", "求和",
+             "其中外资(万美元)", SIGNED_NOW, "直接利用外资(万美元)", None, 5, "直接利用外资", "市定目标",
+             attachment=1),
+    Declared("provincial_new_projects", "新建省级百大项目", "新建省百大", "个", BUILD, "重点项目进展", "计数", "",
+             f"项目类别=省级百大；建设性质=新建；{STARTED_KEY}", "新建省级百大项目(个)", 3, 5, "开工新建省级百大项目"),
+    Declared("provincial_plan_investment", "省级百大项目年度计划投资", "省百大投资", "万元", BUILD, "重点项目进展",
+             "求和", "本年累计完成投资(万元)", "项目类别=省级百大", "省级百大年度计划投资(万元)", 54000, 5,
+             "省级百大项目完成投资", "年度计划投资"),
+    Declared("municipal_projects", "市级百大项目", "市百大", "个", BUILD, "重点项目进展", "计数", "",
+             f"项目类别=市级百大；{STARTED_KEY}", "市级百大项目(个)", 10, 5, "开复工市级百大项目"),
+    Declared("municipal_new_projects", "其中新建市级百大项目", "新建市百大", "个", BUILD, "重点项目进展", "计数", "",
+             f"项目类别=市级百大；建设性质=新建；{STARTED_KEY}", "其中新建市级百大项目(个)", 4, 5,
+             "其中新建市级百大项目开工"),
+    Declared("municipal_plan_investment", "市级百大项目年度计划投资", "市百大投资", "万元", BUILD, "重点项目进展",
+             "求和", "本年累计完成投资(万元)", "项目类别=市级百大", "市级百大年度计划投资(万元)", 45000, 5,
+             "市级百大项目完成投资", "年度计划投资"),
+    Declared("industrial_projects", "投资500万元以上产业项目", "500万以上项目", "个", BUILD, "重点项目进展", "计数", "",
+             f"项目类别=500万元以上产业项目；{STARTED_KEY}", "500万元以上产业项目(个)", 16, 5,
+             "开复工投资500万元以上产业项目"),
+    Declared("industrial_new_projects", "其中新建500万元以上产业项目", "新建500万以上", "个", BUILD, "重点项目进展",
+             "计数", "", f"项目类别=500万元以上产业项目；建设性质=新建；{STARTED_KEY}",
+             "其中新建500万元以上产业项目(个)", 8, 5, "其中新建500万元以上产业项目开工"),
+    Declared("industrial_plan_investment", "500万元以上产业项目年度计划投资", "500万以上投资", "万元", BUILD,
+             "重点项目进展", "求和", "本年累计完成投资(万元)", "项目类别=500万元以上产业项目",
+             "500万元以上产业项目年度计划投资(万元)", 55000, 5, "500万元以上产业项目完成投资", "年度计划投资"),
+    Declared("planned_projects", "新策划生成总投资5000万元以上产业项目", "新策划项目", "个", PLAN_FAI, "策划储备项目",
+             "计数", "", "总投资(万元)≥5000；策划生成日期在本期", "新策划生成5000万元以上项目(个)", 7, 5,
+             "新策划生成总投资5000万元以上产业项目"),
+    Declared("fixed_asset_investment", "固定资产投资", "固定资产投资", "万元", PLAN_FAI, "指标汇总", "填报", "", "",
+             "固定资产投资(万元)", 107000, 15, "完成固定资产投资"),
+)
+CHAIN_SIGNED_TARGET, CHAIN_STARTED_TARGET = 2, 1      # per chain, in 2022 (DOMAIN §2)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .. import __version__
-from ..core import INDICATORS, UsageError, YouyiError, count_by_severity
+from ..core import UsageError, YouyiError, count_by_severity
 from .textfmt import table
 
 EXIT_OK, EXIT_DATA, EXIT_FATAL = 0, 1, 2
@@ -71,7 +71,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         units = plan.group(group)
         out.append(f"【{group}】{len(units)}个：" + "、".join(u.name for u in units))
     out += ["", "【全县目标】"]
-    rows = [(ind.label, plan.county_targets.get(ind.key), ind.unit) for ind in INDICATORS]
+    rows = [(ind.label, plan.county_targets.get(ind.key), ind.unit) for ind in plan.indicators]
     out.append(table(("指标", "全县目标", "单位"), rows, right=(False, True, False)))
     out += ["", f"【产业链】{len(plan.chains)}条：" + "、".join(c.name for c in plan.chains),
             f"【重点项目】{len(plan.key_projects)}个", ""]
@@ -177,13 +177,17 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     if not (Path(args.out) / DB_NAME).exists():
         raise UsageError(f"“{args.out}”中没有历史记录（{DB_NAME}），请先用 youyi-xl run 生成")
-    frame = unit_history(args.out, _canonical_unit(args.unit, args.plan) if args.unit else None)
+    from ..plan import load_plan
+
+    plan = load_plan(args.plan)
+    headline = plan.indicators[0]
+    frame = unit_history(args.out, _canonical_unit(args.unit, args.plan) if args.unit else None, headline.key)
     if frame.empty:
         print(f"没有“{args.unit}”的记录" if args.unit else "没有记录")
         return EXIT_OK
-    rows = [(r.unit, r.period, STATUS_LABELS.get(r.status, r.status), r.signed_projects, r.score, r.rank_label)
+    rows = [(r.unit, r.period, STATUS_LABELS.get(r.status, r.status), r.indicator, r.score, r.rank_label)
             for r in frame.itertuples()]
-    print(table(("单位", "报送期", "报送状态", "签约项目", "综合得分", "名次"), rows,
+    print(table(("单位", "报送期", "报送状态", headline.short, "综合得分", "名次"), rows,
                 right=(False, False, False, True, True, False)))
     return EXIT_OK
 

@@ -45,7 +45,7 @@ CODES: dict[str, CodeInfo] = {
     "project-duplicate": CodeInfo(E, "项目重复填报"),
     "formula-uncached": CodeInfo(E, "公式未计算"),
     "unit-converted": CodeInfo(W, "单位已换算"),
-    "year-assumed": CodeInfo(W, "年份按2022年"),
+    "year-assumed": CodeInfo(W, "未写年份，按本年度计"),
     "total-mismatch": CodeInfo(W, "汇总数与明细不符"),
     "project-claimed-twice": CodeInfo(W, "项目重复统计"),
     "target-changed": CodeInfo(W, "目标值被改动"),
@@ -60,6 +60,7 @@ CODES: dict[str, CodeInfo] = {
     "unit-duplicate": CodeInfo(E, "单位重复"),
     "sum-mismatch": CodeInfo(E, "合计与各行之和不符"),
     "county-target-mismatch": CodeInfo(W, "合计与方案目标不符"),
+    "setting-invalid": CodeInfo(E, "考核细则设置有误"),
 }
 
 

@@ -7,10 +7,9 @@ and drop-down values from here; nothing else repeats a header text.
 from __future__ import annotations
 
 from collections import namedtuple
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, NamedTuple
 
-from .indicators import BY_KEY, INDICATORS
 from .normalize import header_key
 
 # Column kinds
@@ -142,21 +141,12 @@ SOURCE_ALIASES = (("外省", "省外"), ("国内省外", "省外"), ("本省", "
 # The three attachment templates (DOMAIN §3)
 # --------------------------------------------------------------------------
 
-ATTACHMENT1 = Table(
-    "attachment1", "目标分解", "友谊县2022年度招商引资工作目标任务分解表",
-    (
-        SEQ, UNIT_NAME, UNIT_GROUP,
-        _count("signed_projects", "签约项目", width=10),
-        _count("started_projects", "落地开工项目", width=10),
-        _money("base_2021", "2021年实际利用省外资金", width=14),
-        _money("out_of_province_funds", "2022年实际利用省外资金目标", width=14),
-        _money("foreign_direct_investment", "直接利用外资", unit="万美元", width=12),
-        NOTE,
-    ),
-)
+# 附件1 and 附件3: the unit columns; each indicator's target column is added by the plan from its
+# declaration (指标设置 目标列), see `with_targets`.
+ATTACHMENT1 = Table("attachment1", "目标分解", "招商引资工作目标任务分解表", (SEQ, UNIT_NAME, UNIT_GROUP, NOTE))
 
 ATTACHMENT2 = Table(
-    "attachment2", "产业链任务", "友谊县2022年产业链建设任务分解表",
+    "attachment2", "产业链任务", "产业链建设任务分解表",
     (
         SEQ,
         Column("chain", "产业链", TEXT, required=True, width=18, aliases=("产业链名称",)),
@@ -170,24 +160,24 @@ ATTACHMENT2 = Table(
     ),
 )
 
-ATTACHMENT3 = Table(
-    "attachment3", "目标分解",
-    "友谊县2022年“省、市百大项目”“投资500万元以上产业项目”和固定资产投资目标任务分解表",
-    (
-        SEQ, UNIT_NAME, UNIT_GROUP,
-        *(
-            Column(ind.key, ind.header, INT if ind.is_count else AMOUNT, unit=ind.unit, width=11,
-                   aliases=(("其中新建(个)", "其中新建") if "其中新建" in ind.column else ()),
-                   follows={"municipal_new_projects": "municipal_projects",
-                            "industrial_new_projects": "industrial_projects"}.get(ind.key, ""))
-            for ind in INDICATORS if ind.attachment == 3
-        ),
-        NOTE,
-    ),
-)
+ATTACHMENT3 = Table("attachment3", "目标分解", "重点项目和固定资产投资目标任务分解表",
+                    (SEQ, UNIT_NAME, UNIT_GROUP, NOTE))
+
+
+def with_targets(table: Table, targets: tuple[Column, ...]) -> Table:
+    """An attachment table with the target columns of the declared indicators before 备注
+    (the columns a header row may hold; which of them it does hold says where each target is)."""
+    head = tuple(c for c in table.columns if c.key != "note")
+    return replace(table, columns=(*head, *targets, *(c for c in table.columns if c.key == "note")))
+
+
+def target_column(key: str, header: str, unit: str, count: bool) -> Column:
+    """The column of one indicator's targets in 附件1 / 附件3, headed as 指标设置 says."""
+    return Column(key, header, INT if count else AMOUNT, unit="个" if count else unit, width=11)
+
 
 KEY_PROJECT_LIST = Table(
-    "key_project_list", "重点项目清单", "友谊县2022年省、市百大项目和500万元以上产业项目清单",
+    "key_project_list", "重点项目清单", "省、市百大项目和500万元以上产业项目清单",
     (
         SEQ,
         Column("name", "项目名称", TEXT, required=True, width=30),
@@ -318,9 +308,3 @@ ProjectRecord = PROJECTS.record            # the row types, importable by name (
 KeyProjectRecord = KEY_PROJECTS.record
 PlannedRecord = PLANNED.record
 RETURN_SHEETS: tuple[str, ...] = (COVER_SHEET, *(t.sheet for t in RETURN_TABLES))
-
-
-def summary_label(key: str) -> str:
-    """The 指标 cell of the 指标汇总 row for an indicator: 招商签约项目(个)."""
-    ind = BY_KEY[key]
-    return f"{ind.label}({ind.unit})"

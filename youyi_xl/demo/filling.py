@@ -25,9 +25,9 @@ from ..core import (
     Table,
     compact,
     header_key,
-    summary_label,
 )
 from ..outputs import atomic_write
+from ..plan import Plan, load_plan
 
 Row = Mapping[str, Any]
 NOTE_START = ("填表说明", "填报说明")
@@ -36,14 +36,16 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 def fill_form(path: str | Path, *, cover: Row | None = None, projects: Iterable[Row] = (),
               key_projects: Iterable[Row] = (), planned: Iterable[Row] = (),
-              summary: Mapping[str, Any] | None = None, out: str | Path | None = None) -> Path:
+              summary: Mapping[str, Any] | None = None, out: str | Path | None = None,
+              plan: Plan | None = None) -> Path:
     """Type the given values into a generated form; save to `out` (default: in place).
 
     Rows are dicts keyed by schema column keys; values are written as given (a date, a
     number, or text such as "0.3亿元"); True/False in a 是/否 column become 是/否. Key-project
     rows go to the pre-filled row of the same 项目名称, other rows to the next blank row
     (the 填表说明 block moves down when they run out). `summary` maps indicator keys to the
-    本年累计完成 figure, or to a dict of 指标汇总 column keys.
+    本年累计完成 figure, or to a dict of 指标汇总 column keys (the keys of `plan`'s indicators, the
+    shipped plan by default).
     """
     book = openpyxl.load_workbook(path)
     if cover:
@@ -56,7 +58,8 @@ def fill_form(path: str | Path, *, cover: Row | None = None, projects: Iterable[
     for row in key_projects:
         key_sheet.write(key_sheet.row_named(row.get("name")) or key_sheet.next_blank(), row)
     if summary:
-        _fill_summary(_TableSheet(book[SUMMARY.sheet], SUMMARY), summary)
+        labels = {i.key: i.summary_label for i in (plan or load_plan()).indicators}
+        _fill_summary(_TableSheet(book[SUMMARY.sheet], SUMMARY), summary, labels)
     target = Path(out) if out is not None else Path(path)
     saved = _saved_at(cover, book.properties.created)
     atomic_write(target, reproducible_bytes(book, saved))
@@ -178,11 +181,11 @@ def shift_down(ws, first: int, n: int) -> None:
         ws.merge_cells(str(m))
 
 
-def _fill_summary(sheet: _TableSheet, summary: Mapping[str, Any]) -> None:
+def _fill_summary(sheet: _TableSheet, summary: Mapping[str, Any], labels: Mapping[str, str]) -> None:
     rows: dict[str, int] = {}
     c = sheet.columns["indicator"]
     for r in range(sheet.header_row + 1, sheet.notes_row):
         rows[header_key(sheet.ws.cell(r, c).value)] = r
     for key, value in summary.items():
-        r = rows[header_key(summary_label(key))]
+        r = rows[header_key(labels.get(key, key))]
         sheet.write(r, value if isinstance(value, Mapping) else {"actual": value})

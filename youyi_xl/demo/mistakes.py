@@ -7,7 +7,6 @@ from typing import Any, Mapping
 from openpyxl.utils import get_column_letter
 
 from ..core import (
-    KEYS,
     PROJECTS,
     SUMMARY,
     Period,
@@ -16,6 +15,7 @@ from ..core import (
     safe_filename,
 )
 from ..outputs import FIRST_ROW
+from ..plan import Plan, load_plan
 
 Row = Mapping[str, Any]
 
@@ -43,8 +43,9 @@ class Mistake:
     reads: Any = None
     about: str = ""                  # what the unit did, for the clerk
 
-    def locations(self, period: Period | str) -> list[tuple[str, str, str]]:
-        """(file, sheet, cell) of every issue this mistake must produce."""
+    def locations(self, period: Period | str, plan: Plan | None = None) -> list[tuple[str, str, str]]:
+        """(file, sheet, cell) of every issue this mistake must produce (in the forms of `plan`,
+        the shipped one by default: its 指标汇总 rows follow the plan's indicators)."""
         period = Period.parse(period)
         files = [form_name(u, period) for u in self.units]
         if self.kind == "cell":
@@ -52,7 +53,8 @@ class Mistake:
         if self.kind == "claimed":
             return [(f, PROJECTS.sheet, _cell(PROJECTS, "name", 0)) for f in files]
         if self.kind == "summary":
-            return [(files[0], SUMMARY.sheet, _cell(SUMMARY, "actual", KEYS.index(self.field)))]
+            keys = [i.key for i in (plan or load_plan()).indicators]
+            return [(files[0], SUMMARY.sheet, _cell(SUMMARY, "actual", keys.index(self.field)))]
         if self.kind == "version":
             return [(version_name(self.units[0], period), "", "")]
         return []

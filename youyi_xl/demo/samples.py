@@ -68,7 +68,7 @@ def expected_issues(plan: Plan, period: Period | str, *, missing: int = 2,
                     mistakes: bool = True) -> list[tuple[str, str, str, str]]:
     """(code, file, sheet, cell) of every issue write_sample_returns' files must produce."""
     found = active_mistakes(plan, missing_units(plan, missing)) if mistakes else ()
-    return sorted((m.code, *where) for m in found if m.code for where in m.locations(period))
+    return sorted((m.code, *where) for m in found if m.code for where in m.locations(period, plan))
 
 
 def _apply(mistake: Mistake, typed: dict[str, dict[str, Any]]) -> None:
@@ -139,7 +139,7 @@ def write_sample_returns(plan: Plan, period: Period | str, out: str | Path, *, s
     _check_folder(out, names)
     with tempfile.TemporaryDirectory() as tmp:
         forms = {p.name: p for p in make_forms(plan, period, tmp, list(typed))}
-        paths = [fill_form(forms[form_name(unit, period)], out=inside(out, name),
+        paths = [fill_form(forms[form_name(unit, period)], out=inside(out, name), plan=plan,
                            **(typed[unit] if name not in extra else _older_version(typed[unit])))
                  for name, unit in names.items()]
     return sorted(paths)
@@ -177,5 +177,5 @@ def write_large_batch(plan: Plan, period: Period | str, out: str | Path, n: int,
             planned = max(1, rows // 6)
             count = max(1, rows - planned - len(plan.key_projects_of(unit)))
             values = sample_return(plan, unit, period, seed, n_projects=count, n_planned=planned)
-            paths.append(fill_form(form, out=inside(out, form.name), **values))
+            paths.append(fill_form(form, out=inside(out, form.name), plan=plan, **values))
     return paths

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from ..core import (
-    INDICATORS,
     KEY_PROJECTS,
     PLANNED,
     PROJECTS,
+    REPORTED,
     Period,
     compact,
     measure,
@@ -200,11 +200,12 @@ def own_summary(plan: Plan, unit: str, end: dt.date, projects: Iterable[Row],
     listed = {p.name: p for p in plan.key_projects_of(unit)}
     keys = [{"category": listed[r["name"]].category, "nature": listed[r["name"]].nature, **r}
             if r.get("name") in listed else dict(r) for r in key_projects]
-    counted = measure([PROJECTS.make_record(r) for r in projects], [KEY_PROJECTS.make_record(r) for r in keys],
-                      [PLANNED.make_record(r) for r in planned], end)
-    ints = {ind.key for ind in INDICATORS if ind.is_count}
-    return {k: (int(v) if k in ints else round(v, 2)) for k, v in counted.items()
-            if k != "fixed_asset_investment"}
+    rows = {PROJECTS.key: [PROJECTS.make_record(r) for r in projects],
+            KEY_PROJECTS.key: [KEY_PROJECTS.make_record(r) for r in keys],
+            PLANNED.key: [PLANNED.make_record(r) for r in planned]}
+    counted = measure([i for i in plan.indicators if i.method != REPORTED], rows, end)
+    ints = {ind.key for ind in plan.indicators if ind.is_count}
+    return {k: (int(v) if k in ints else round(v, 2)) for k, v in counted.items()}
 
 
 # ==========================================================================

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..core import DB_NAME, KEYS, OutputError, Period
+from ..core import DB_NAME, OutputError, Period
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS periods (
@@ -44,7 +44,8 @@ class Comparison:
     rank_change: dict[str, int] = field(default_factory=dict)     # + moved up, − moved down
     previous_rank: dict[str, int] = field(default_factory=dict)
     previous_score: dict[str, float] = field(default_factory=dict)
-    new_signed: dict[str, float] = field(default_factory=dict)    # signed projects added since then
+    new_signed: dict[str, float] = field(default_factory=dict)    # the headline indicator's growth since then
+    headline: str = ""                                             # the plan's first indicator (its key)
     county_new: dict[str, float] = field(default_factory=dict)    # county actual minus the previous one
 
     def describe_rank(self, unit: str) -> str:
@@ -87,7 +88,8 @@ def record(result: Any, folder: str | Path) -> Path:
         db.executemany("INSERT INTO unit_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        [_score_row(period, r) for r in result.unit_records])
         db.executemany("INSERT INTO unit_indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       [row for r in result.unit_records for row in _indicator_rows(period, r)])
+                       [row for r in result.unit_records
+                        for row in _indicator_rows(period, r, [i.key for i in result.plan.indicators])])
         db.executemany("INSERT INTO county VALUES (?, ?, ?, ?)",
                        [(period, r["indicator"], r["target"], r["actual"]) for r in result.county_records])
         db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)", _file_rows(period, result.batch))
@@ -99,8 +101,8 @@ def _score_row(period: str, r: dict[str, Any]) -> tuple:
             r["rank"], r["rank_label"], r["colour"], r["file"])
 
 
-def _indicator_rows(period: str, r: dict[str, Any]) -> Iterator[tuple]:
-    for key in KEYS:
+def _indicator_rows(period: str, r: dict[str, Any], keys: list[str]) -> Iterator[tuple]:
+    for key in keys:
         yield (period, r["unit"], key, r[f"{key}__target"], r[f"{key}__actual"], r[f"{key}__rate"],
                r[f"{key}__time_rate"], r[f"{key}__colour"])
 
@@ -127,17 +129,19 @@ def compare(result: Any, folder: str | Path) -> Comparison | None:
     before = previous_period(folder, result.period)
     if before is None:
         return None
+    headline = result.plan.indicators[0].key
     with connect(folder) as db:
         scores = {u: (rank, score) for u, rank, score in db.execute(
             "SELECT unit, rank, score FROM unit_scores WHERE period = ?", (before.key,))}
         signed = dict(db.execute("SELECT unit, actual FROM unit_indicators WHERE period = ? "
-                                 "AND indicator = 'signed_projects'", (before.key,)))
+                                 "AND indicator = ?", (before.key, headline)))
         county = dict(db.execute("SELECT indicator, actual FROM county WHERE period = ?", (before.key,)))
     return _comparison(result, before, scores, signed, county)
 
 
 def _comparison(result, before, scores, signed, county) -> Comparison:
-    comp = Comparison(before)
+    headline = result.plan.indicators[0].key
+    comp = Comparison(before, headline=headline)
     for r in result.unit_records:
         rank, score = scores.get(r["unit"], (None, None))
         if rank is not None and r["rank"] is not None:
@@ -145,22 +149,23 @@ def _comparison(result, before, scores, signed, county) -> Comparison:
             comp.rank_change[r["unit"]] = rank - r["rank"]
         if score is not None:
             comp.previous_score[r["unit"]] = score
-        comp.new_signed[r["unit"]] = (r["signed_projects__actual"] or 0) - (signed.get(r["unit"]) or 0)
+        comp.new_signed[r["unit"]] = (r[f"{headline}__actual"] or 0) - (signed.get(r["unit"]) or 0)
     for r in result.county_records:
         comp.county_new[r["indicator"]] = (r["actual"] or 0) - (county.get(r["indicator"]) or 0)
     return comp
 
 
-def unit_history(folder: str | Path, unit: str | None = None):
-    """Every recorded period of one unit (or of all units) as a DataFrame, oldest first."""
+def unit_history(folder: str | Path, unit: str | None = None, indicator: str = "signed_projects"):
+    """Every recorded period of one unit (or of all units) as a DataFrame, oldest first, with the
+    actual of one indicator (the plan's first, as the CLI passes it) in column `indicator`."""
     import pandas as pd
 
     query = ("SELECT s.period, s.unit, s.grp AS 'group', s.status, s.score, s.rank, s.rank_label, "
-             "i.actual AS signed_projects FROM unit_scores s LEFT JOIN unit_indicators i "
-             "ON i.period = s.period AND i.unit = s.unit AND i.indicator = 'signed_projects'")
-    params: tuple = ()
+             "i.actual AS indicator FROM unit_scores s LEFT JOIN unit_indicators i "
+             "ON i.period = s.period AND i.unit = s.unit AND i.indicator = ?")
+    params: tuple = (indicator,)
     if unit:
         query += " WHERE s.unit = ?"
-        params = (unit,)
+        params = (indicator, unit)
     with connect(folder) as db:
         return pd.read_sql_query(query + " ORDER BY s.unit, s.period", db, params=params)

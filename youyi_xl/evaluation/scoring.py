@@ -1,9 +1,10 @@
 """Stage 4 — evaluation: indicators, 序时完成率, points, ranks, chains, key projects, county.
 
 `evaluate(batch, plan, rules)` turns a collected `Batch` into a `Result`
-(DOMAIN §4.1, §6; the contract is docs/architecture.md, the rules docs/scoring.md).
-Counting is `measure.measure` over the rows without errors; a project claimed by
-two units counts for each unit and once for the county and the chains.
+(DOMAIN §4.1, §6, §8; the contract is docs/architecture.md, the rules docs/scoring.md).
+Every indicator is the plan's declaration (`plan.indicators`), counted by `core.measure` over
+the rows without errors; a project claimed by two units counts for each unit and once for the
+county and the chains.
 """
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any, Iterable
 
 from ..core import (
-    CHAIN_PROJECT_MIN_INVESTMENT,
-    INDICATORS,
-    KEYS,
+    PROJECTS,
+    REPORTED,
+    ROW_TABLES,
+    Indicator,
     Issue,
     Period,
     compact,
@@ -26,7 +27,6 @@ from ..core import (
     is_started,
     issues_frame,
     measure,
-    project_key,
 )
 from ..intake import Batch
 from ..plan import (
@@ -35,7 +35,6 @@ from ..plan import (
     KeyProject,
     Plan,
     Rules,
-    load_rules,
     rules_error_for_unit,
 )
 
@@ -50,22 +49,34 @@ INDICATOR_FIELDS = ("target", "actual", "rate", "time_rate", "colour", "points")
 
 FIELD_LABELS = {"target": "年度目标", "actual": "累计完成", "rate": "完成率", "time_rate": "序时完成率",
                 "colour": "颜色", "points": "得分"}
-UNIT_LABELS: dict[str, str] = {
-    "unit": "单位", "group": "类别", "order": "序号", "status": "报送状态", "file": "来源文件",
-    **{f"{ind.key}__{f}": f"{ind.label}·{FIELD_LABELS[f]}" for ind in INDICATORS for f in INDICATOR_FIELDS},
+UNIT_HEAD = {"unit": "单位", "group": "类别", "order": "序号", "status": "报送状态", "file": "来源文件"}
+UNIT_TAIL = {
     "time_rate": "综合序时完成率", "points": "指标得分", "deduction": "扣分", "score": "综合得分",
     "rank": "排名", "rank_label": "名次", "colour": "综合颜色", "advanced": "先进", "lagging": "后进",
     "errors": "错误数", "warnings": "警告数", "vetoed": "一票否决",
 }
-CHAIN_LABELS: dict[str, str] = {
-    "chain": "产业链", "leader": "链长", "lead_unit": "牵头单位", "partners": "配合单位",
-    "signed_target": "签约5000万元以上项目·目标", "signed_actual": "签约5000万元以上项目·完成",
-    "signed_rate": "签约5000万元以上项目·完成率", "signed_time_rate": "签约5000万元以上项目·序时完成率",
-    "signed_colour": "签约5000万元以上项目·颜色", "started_target": "落地开工项目·目标",
-    "started_actual": "落地开工项目·完成", "started_rate": "落地开工项目·完成率",
-    "started_time_rate": "落地开工项目·序时完成率", "started_colour": "落地开工项目·颜色",
-    "projects": "计入项目", "units": "报送单位",
-}
+
+
+def unit_labels(indicators: Iterable[Indicator]) -> dict[str, str]:
+    """The columns of result.unit_table (per indicator k: k__target … k__points) and their labels."""
+    per_indicator = {f"{ind.key}__{f}": f"{ind.label}·{FIELD_LABELS[f]}" for ind in indicators
+                     for f in INDICATOR_FIELDS}
+    return {**UNIT_HEAD, **per_indicator, **UNIT_TAIL}
+
+
+def chain_labels(min_investment: float) -> dict[str, str]:
+    """The columns of result.chain_table and their labels (the signed projects' investment floor
+    is the plan's: 产业链项目投资下限)."""
+    signed = f"签约{min_investment:g}万元以上项目"
+    return {"chain": "产业链", "leader": "链长", "lead_unit": "牵头单位", "partners": "配合单位",
+            **{f"signed_{f}": f"{signed}·{FIELD_LABELS.get(f, '完成')}" for f in ("target", "actual", "rate",
+                                                                              "time_rate", "colour")},
+            **{f"started_{f}": f"落地开工项目·{FIELD_LABELS.get(f, '完成')}" for f in ("target", "actual", "rate",
+                                                                                 "time_rate", "colour")},
+            "projects": "计入项目", "units": "报送单位"}
+
+
+CHAIN_LABELS = chain_labels(5000)        # the column keys (the labels follow the plan: Result.chains)
 KEY_PROJECT_LABELS: dict[str, str] = {
     "name": "项目名称", "category": "项目类别", "nature": "建设性质", "unit": "责任单位",
     "chain": "所属产业链", "listed": "清单内项目", "reported": "已填报", "plan_investment": "年度计划投资(万元)",
@@ -76,7 +87,6 @@ COUNTY_LABELS: dict[str, str] = {
     "indicator": "指标代码", "label": "指标", "unit": "计量单位", "target": "全县目标",
     "actual": "全县累计完成", "rate": "完成率", "time_rate": "序时完成率", "colour": "颜色",
 }
-UNIT_COLUMNS = tuple(UNIT_LABELS)
 CHAIN_COLUMNS = tuple(CHAIN_LABELS)
 KEY_PROJECT_COLUMNS = tuple(KEY_PROJECT_LABELS)
 COUNTY_COLUMNS = tuple(COUNTY_LABELS)
@@ -106,7 +116,7 @@ class Result:
 
     @cached_property
     def unit_table(self):
-        return _frame(self.unit_records, UNIT_COLUMNS)
+        return _frame(self.unit_records, tuple(unit_labels(self.plan.indicators)))
 
     @cached_property
     def chain_table(self):
@@ -123,11 +133,11 @@ class Result:
     @property
     def units(self):
         """unit_table with Chinese column labels."""
-        return self.unit_table.rename(columns=UNIT_LABELS)
+        return self.unit_table.rename(columns=unit_labels(self.plan.indicators))
 
     @property
     def chains(self):
-        return self.chain_table.rename(columns=CHAIN_LABELS)
+        return self.chain_table.rename(columns=chain_labels(self.plan.settings.chain_min_investment))
 
     @property
     def key_projects(self):
@@ -146,7 +156,7 @@ class Result:
         return {
             "period": self.period.key,
             "time_progress": _plain(self.time_progress),
-            "units": [_unit_json(r) for r in self.unit_records],
+            "units": [_unit_json(r, [i.key for i in self.plan.indicators]) for r in self.unit_records],
             "chains": [_plain_dict(r) for r in self.chain_records],
             "key_projects": [_plain_dict(r) for r in self.key_project_records],
             "county": {r["indicator"]: {f: _plain(r[f]) for f in INDICATOR_FIELDS if f in r}
@@ -179,8 +189,8 @@ def _frame(records: list[dict[str, Any]], columns: tuple[str, ...]):
     return frame
 
 
-def _unit_json(record: dict[str, Any]) -> dict[str, Any]:
-    indicators = {k: {f: _plain(record[f"{k}__{f}"]) for f in INDICATOR_FIELDS} for k in KEYS}
+def _unit_json(record: dict[str, Any], keys: list[str]) -> dict[str, Any]:
+    indicators = {k: {f: _plain(record[f"{k}__{f}"]) for f in INDICATOR_FIELDS} for k in keys}
     head = {k: _plain(record[k]) for k in ("unit", "group", "status", "file")}
     tail = {k: _plain(record[k]) for k in ("deduction", "score", "rank", *JSON_UNIT_EXTRAS)}
     return {**head, "indicators": indicators, **tail}
@@ -228,17 +238,19 @@ class _Intake:
         """The records of one table of a unit's return that count."""
         return list(self.batch.rows(table, unit, counted=True))
 
-    def fixed_asset(self, unit: str) -> float:
-        """固定资产投资: the unit's own 指标汇总 figure; 0 when absent or in error."""
-        entry = self.batch.reported_of(unit).get("fixed_asset_investment")
-        if entry is None or not entry.valid:
-            return 0.0
-        value = entry.actual
-        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+    def reported(self, unit: str) -> dict[str, float]:
+        """The 填报 indicators: the unit's own 指标汇总 figures; 0 when absent or in error."""
+        figures = self.batch.reported_of(unit)
+        out = {}
+        for ind in self.plan.indicators:
+            entry = figures.get(ind.key) if ind.method == REPORTED else None
+            value = entry.actual if entry is not None and entry.valid else None
+            out[ind.key] = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+        return out
 
     def actuals(self, unit: str) -> dict[str, float]:
-        return measure(self.rows(unit, "projects"), self.rows(unit, "key_projects"),
-                       self.rows(unit, "planned"), self.end, self.fixed_asset(unit))
+        rows = {table.key: self.rows(unit, table.key) for table in ROW_TABLES}
+        return measure(self.plan.indicators, rows, self.end, self.reported(unit))
 
     @cached_property
     def distinct_projects(self) -> list[tuple[str, Any]]:
@@ -261,23 +273,17 @@ class _Intake:
 def evaluate(batch: Batch, plan: Plan | None = None, rules: Rules | None = None) -> Result:
     """Score and rank every plan unit for the batch's period; chains, key projects, county."""
     plan = plan if plan is not None else batch.plan
-    rules = rules if rules is not None else load_rules(_plan_folder(plan))
+    rules = rules if rules is not None else plan.rules
     period = batch.period
     intake = _Intake(batch, plan)
-    scorer = _Scorer(rules, period.time_progress)
+    scorer = _Scorer(rules, period.time_progress, [i.key for i in plan.indicators])
     actuals = {u.name: intake.actuals(u.name) for u in plan.units}
     units = [scorer.unit_record(u, plan, intake, actuals[u.name]) for u in plan.units]
     rank_units(units, rules, _vetoed(rules, plan))
     return Result(period, period.time_progress, plan, batch, rules, units,
-                  chain_records(intake, plan.chains, scorer),
+                  chain_records(intake, plan.chains, scorer, plan.settings.chain_min_investment),
                   key_project_records(intake, plan, scorer),
                   county_records(intake, plan, scorer, actuals), list(batch.issue_list))
-
-
-def _plan_folder(plan: Plan) -> Path | None:
-    """The folder of the plan's templates (a clerk's 考核细则.xlsx there is used), if known."""
-    first = next(iter(plan.files.values()), None)
-    return Path(first).parent if first else None
 
 
 def _vetoed(rules: Rules, plan: Plan) -> set[str]:
@@ -296,8 +302,8 @@ def _vetoed(rules: Rules, plan: Plan) -> set[str]:
 class _Scorer:
     """Rates, colours and points under one set of rules and one 序时进度."""
 
-    def __init__(self, rules: Rules, time_progress: float):
-        self.rules, self.tp = rules, time_progress
+    def __init__(self, rules: Rules, time_progress: float, keys: list[str]):
+        self.rules, self.tp, self.keys = rules, time_progress, keys
         self.by_key: dict[str, IndicatorRule] = {r.key: r for r in rules.indicators}
 
     def rates(self, target: float | None, actual: float | None) -> tuple[float | None, float | None, str]:
@@ -310,7 +316,7 @@ class _Scorer:
 
     def indicators(self, targets: dict[str, float | None], actuals: dict[str, float | None]) -> dict:
         cells = {}
-        for key in KEYS:
+        for key in self.keys:
             rate, time_rate, colour = self.rates(targets.get(key), actuals.get(key))
             cells[key] = {"target": targets.get(key), "actual": actuals.get(key), "rate": rate,
                           "time_rate": time_rate, "colour": colour, "points": None}
@@ -318,7 +324,7 @@ class _Scorer:
 
     def points(self, cells: dict[str, dict]) -> float | None:
         """Points of the scored indicators with a target, weights rescaled to 100 (None: nothing to score)."""
-        scored = [k for k in KEYS if self.by_key[k].scored and cells[k]["time_rate"] is not None]
+        scored = [k for k in self.keys if self.by_key[k].scored and cells[k]["time_rate"] is not None]
         total = sum(self.by_key[k].weight for k in scored)
         if total <= 0:
             return None
@@ -337,7 +343,7 @@ class _Scorer:
         time_rate = round(points / 100.0, 6) if points is not None else None
         record: dict[str, Any] = {"unit": unit.name, "group": unit.group, "order": unit.order,
                                   "status": status, "file": intake.files.get(unit.name, "")}
-        for key in KEYS:
+        for key in self.keys:
             record.update({f"{key}__{f}": cells[key][f] for f in INDICATOR_FIELDS})
         record.update(time_rate=time_rate, points=points, deduction=deduction,
                       score=round(points - deduction, 6) if points is not None else None,
@@ -398,14 +404,16 @@ def _mark_lagging(members: list[dict[str, Any]], count: int) -> None:
 # chains (attachment 2), key projects (attachment 3), county
 # --------------------------------------------------------------------------
 
-def chain_records(intake: _Intake, chains: Iterable[Chain], scorer: _Scorer) -> list[dict[str, Any]]:
-    """Per chain: signed projects of 5,000万元 or more and started projects, each project once."""
+def chain_records(intake: _Intake, chains: Iterable[Chain], scorer: _Scorer,
+                  min_investment: float) -> list[dict[str, Any]]:
+    """Per chain: signed projects of `min_investment` (万元, 5,000 in 2022) or more and started
+    projects, each project once."""
     tally: dict[str, dict[str, list]] = {c.name: {"signed": [], "started": [], "units": []} for c in chains}
     for unit, row in intake.distinct_projects:
         entry = tally.get(row.chain or "")
         if entry is None or not is_signed(row, intake.end):
             continue
-        big = (row.total_investment or 0) >= CHAIN_PROJECT_MIN_INVESTMENT
+        big = (row.total_investment or 0) >= min_investment
         started = is_started(row, intake.end)
         if big:
             entry["signed"].append(row.name)
@@ -468,14 +476,15 @@ def _unlisted_record(unit: str, row: Any, file: str, scorer: _Scorer) -> dict[st
 
 def county_records(intake: _Intake, plan: Plan, scorer: _Scorer,
                    unit_actuals: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
-    """County totals: every counted row once (a project claimed twice once), 固定资产投资 summed."""
-    projects = [row for _, row in intake.distinct_projects]
-    key_rows = [r for u in plan.units for r in intake.rows(u.name, "key_projects")]
-    planned = [r for u in plan.units for r in intake.rows(u.name, "planned")]
-    fixed = round(sum(a["fixed_asset_investment"] or 0.0 for a in unit_actuals.values()), 6)
-    actual = measure(projects, key_rows, planned, intake.end, fixed)
+    """County totals: every counted row once (a project claimed twice once); the 填报 indicators
+    (固定资产投资) are the sum of the units' figures."""
+    rows = {table.key: [r for u in plan.units for r in intake.rows(u.name, table.key)] for table in ROW_TABLES}
+    rows[PROJECTS.key] = [row for _, row in intake.distinct_projects]
+    reported = {i.key: round(sum(a[i.key] or 0.0 for a in unit_actuals.values()), 6)
+                for i in plan.indicators if i.method == REPORTED}
+    actual = measure(plan.indicators, rows, intake.end, reported)
     records = []
-    for ind in INDICATORS:
+    for ind in plan.indicators:
         target = plan.county_targets.get(ind.key)
         rate, time_rate, colour = scorer.rates(target, actual[ind.key])
         records.append({"indicator": ind.key, "label": ind.label, "unit": ind.unit, "target": target,
@@ -483,5 +492,5 @@ def county_records(intake: _Intake, plan: Plan, scorer: _Scorer,
     return records
 
 
-__all__ = ["Result", "evaluate", "rank_units", "project_key",
-           "UNIT_LABELS", "CHAIN_LABELS", "KEY_PROJECT_LABELS", "COUNTY_LABELS", "COLOUR_LABELS"]
+__all__ = ["Result", "evaluate", "rank_units", "unit_labels", "chain_labels", "CHAIN_LABELS",
+           "KEY_PROJECT_LABELS", "COUNTY_LABELS", "COLOUR_LABELS"]

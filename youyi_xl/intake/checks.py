@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from ..core import (
-    BY_KEY,
     KEY_PROJECTS,
-    KEYS,
     PLANNED,
     PROJECTS,
+    REPORTED,
+    ROW_TABLES,
     Issue,
     Period,
     Reported,
@@ -224,7 +224,7 @@ def target_changed(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
         written, planned = entry.target, ctx.plan.target(ret.unit, key)
         if isinstance(written, float) and abs(written - (planned or 0.0)) > MONEY_TOLERANCE:
             yield _summary_issue(ret, entry, entry.target_cell, "target-changed",
-                                 f"{BY_KEY[key].label}年度目标被改为{written:g}，目标分解表为{planned or 0:g}",
+                                 f"{ctx.plan.indicator(key).label}年度目标被改为{written:g}，目标分解表为{planned or 0:g}",
                                  "年度目标以目标分解表为准，请勿修改", written)
     yield from _key_project_targets(ret, ctx)
 
@@ -249,37 +249,39 @@ def _summary_issue(ret: ReturnData, entry: Reported, cell: str, code: str, messa
 
 
 def total_mismatch(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
-    """total-mismatch: a 指标汇总 figure that differs from what the rows count to (固定资产投资,
-    reported only there, excepted)."""
+    """total-mismatch: a 指标汇总 figure that differs from what the rows count to (the 填报
+    indicators, such as 固定资产投资, reported only there, excepted)."""
     if not ret.table_ok("summary"):
         return
-    counted = measure(ret.records(PROJECTS.key), ret.records(KEY_PROJECTS.key),
-                      ret.records(PLANNED.key), ctx.end)
-    for key in KEYS:
+    rows = {table.key: ret.records(table.key) for table in ROW_TABLES}
+    counted = measure(ctx.plan.indicators, rows, ctx.end)
+    for ind in ctx.plan.indicators:
+        key = ind.key
         entry = ret.reported.get(key)
         reported = entry.actual if entry is not None else None
-        if key == "fixed_asset_investment" or not isinstance(reported, float):
+        if ind.method == REPORTED or not isinstance(reported, float):
             continue
         if abs(reported - (counted[key] or 0.0)) > MONEY_TOLERANCE:
-            ind = BY_KEY[key]
             yield _summary_issue(ret, entry, entry.actual_cell, "total-mismatch",
                                  f"指标汇总中{ind.label}填报{reported:g}{ind.unit}，按明细表统计为{counted[key]:g}{ind.unit}",
                                  "请核对明细表或汇总数；考评以明细表统计数为准", reported)
 
 
-def fixed_asset_missing(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
-    """value-missing: 固定资产投资 is counted only from 指标汇总, so a unit with a target must
-    report it there."""
-    key = "fixed_asset_investment"
-    if not ret.table_ok("summary") or not ret.unit or not ctx.plan.target(ret.unit, key):
+def reported_missing(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    """value-missing: a 填报 indicator (固定资产投资) is counted only from 指标汇总, so a unit with
+    a target for it must report it there."""
+    if not ret.table_ok("summary") or not ret.unit:
         return
-    entry = ret.reported.get(key)
-    if entry is None:
-        yield make_issue("value-missing", "指标汇总中没有“固定资产投资”一行", "请恢复该行并填写本年累计完成数",
-                         file=ret.file, sheet="指标汇总", unit=ret.unit, field="固定资产投资")
-    elif entry.actual is None and entry.actual_cell:
-        yield _summary_issue(ret, entry, entry.actual_cell, "value-missing", "固定资产投资本年累计完成未填写",
-                             "请填写本年累计完成的固定资产投资（万元）", "")
+    for ind in ctx.plan.indicators:
+        if ind.method != REPORTED or not ctx.plan.target(ret.unit, ind.key):
+            continue
+        entry = ret.reported.get(ind.key)
+        if entry is None:
+            yield make_issue("value-missing", f"指标汇总中没有“{ind.label}”一行", "请恢复该行并填写本年累计完成数",
+                             file=ret.file, sheet="指标汇总", unit=ret.unit, field=ind.label)
+        elif entry.actual is None and entry.actual_cell:
+            yield _summary_issue(ret, entry, entry.actual_cell, "value-missing", f"{ind.label}本年累计完成未填写",
+                                 f"请填写本年累计完成的{ind.label}（{ind.unit}）", "")
 
 
 def summary_negative(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
@@ -292,7 +294,7 @@ def summary_negative(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
 
 RETURN_CHECKS: tuple[Callable[[ReturnData, Context], Iterable[Issue]], ...] = (
     amount_negative, date_out_of_range, start_inconsistent, part_exceeds_whole, project_duplicate,
-    investment_over_plan, sign_after_start, target_changed, total_mismatch, fixed_asset_missing,
+    investment_over_plan, sign_after_start, target_changed, total_mismatch, reported_missing,
     summary_negative,
 )
 

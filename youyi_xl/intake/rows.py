@@ -14,11 +14,9 @@ from typing import Any, Callable
 
 from ..core import (
     AMOUNT,
-    BY_KEY,
     CHOICE,
     DATE,
     INT,
-    KEYS,
     TEXT,
     YESNO,
     Column,
@@ -34,7 +32,6 @@ from ..core import (
     parse_date,
     parse_number,
     parse_yes_no,
-    summary_label,
     tidy_text,
     unit_factor,
 )
@@ -173,7 +170,7 @@ class RowReader:
         for row in data_rows(self.sheet.rows, self.located):
             if row.kind != "data":
                 continue
-            key = _SUMMARY_NAMES.get(header_key(row.values[columns["indicator"]]))
+            key = summary_names(self.plan).get(header_key(row.values[columns["indicator"]]))
             if key is None or key in found:
                 continue
             cells: dict[str, Any] = {}
@@ -235,13 +232,16 @@ _WARN_HINTS = {
 }
 
 
-def _summary_names() -> dict[str, str]:
-    names: dict[str, str] = {}
-    for key in KEYS:
-        ind = BY_KEY[key]
-        for name in (summary_label(key), ind.label, ind.short, ind.column, ind.header):
-            names.setdefault(header_key(name), key)
-    return names
+def summary_names(plan: Plan) -> dict[str, str]:
+    """What units write in the 指标 column of 指标汇总 (normalised) -> the indicator's key."""
+    cached = _SUMMARY_NAMES.get(id(plan))
+    if cached is None or cached[0] is not plan:
+        names: dict[str, str] = {}
+        for ind in plan.indicators:
+            for name in ind.names:
+                names.setdefault(header_key(name), ind.key)
+        cached = _SUMMARY_NAMES[id(plan)] = (plan, names)
+    return cached[1]
 
 
-_SUMMARY_NAMES = _summary_names()
+_SUMMARY_NAMES: dict[int, tuple[Plan, dict[str, str]]] = {}

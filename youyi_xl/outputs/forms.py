@@ -23,7 +23,6 @@ from ..core import (
     COVER_FIELDS,
     COVER_SHEET,
     DATE,
-    INDICATORS,
     INT,
     KEY_PROJECTS,
     RETURN_TABLES,
@@ -38,7 +37,6 @@ from ..core import (
     Table,
     UsageError,
     form_name,
-    summary_label,
 )
 from ..intake import OTHER_CHAIN
 from ..plan import Plan
@@ -49,7 +47,6 @@ INPUT_ROWS = {"projects": 50, "key_projects": 15, "planned": 20}
 LANDSCAPE = frozenset({"projects", "key_projects"})
 TITLE_ROW, UNIT_ROW, HEADER_ROW = 0, 1, 2
 FIRST_ROW = HEADER_ROW + 1
-AUTHOR = "友谊县发展和改革局"
 DATE_RANGE = (dt.date(2000, 1, 1), dt.date(2100, 12, 31))
 WORKBOOK_OPTIONS = {"strings_to_numbers": False, "strings_to_formulas": False,
                     "strings_to_urls": False, "in_memory": True}
@@ -133,11 +130,11 @@ class _FormWriter:
 
     def properties(self) -> dict[str, Any]:
         return {"title": self.form_title(), "subject": f"{self.unit} {self.period.label}",
-                "author": AUTHOR, "company": AUTHOR, "category": "填报表",
+                "author": self.plan.settings.lead, "company": self.plan.settings.lead, "category": "填报表",
                 "created": dt.datetime(self.period.year, self.period.month, 1)}
 
     def form_title(self) -> str:
-        return f"友谊县{self.period.year}年招商引资和项目建设工作进展填报表"
+        return f"{self.plan.county}{self.period.year}年招商引资和项目建设工作进展填报表"
 
     # -- formats -------------------------------------------------------------
     def fmt(self, role: str, kind: str = TEXT, locked: bool = True) -> Any:
@@ -211,7 +208,7 @@ class _FormWriter:
         ws.set_row(TITLE_ROW, 36)
         ws.merge_range(TITLE_ROW, 0, TITLE_ROW, last,
                        f"{self.unit}{self.period.label}{table.title}", self.fmt("title"))
-        units = [c.unit for c in table.columns if c.unit] or [i.unit for i in INDICATORS]
+        units = [c.unit for c in table.columns if c.unit] or [i.unit for i in self.plan.indicators]
         text = (f"填报单位：{self.unit}　　报送期：{self.period.label}"
                 f"　　单位：{'、'.join(dict.fromkeys(units))}")
         ws.merge_range(UNIT_ROW, 0, UNIT_ROW, last, text, self.fmt("subtitle_right"))
@@ -256,12 +253,12 @@ class _FormWriter:
 
     def summary_rows(self, ws) -> _Block:
         col = {c.key: i for i, c in enumerate(SUMMARY.columns)}
-        for i, ind in enumerate(INDICATORS):
+        for i, ind in enumerate(self.plan.indicators):
             r = FIRST_ROW + i
             ws.set_row(r, 20)
             kind = INT if ind.is_count else AMOUNT
             target = self.plan.target(self.name, ind.key) or 0
-            ws.write_string(r, col["indicator"], summary_label(ind.key), self.fmt("cell", TEXT, True))
+            ws.write_string(r, col["indicator"], ind.summary_label, self.fmt("cell", TEXT, True))
             ws.write_number(r, col["target"], target, self.fmt("cell", kind, True))
             ws.write_blank(r, col["actual"], None, self.fmt("cell", kind, locked=False))
             _validate(ws, r, col["actual"], r, col["actual"], self.actual_validation(ind))
@@ -269,7 +266,8 @@ class _FormWriter:
             actual_cell = xl_rowcol_to_cell(r, col["actual"])
             ws.write_formula(r, col["rate"], f'=IF(AND(ISNUMBER({actual_cell}),{target_cell}>0),'
                              f'{actual_cell}/{target_cell},"")', self.fmt("rate"), "")
-        return _Block(FIRST_ROW, FIRST_ROW + len(INDICATORS) - 1, len(INDICATORS))
+        count = len(self.plan.indicators)
+        return _Block(FIRST_ROW, FIRST_ROW + count - 1, count)
 
     def actual_validation(self, ind: Indicator) -> dict[str, Any]:
         column = SUMMARY.column("actual")

@@ -16,7 +16,6 @@ from typing import Any, Iterable, Sequence
 from ..core import (
     AMOUNT,
     DATE,
-    INDICATORS,
     INT,
     ISSUE_LABELS,
     KEY_PROJECTS,
@@ -36,7 +35,6 @@ WORKBOOK_OPTIONS = {
     "constant_memory": False,
     "default_format_properties": {"font_name": xs.SONG, "font_size": 10},
 }
-COUNTY = "友谊县"
 SHEETS = ("总览", "乡镇排名", "部门排名", "产业链", "重点项目", "招商项目明细", "重点项目明细",
           "策划项目明细", "数据问题", "未报送单位", "说明")
 GROUP_SHEETS = (("乡镇", "乡镇排名"), ("部门", "部门排名"))
@@ -92,7 +90,7 @@ def _write_sheets(cx: _Context) -> None:
 # --------------------------------------------------------------------------
 
 def _title(result: Any, what: str) -> str:
-    return f"{COUNTY}{result.period.dash_label}{what}"
+    return f"{result.plan.county}{result.period.dash_label}{what}"
 
 
 def _progress_text(result: Any) -> str:
@@ -252,10 +250,10 @@ INDICATOR_PARTS = ("完成率", "目标", "完成", "得分")     # per indicato
 TAIL_COLUMNS = (Column("错误数", 6, xs.COUNT_KIND), Column("来源文件", 26, xs.SHRINK))
 
 
-def ranking_columns() -> list[Column]:
+def ranking_columns(indicators: Sequence[Any]) -> list[Column]:
     """The columns of a ranking sheet: per indicator 完成率 shown, target/actual/points grouped."""
     columns = list(HEAD_COLUMNS)
-    for ind in INDICATORS:
+    for ind in indicators:
         kind = _number_kind(ind.unit)
         columns += [Column("完成率", 10), Column(f"目标({ind.unit})", 10, kind, hidden=True),
                     Column(f"完成({ind.unit})", 10, kind, hidden=True), Column("得分", 7, xs.POINTS_KIND, hidden=True)]
@@ -263,25 +261,25 @@ def ranking_columns() -> list[Column]:
 
 
 def _ranking(sheet: Any, cx: _Context, group: str) -> None:
-    columns = ranking_columns()
+    columns = ranking_columns(cx.result.plan.indicators)
     units = cx.result.unit_table
     members = units[units["group"] == group].sort_values(["rank", "order"], na_position="last")
     note = (f"{_progress_text(cx.result)}。完成率按序时完成率（完成率÷序时进度）着色；综合得分=指标得分−扣分，"
             f"得分相同的并列。各指标的年度目标、累计完成和得分已分组收起，点击列号上方的“+”展开。")
     first = _page(sheet, cx, columns, _title(cx.result, f"招商引资和项目建设考评排名（{group}）"), note,
                   landscape=True, header_rows=2, freeze_cols=2)
-    _ranking_header(sheet, cx.fm, columns)
+    _ranking_header(sheet, cx.fm, columns, cx.result.plan.indicators)
     end = xs.write_rows(sheet, cx.fm, first, columns, (_ranking_row(cx, r) for r in _records(members)))
     sheet.autofilter(first - 1, 0, max(end - 1, first), len(columns) - 1)
     if end > first:
         _score_chart(sheet, cx, group, first, end - 1, end + 1)
 
 
-def _ranking_header(sheet: Any, fm: xs.Formats, columns: Sequence[Column]) -> None:
+def _ranking_header(sheet: Any, fm: xs.Formats, columns: Sequence[Column], indicators: Sequence[Any]) -> None:
     """Two header rows: the fixed columns merged down, each indicator merged over its four."""
     size = len(INDICATOR_PARTS)
     groups = [(len(HEAD_COLUMNS) + i * size, len(HEAD_COLUMNS) + i * size + size - 1, ind.short)
-              for i, ind in enumerate(INDICATORS)]
+              for i, ind in enumerate(indicators)]
     xs.write_grouped_header(sheet, fm, TABLE_TOP, columns, groups)
 
 
@@ -294,7 +292,7 @@ def _ranking_row(cx: _Context, r: dict[str, Any]) -> list[Any]:
            r["unit"], status_cell,
            Styled(r["score"], fm.number(xs.POINTS, bold=True)), r["points"], r["deduction"],
            _band(fm, r["time_rate"], r["colour"]), _verdict(fm, r)]
-    for ind in INDICATORS:
+    for ind in cx.result.plan.indicators:
         k = ind.key
         row += [_band(fm, r[f"{k}__rate"], r[f"{k}__colour"]), r[f"{k}__target"], r[f"{k}__actual"],
                 r[f"{k}__points"]]
@@ -315,8 +313,9 @@ def _comparison_text(result: Any) -> str:
     comparison = getattr(result, "comparison", None)
     if comparison is None:
         return ""
-    new = comparison.county_new.get("signed_projects") or 0
-    return (f"较上期（{comparison.previous.dash_label}）全县新增签约项目{new:g}个；"
+    headline = result.plan.indicator(comparison.headline)
+    new = comparison.county_new.get(headline.key) or 0
+    return (f"较上期（{comparison.previous.dash_label}）全县新增{headline.short}{new:g}{headline.unit}；"
             "排名表“较上期”列中↑为名次上升、↓为下降。")
 
 
@@ -361,11 +360,22 @@ CHAIN_COLUMNS = (
     Column("目标", 7, xs.COUNT_KIND), Column("完成", 7, xs.COUNT_KIND), Column("完成率", 11),
     Column("计入项目", 34, xs.WRAP), Column("项目所属单位", 18, xs.WRAP),
 )
-CHAIN_GROUPS = ((5, 7, "签约5000万元以上项目(个)"), (8, 10, "落地开工项目(个)"))
+def _chain_groups(floor: float) -> tuple[tuple[int, int, str], ...]:
+    return ((5, 7, f"签约{floor:g}万元以上项目(个)"), (8, 10, "落地开工项目(个)"))
+
+
+def _chain_targets(result: Any) -> str:
+    """每条产业链全年目标：签约5000万元以上项目2个、落地开工项目1个 — or 见附件2 when they differ."""
+    floor = result.plan.settings.chain_min_investment
+    targets = {(c.signed_target, c.started_target) for c in result.plan.chains}
+    if len(targets) != 1:
+        return f"各产业链签约{floor:g}万元以上项目、落地开工项目的全年目标见方案附件2"
+    signed, started = targets.pop()
+    return f"每条产业链全年目标：签约{floor:g}万元以上项目{signed:g}个、落地开工项目{started:g}个（方案附件2）"
 
 
 def _chains(sheet: Any, cx: _Context) -> None:
-    note = (f"{_progress_text(cx.result)}。每条产业链全年目标：签约5000万元以上项目2个、落地开工项目1个（方案附件2）；"
+    note = (f"{_progress_text(cx.result)}。{_chain_targets(cx.result)}；"
             "按各单位报送的招商引资项目统计，同一项目被两个单位填报只计一次。")
     rows = []
     for n, r in enumerate(_records(cx.result.chain_table), start=1):
@@ -375,7 +385,8 @@ def _chains(sheet: Any, cx: _Context) -> None:
                      _text(r["projects"]), _text(r["units"])])
     first = _page(sheet, cx, CHAIN_COLUMNS, _title(cx.result, "产业链建设推进情况"), note, landscape=True,
                   header_rows=2, freeze_cols=2)
-    xs.write_grouped_header(sheet, cx.fm, TABLE_TOP, CHAIN_COLUMNS, CHAIN_GROUPS)
+    xs.write_grouped_header(sheet, cx.fm, TABLE_TOP, CHAIN_COLUMNS,
+                            _chain_groups(cx.result.plan.settings.chain_min_investment))
     end = xs.write_rows(sheet, cx.fm, first, CHAIN_COLUMNS, rows)
     sheet.autofilter(first - 1, 0, max(end - 1, first), len(CHAIN_COLUMNS) - 1)
 
@@ -527,7 +538,7 @@ def _explain(sheet: Any, cx: _Context) -> None:
         sheet.write_string(row, 1, xs.BANDS[colour].word, fm.band(colour))
         sheet.merge_range(row, 2, row, 5, meaning, fm.text())
         row += 1
-    row = _weights_table(sheet, fm, row + 1, result.rules)
+    row = _weights_table(sheet, fm, row + 1, result.rules, result.plan.indicators)
     row = _paragraph(sheet, fm, row + 1, "八、各工作表", "")
     for name, text in SHEET_NOTES:
         row = _paragraph(sheet, fm, row, "", f"{name}：{text}")
@@ -563,7 +574,7 @@ def _paragraph(sheet: Any, fm: xs.Formats, row: int, label: str, text: str) -> i
     return row + 1
 
 
-def _weights_table(sheet: Any, fm: xs.Formats, row: int, rules: Any) -> int:
+def _weights_table(sheet: Any, fm: xs.Formats, row: int, rules: Any, indicators: Sequence[Any]) -> int:
     """七、指标权重: the 考核细则 in force, weights scaled to 100."""
     sheet.write_string(row, 0, "七、指标权重", fm.get(border=0, font_name=xs.HEITI))
     columns = (Column("指标", 34, xs.WRAP), Column("计量单位", 10), Column("权重(分)", 12, xs.POINTS_KIND),
@@ -572,5 +583,5 @@ def _weights_table(sheet: Any, fm: xs.Formats, row: int, rules: Any) -> int:
     weights = rules.weights
     by_key = {r.key: r for r in rules.indicators}
     rows = [[ind.label, ind.unit, weights.get(ind.key, 0.0), by_key[ind.key].cap,
-             "是" if by_key[ind.key].scored else "否"] for ind in INDICATORS if ind.key in by_key]
+             "是" if by_key[ind.key].scored else "否"] for ind in indicators if ind.key in by_key]
     return xs.write_rows(sheet, fm, row + 1, columns, rows, first=1)

@@ -1,9 +1,12 @@
-"""Stage 1 — the plan: units, targets, chains and key projects from the three attachments.
+"""Stage 2 — the plan: the 考核细则's declarations, then units, targets, chains and key projects
+from the three attachments.
 
-`load_plan()` reads the shipped templates (or a clerk's folder) by header row,
-so a clerk can add rows or move columns in Excel. What is wrong with a template
-becomes an `Issue` in `plan.issues` (file, sheet, cell); only a template that
-cannot be read at all raises `PlanError`.
+`load_plan()` reads the plan folder a clerk edits in Excel (or the shipped one): first the
+考核细则 (基本信息, 指标设置 and the scoring rules, `rules.read_rulebook`), which says which column
+of 附件1 or 附件3 holds each indicator's targets; then the attachments, by header row, so a clerk
+can add rows or move columns. A plan whose declarations cannot work is refused with PlanError
+naming every sheet and cell at fault, before any return is read; what is wrong with a template's
+values becomes an `Issue` in `plan.issues` (file, sheet, cell).
 """
 from __future__ import annotations
 
@@ -16,9 +19,12 @@ from ..core import (
     ATTACHMENT1,
     ATTACHMENT2,
     ATTACHMENT3,
-    BY_KEY,
-    INDICATORS,
+    COUNT,
     KEY_PROJECT_LIST,
+    KEY_PROJECTS,
+    REPORTED,
+    STARTED_STATUSES,
+    Indicator,
     Issue,
     PlanError,
     Table,
@@ -29,18 +35,12 @@ from ..core import (
     make_issue,
     parse_choice,
     parse_number,
+    target_column,
+    with_targets,
 )
-from ..workbook import (
-    DataRow,
-    Located,
-    SheetData,
-    WorkbookData,
-    cell,
-    data_rows,
-    locate,
-    read_workbook,
-)
+from ..workbook import DataRow, Located, SheetData, WorkbookData, cell, data_rows, locate, read_workbook
 from .model import Chain, KeyProject, Plan, Unit, aliases_from_note, build_alias_lookup, unit_key
+from .rules import Rulebook, default_rules_file, read_rulebook
 
 DEFAULT_FX_RATE = 6.7   # 元人民币 per 美元, when attachment 1 states none
 _FX = re.compile(r"1\s*美元\s*[=＝]\s*([0-9]+(?:\.[0-9]+)?)\s*元")
@@ -49,8 +49,9 @@ FILE_PATTERNS = {
     "attachment2": ("attachment2", "附件2"),
     "attachment3": ("attachment3", "附件3"),
 }
+TARGET_FILES = ("attachment1", "attachment3")      # where indicators' target columns may be
 
-
+# --------------------------------------------------------------------------
 # loading
 # --------------------------------------------------------------------------
 
@@ -81,13 +82,26 @@ _ATTACHMENT_LABEL = {"attachment1": "附件1 招商引资目标任务分解表",
 
 
 def load_plan(path: str | Path | None = None) -> Plan:
-    """Read the three attachment templates into a `Plan` (the shipped ones by default)."""
+    """Read the plan folder (the shipped one by default) into a `Plan`; PlanError when its
+    declarations cannot work (every sheet and cell at fault named)."""
     folder = Path(path) if path is not None else default_template_dir()
     if not folder.is_dir():
         raise PlanError(f"模板文件夹“{folder}”不存在")
+    book = read_rulebook(folder)
+    if book.has_errors or book.settings is None or book.rules is None:
+        raise PlanError(_refusal(book))
     files = find_template_files(folder)
-    builder = _PlanBuilder(files)
-    return builder.build()
+    builder = _PlanBuilder(files, book)
+    plan = builder.build()
+    if builder.refused:
+        raise PlanError(_refusal(Rulebook(book.file, book.settings, book.indicators, book.rules,
+                                          tuple(builder.refused))))
+    return plan
+
+
+def _refusal(book: Rulebook) -> str:
+    shipped = "（文件夹中没有考核细则，用的是随程序提供的）" if book.file == default_rules_file() else ""
+    return book.refusal() + shipped
 
 
 class _Sheet:
@@ -107,9 +121,13 @@ class _Sheet:
 
 
 class _PlanBuilder:
-    def __init__(self, files: dict[str, Path]):
-        self.files = files
-        self.issues: list[Issue] = []
+    def __init__(self, files: dict[str, Path], book: Rulebook):
+        self.files, self.book = files, book
+        self.indicators: tuple[Indicator, ...] = book.indicators
+        self.county = book.settings.county
+        self.issues: list[Issue] = list(book.issues)
+        self.refused: list[Issue] = []          # declarations the attachments contradict
+        self.placed: dict[str, str] = {}        # indicator key -> attachment1 / attachment3
         self.workbooks: dict[str, WorkbookData] = {}
         self.total_rows: dict[str, tuple[_Sheet, DataRow]] = {}
         self.sheet2: _Sheet | None = None
@@ -153,29 +171,45 @@ class _PlanBuilder:
 
     # -- building -----------------------------------------------------------
     def build(self) -> Plan:
-        units, targets, base = self.read_unit_targets()
+        sheets = self.target_sheets()
+        units, targets = self.read_units(sheets["attachment1"])
+        self.read_attachment3(sheets["attachment3"], build_alias_lookup(units, self.county), targets)
         chains = self.read_chains(units)
         key_projects = self.read_key_projects(units, chains)
-        county = self.county_totals(targets, base)
+        county = self.county_totals(targets)
         self.check_list_against_targets(units, targets, key_projects)
-        return Plan(units=tuple(units), targets=targets, base_2021=base, chains=tuple(chains),
-                    key_projects=tuple(key_projects), county_targets=county,
-                    fx_rate=self.fx_rate(), issues=tuple(self.issues), files=dict(self.files))
+        return Plan(units=tuple(units), targets=targets, chains=tuple(chains), key_projects=tuple(key_projects),
+                    county_targets=county, fx_rate=self.fx_rate(), issues=tuple(self.issues),
+                    files={**self.files, "rules": self.book.file}, indicators=self.indicators,
+                    settings=self.book.settings, rules=self.book.rules)
 
-    def read_unit_targets(self):
-        sheet1 = self.table("attachment1", ATTACHMENT1)
-        units, targets, base = self.read_units(sheet1)
-        lookup = build_alias_lookup(units)
-        sheet3 = self.table("attachment3", ATTACHMENT3)
-        self.read_attachment3(sheet3, lookup, targets)
-        return units, targets, base
+    def target_sheets(self) -> dict[str, _Sheet]:
+        """附件1 and 附件3 located with every declared target column; which attachment holds each
+        indicator's column (none, or both, is a declaration the plan cannot work with)."""
+        columns = tuple(target_column(i.key, i.target_column, i.unit, i.is_count) for i in self.indicators)
+        sheets = {"attachment1": self.table("attachment1", with_targets(ATTACHMENT1, columns)),
+                  "attachment3": self.table("attachment3", with_targets(ATTACHMENT3, columns))}
+        for ind in self.indicators:
+            found = [key for key in TARGET_FILES if ind.key in sheets[key].located.columns]
+            if len(found) == 1:
+                self.placed[ind.key] = found[0]
+                continue
+            names = "、".join(self.files[k].name for k in TARGET_FILES)
+            problem = (f"指标“{ind.label}”的目标列“{ind.target_column}”在{names}中都找不到" if not found
+                       else f"指标“{ind.label}”的目标列“{ind.target_column}”在{names}中都有，无法确定")
+            self.refused.append(make_issue("setting-invalid", problem, "目标列应与附件1或附件3的表头一字不差",
+                                           file=self.book.file.name, sheet="指标设置", cell=ind.target_cell,
+                                           value=ind.target_column))
+        return sheets
+
+    def keys_in(self, attachment: str) -> list[Indicator]:
+        return [i for i in self.indicators if self.placed.get(i.key) == attachment]
 
     def read_units(self, sheet: _Sheet):
         units: list[Unit] = []
         targets: dict[str, dict[str, float | None]] = {}
-        base: dict[str, float | None] = {}
         seen: dict[str, str] = {}
-        keys1 = [i.key for i in INDICATORS if i.attachment == 1]
+        indicators = self.keys_in("attachment1")
         for row in sheet.iter():
             if row.kind == "total":
                 self.total_rows["attachment1"] = (sheet, row)
@@ -190,12 +224,11 @@ class _PlanBuilder:
             group = self.group_of(sheet, row, name)
             note = cell(row.values, sheet.located, "note")
             units.append(Unit(name, group, aliases_from_note(note), len(units) + 1))
-            targets[name] = {k: self.number(sheet, row, k, BY_KEY[k].unit) for k in keys1}
-            base[name] = self.number(sheet, row, "base_2021", "万元")
-        return units, targets, base
+            targets[name] = {i.key: self.number(sheet, row, i.key, i.unit) for i in indicators}
+        return units, targets
 
     def unique(self, name: str, seen: dict[str, str], sheet: _Sheet, row: DataRow) -> bool:
-        key = unit_key(name)
+        key = unit_key(name, self.county)
         where = sheet.where(row.index, "unit")
         if key in seen:
             self.issues.append(make_issue(
@@ -218,7 +251,7 @@ class _PlanBuilder:
         return "乡镇" if name.endswith(("乡", "镇")) else "部门"
 
     def read_attachment3(self, sheet: _Sheet, lookup: dict[str, str], targets) -> None:
-        keys3 = [i.key for i in INDICATORS if i.attachment == 3]
+        indicators = self.keys_in("attachment3")
         seen: dict[str, str] = {}
         for row in sheet.iter():
             if row.kind == "total":
@@ -227,16 +260,16 @@ class _PlanBuilder:
             if row.kind != "data":
                 continue
             raw = cell(row.values, sheet.located, "unit")
-            name = lookup.get(unit_key(raw))
+            name = lookup.get(unit_key(raw, self.county))
             if name is None:
                 self.unknown_unit(sheet, row, "unit", raw, "附件1")
                 continue
             if not self.unique(name, seen, sheet, row):
                 continue
-            targets[name].update({k: self.number(sheet, row, k, BY_KEY[k].unit) for k in keys3})
+            targets[name].update({i.key: self.number(sheet, row, i.key, i.unit) for i in indicators})
         for name in targets:
-            for key in keys3:
-                targets[name].setdefault(key, None)
+            for ind in self.indicators:
+                targets[name].setdefault(ind.key, None)
 
     def unknown_unit(self, sheet: _Sheet, row: DataRow, key: str, raw: Any, where_list: str) -> None:
         self.issues.append(make_issue(
@@ -245,7 +278,7 @@ class _PlanBuilder:
 
     def read_chains(self, units: list[Unit]) -> list[Chain]:
         sheet = self.table("attachment2", ATTACHMENT2)
-        lookup = build_alias_lookup(units)
+        lookup = build_alias_lookup(units, self.county)
         chains: list[Chain] = []
         for row in sheet.iter():
             if row.kind == "total":
@@ -275,14 +308,14 @@ class _PlanBuilder:
     def resolve(self, sheet: _Sheet, row: DataRow, key: str, raw: Any, lookup) -> str | None:
         if is_blank(raw):
             return None
-        name = lookup.get(unit_key(raw))
+        name = lookup.get(unit_key(raw, self.county))
         if name is None:
             self.unknown_unit(sheet, row, key, raw, "附件1")
         return name
 
     def read_key_projects(self, units: list[Unit], chains: list[Chain]) -> list[KeyProject]:
         sheet = self.table("attachment3", KEY_PROJECT_LIST)
-        lookup = build_alias_lookup(units)
+        lookup = build_alias_lookup(units, self.county)
         chain_names = {compact(c.name): c.name for c in chains}
         projects = []
         for row in sheet.iter():
@@ -325,18 +358,18 @@ class _PlanBuilder:
         return parsed.value
 
     # -- totals -------------------------------------------------------------
-    def county_totals(self, targets, base) -> dict[str, float | None]:
+    def county_totals(self, targets) -> dict[str, float | None]:
         county: dict[str, float | None] = {}
-        for ind in INDICATORS:
+        for ind in self.indicators:
             values = [t.get(ind.key) for t in targets.values()]
-            county[ind.key] = self.checked_total(ind.attachment, ind.key, values, ind.county_target)
-        self.checked_total(1, "base_2021", list(base.values()), None)
+            county[ind.key] = self.checked_total(self.placed.get(ind.key, "attachment1"), ind.key, values,
+                                                 ind.county_target, ind.label)
         self.check_chain_totals()
         return county
 
-    def checked_total(self, attachment: int, key: str, values: list, expected: float | None):
+    def checked_total(self, attachment: str, key: str, values: list, expected: float | None, label: str = ""):
         column_sum = round(sum(v for v in values if v is not None), 6)
-        total = self.total_cell(f"attachment{attachment}", key)
+        total = self.total_cell(attachment, key)
         if total is not None:
             stated, where = total
             if stated is not None and abs(stated - column_sum) > 1e-6:
@@ -344,8 +377,7 @@ class _PlanBuilder:
                     "sum-mismatch", f"合计{stated:g}不等于各单位之和{column_sum:g}",
                     "请核对各行数值或合计公式", value=f"{stated:g}", **where))
         if expected is not None and abs(column_sum - expected) > 1e-6:
-            where = total[1] if total else {"file": self.files[f"attachment{attachment}"].name}
-            label = BY_KEY[key].label if key in BY_KEY else key
+            where = total[1] if total else {"file": self.files[attachment].name}
             self.issues.append(make_issue(
                 "county-target-mismatch",
                 f"{label}各单位合计{column_sum:g}，与方案确定的全县目标{expected:g}不符",
@@ -373,19 +405,22 @@ class _PlanBuilder:
             for row in sheet.iter():
                 if row.kind == "data" and clean_text(cell(row.values, sheet.located, "chain")):
                     values.append(parse_number(cell(row.values, sheet.located, key), "个").value)
-            self.checked_total(2, key, values, None)
+            self.checked_total("attachment2", key, values, None)
 
     def check_list_against_targets(self, units, targets, projects: list[KeyProject]) -> None:
         """重点项目清单 counts and plan investment per unit against 目标分解 (warnings)."""
-        derived = list_totals(projects)
+        listed = [i for i in self.indicators if i.source == KEY_PROJECTS.key and i.method != REPORTED]
+        by_unit: dict[str, list[KeyProject]] = {}
+        for project in projects:
+            by_unit.setdefault(project.unit, []).append(project)
         for unit in units:
-            for key, value in derived.get(unit.name, {}).items():
-                target = targets[unit.name].get(key) or 0
+            for ind in listed if unit.name in by_unit else ():
+                value, target = listed_value(ind, by_unit[unit.name]), targets[unit.name].get(ind.key) or 0
                 if abs(target - value) > 1e-6:
                     self.issues.append(make_issue(
                         "county-target-mismatch",
-                        f"{unit.name}{BY_KEY[key].label}：重点项目清单合计{value:g}，目标分解表为{target:g}",
-                        "请核对重点项目清单与目标分解表", unit=unit.name, field=BY_KEY[key].label,
+                        f"{unit.name}{ind.label}：重点项目清单合计{value:g}，目标分解表为{target:g}",
+                        "请核对重点项目清单与目标分解表", unit=unit.name, field=ind.label,
                         file=self.files["attachment3"].name, sheet=KEY_PROJECT_LIST.sheet))
 
     def fx_rate(self) -> float:
@@ -399,23 +434,19 @@ class _PlanBuilder:
         return DEFAULT_FX_RATE
 
 
-_LIST_KEYS = {
-    "省级百大": ("provincial_new_projects", None, "provincial_plan_investment"),
-    "市级百大": ("municipal_new_projects", "municipal_projects", "municipal_plan_investment"),
-    "500万元以上产业项目": ("industrial_new_projects", "industrial_projects", "industrial_plan_investment"),
-}
+_LISTED_FIELDS = frozenset({"name", "category", "nature", "total_investment", "plan_investment", "chain"})
 
 
-def list_totals(projects: Iterable[KeyProject]) -> dict[str, dict[str, float]]:
-    """Per unit, the key-project counts and plan investment the 重点项目清单 implies."""
-    totals: dict[str, dict[str, float]] = {}
-    for project in projects:
-        new_key, all_key, money_key = _LIST_KEYS[project.category]
-        unit = totals.setdefault(project.unit, {k: 0.0 for keys in _LIST_KEYS.values()
-                                                for k in keys if k})
-        if project.nature == "新建":
-            unit[new_key] += 1
-        if all_key:
-            unit[all_key] += 1
-        unit[money_key] += project.plan_investment or 0
-    return totals
+def listed_value(indicator: Indicator, projects: Iterable[KeyProject]) -> float:
+    """What a 重点项目进展 indicator comes to over a unit's listed key projects, as if every one
+    had started and done its year's plan: the targets the 重点项目清单 implies. Conditions on what
+    the list does not hold (开工状态, 开工日期 …) are left out; 本年累计完成投资 is the plan."""
+    conditions = tuple(c for c in indicator.conditions if c.field in _LISTED_FIELDS)
+    rows = [KEY_PROJECTS.make_record({"name": p.name, "category": p.category, "nature": p.nature,
+                                      "total_investment": p.total_investment, "plan_investment": p.plan_investment,
+                                      "completed_investment": p.plan_investment, "chain": p.chain,
+                                      "status": STARTED_STATUSES[0]}) for p in projects]
+    chosen = [r for r in rows if all(c.field not in _LISTED_FIELDS or c.holds(r, None) for c in conditions)]
+    if indicator.method == COUNT:
+        return float(len(chosen))
+    return round(sum(getattr(r, indicator.sum_field) or 0.0 for r in chosen) * indicator.factor, 6)

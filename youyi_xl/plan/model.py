@@ -1,19 +1,23 @@
-"""The plan as data: units (with their aliases), chains, key projects and every unit's targets
-(`Plan`), and how a written unit name is matched to a unit (`unit_key`)."""
+"""The plan as data: its settings and indicators, the units (with their aliases), chains, key
+projects and every unit's targets (`Plan`), and how a written unit name is matched to a unit
+(`unit_key`)."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-from ..core import KEYS, Issue, clean_text, compact
+from ..core import Indicator, Issue, clean_text, compact
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .rules import Rules
+    from .settings import Settings
 
 GROUPS = ("乡镇", "部门")
 MAX_NAME_SEARCH = 120   # characters of a file name searched for a unit name
 _ALIAS_NOTE = re.compile(r"别名[:：]\s*([^;；。]*)")
-_PREFIXES = ("友谊县", "县")
 _SUFFIXES = ("人民政府", "政府")
 
 
@@ -51,27 +55,44 @@ class KeyProject:
 
 @dataclass
 class Plan:
-    """The year's decomposition: what each unit must deliver."""
+    """The year's plan: what it measures (indicators, settings, rules) and what each unit must deliver."""
 
     units: tuple[Unit, ...]
     targets: dict[str, dict[str, float | None]]
-    base_2021: dict[str, float | None]
     chains: tuple[Chain, ...]
     key_projects: tuple[KeyProject, ...]
     county_targets: dict[str, float | None]
     fx_rate: float
     issues: tuple[Issue, ...]
     files: dict[str, Path]
-    year: int = 2022                 # the plan's year: every date window and 报送期 check uses it
+    indicators: tuple[Indicator, ...] = ()     # 指标设置, in the order every output lists them
+    settings: Settings | None = None           # 基本信息: year, county, offices
+    rules: Rules | None = None                 # the 考核细则's scoring rules
     _lookup: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if not self._lookup:
-            self._lookup = build_alias_lookup(self.units)
+            self._lookup = build_alias_lookup(self.units, self.county)
+
+    @property
+    def year(self) -> int:
+        """The plan's year: every date window, every "year assumed" and 报送期 check uses it."""
+        return self.settings.year
+
+    @property
+    def county(self) -> str:
+        return self.settings.county if self.settings is not None else ""
+
+    @cached_property
+    def by_indicator(self) -> dict[str, Indicator]:
+        return {i.key: i for i in self.indicators}
+
+    def indicator(self, key: str) -> Indicator:
+        return self.by_indicator[key]
 
     def unit(self, name: Any) -> Unit | None:
         """The unit a written name means (aliases, full-width and spaces tolerated)."""
-        canonical = self._lookup.get(unit_key(name))
+        canonical = self._lookup.get(unit_key(name, self.county))
         return self.by_name.get(canonical) if canonical else None
 
     @cached_property
@@ -83,7 +104,7 @@ class Plan:
         """(written form, unit) of every name and alias, longest first: for finding a unit in a file name."""
         keys = {}
         for unit in self.units:
-            for name in (unit.name, *unit.aliases, unit_key(unit.name)):
+            for name in (unit.name, *unit.aliases, unit_key(unit.name, self.county)):
                 key = compact(name)
                 if len(key) >= 2:
                     keys.setdefault(key, unit.name)
@@ -144,9 +165,10 @@ class Plan:
         """One row per unit: 单位, 类别, 别名 and every indicator's annual target."""
         import pandas as pd
 
+        keys = [i.key for i in self.indicators]
         rows = [{"unit": u.name, "group": u.group, "aliases": "、".join(u.aliases),
-                 **{k: self.target(u.name, k) for k in KEYS}} for u in self.units]
-        return pd.DataFrame(rows, columns=["unit", "group", "aliases", *KEYS])
+                 **{k: self.target(u.name, k) for k in keys}} for u in self.units]
+        return pd.DataFrame(rows, columns=["unit", "group", "aliases", *keys])
 
     def chains_frame(self):
         import pandas as pd
@@ -163,10 +185,11 @@ class Plan:
 # unit names
 # --------------------------------------------------------------------------
 
-def unit_key(name: Any) -> str:
-    """The comparison form of a unit name: no spaces, NFKC, no 友谊县/县 prefix or 政府 suffix."""
+def unit_key(name: Any, county: str = "") -> str:
+    """The comparison form of a unit name: no spaces, NFKC, no county (友谊县) or 县 prefix, no
+    人民政府/政府 suffix."""
     text = compact(name)
-    for prefix in _PREFIXES:
+    for prefix in (compact(county), "县") if county else ("县",):
         if text.startswith(prefix) and len(text) > len(prefix) + 1:
             text = text[len(prefix):]
             break
@@ -177,11 +200,11 @@ def unit_key(name: Any) -> str:
     return text
 
 
-def build_alias_lookup(units: Iterable[Unit]) -> dict[str, str]:
+def build_alias_lookup(units: Iterable[Unit], county: str = "") -> dict[str, str]:
     lookup: dict[str, str] = {}
     for unit in units:
         for name in (unit.name, *unit.aliases):
-            lookup.setdefault(unit_key(name), unit.name)
+            lookup.setdefault(unit_key(name, county), unit.name)
     return lookup
 
 

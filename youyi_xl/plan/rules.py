@@ -1,10 +1,11 @@
-"""The 考核细则 (DOMAIN §6): weights, caps, deductions, colour bands, 先进/后进 — read from Excel.
+"""The 考核细则 (DOMAIN §6, §8): one workbook declares the year and county (基本信息), every indicator
+with its weight and cap (指标设置), the deductions (扣分), the colour bands (颜色), the 先进/后进
+quotas (先进后进) and the 一票否决 list — all read from Excel, by header text and label.
 
-The clerk edits `考核细则.xlsx` (shipped in templates/, or a copy in the plan
-folder) and the ranking follows. Tables are found by their header text, rows by
-their Chinese label, so rows and columns may move. A workbook that cannot be
-used raises `RulesError` naming file, sheet and cell; weights that do not sum
-to 100 are not an error (only their ratios matter: see docs/scoring.md).
+Every problem of the workbook is an `Issue` (setting-invalid, with sheet and cell), as the
+attachments' problems are; `read_rulebook()` collects them all, and `load_rules()` /
+`youyi_xl.plan.load_plan()` refuse a workbook with any error, naming every place at fault.
+Weights that do not sum to 100 are no error (only their ratios matter: docs/scoring.md).
 """
 from __future__ import annotations
 
@@ -15,12 +16,10 @@ from typing import Any, Mapping
 
 from ..core import (
     AMOUNT,
-    BY_KEY,
-    INDICATORS,
-    KEYS,
     TEXT,
-    YESNO,
     Column,
+    Indicator,
+    Issue,
     RulesError,
     Table,
     cell_ref,
@@ -30,7 +29,6 @@ from ..core import (
     is_blank,
     parse_number,
     parse_yes_no,
-    summary_label,
 )
 from ..workbook import (
     DataRow,
@@ -43,19 +41,9 @@ from ..workbook import (
     locate,
     read_workbook,
 )
+from .settings import DEFAULT_CAP, Problems, Settings, read_indicators, read_settings
 
 RULES_FILE = "考核细则.xlsx"
-TITLE = "友谊县2022年招商引资和项目建设工作考核细则"
-DEFAULT_CAP = 1.2
-
-# DOMAIN §6 defaults; docs/scoring.md gives the reasons for each weight.
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "signed_projects": 15, "started_projects": 10, "out_of_province_funds": 10,
-    "foreign_direct_investment": 5, "provincial_new_projects": 5,
-    "provincial_plan_investment": 5, "municipal_projects": 5, "municipal_new_projects": 5,
-    "municipal_plan_investment": 5, "industrial_projects": 5, "industrial_new_projects": 5,
-    "industrial_plan_investment": 5, "planned_projects": 5, "fixed_asset_investment": 15,
-}
 DEFAULT_DEDUCTIONS: dict[str, float] = {"missing": 5.0, "errors": 2.0}
 DEFAULT_GREEN, DEFAULT_YELLOW = 1.0, 0.8
 DEFAULT_ADVANCED = DEFAULT_LAGGING = 3
@@ -76,15 +64,6 @@ RANKING_LABELS: dict[str, tuple[str, ...]] = {
 }
 RANKING_SHEET = "先进后进"
 
-WEIGHTS = Table("rule_weights", "指标权重", "考核指标权重", (
-    Column("seq", "序号"),
-    Column("indicator", "指标", TEXT, required=True, aliases=("考核指标", "指标名称")),
-    Column("unit", "计量单位", TEXT, aliases=("单位",)),
-    Column("weight", "权重(分)", AMOUNT, unit="分", required=True, aliases=("分值", "权重分")),
-    Column("cap", "封顶系数", AMOUNT, aliases=("得分封顶系数", "封顶")),
-    Column("scored", "是否计分", YESNO, aliases=("计分",)),
-    Column("key", "指标代码", TEXT, aliases=("代码",)),
-), min_header_matches=2)
 DEDUCTIONS = Table("rule_deductions", "扣分", "扣分标准", (
     Column("seq", "序号"),
     Column("item", "扣分项目", TEXT, required=True, aliases=("扣分情形", "情形")),
@@ -136,7 +115,7 @@ class Rules:
     lagging_count: int = DEFAULT_LAGGING
     veto: bool = False
     vetoed: tuple[VetoEntry, ...] = ()
-    source: str = ""                    # the workbook read ('' for the built-in defaults)
+    source: str = ""                    # the workbook read
 
     def rule(self, key: str) -> IndicatorRule:
         return next(r for r in self.indicators if r.key == key)
@@ -162,13 +141,30 @@ class Rules:
         return "yellow" if value >= self.yellow else "red"
 
 
-def default_rules() -> Rules:
-    """DOMAIN §6 as code: what the shipped workbook holds (tools/build_rules.py writes it)."""
-    return Rules(tuple(IndicatorRule(k, float(DEFAULT_WEIGHTS[k])) for k in KEYS))
+@dataclass(frozen=True)
+class Rulebook:
+    """Everything the 考核细则 declares, and what is wrong with it."""
+
+    file: Path
+    settings: Settings | None
+    indicators: tuple[Indicator, ...]
+    rules: Rules | None
+    issues: tuple[Issue, ...]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(i.is_error for i in self.issues)
+
+    def refusal(self) -> str:
+        """One Chinese sentence naming every place at fault (the first eight)."""
+        errors = [i for i in self.issues if i.is_error]
+        places = [f"{i.sheet}{' ' + i.cell if i.cell else ''}：{i.message}" for i in errors[:8]]
+        more = f"等{len(errors)}处" if len(errors) > 8 else f"共{len(errors)}处"
+        return f"考核细则“{self.file.name}”设置有误（{more}）：" + "；".join(places)
 
 
 # --------------------------------------------------------------------------
-# finding the workbook
+# finding and reading the workbook
 # --------------------------------------------------------------------------
 
 def default_rules_file() -> Path:
@@ -190,73 +186,69 @@ def rules_file(path: str | Path | None = None) -> Path:
     return path
 
 
-def load_rules(path: str | Path | None = None) -> Rules:
-    """Read the 考核细则 workbook (a file, a plan folder holding 考核细则.xlsx, or the shipped one)."""
+def read_rulebook(path: str | Path | None = None) -> Rulebook:
+    """Read the 考核细则 (a file, a plan folder holding 考核细则.xlsx, or the shipped one), every
+    problem collected; only a workbook that cannot be opened at all raises RulesError."""
     file = rules_file(path)
-    book, problems = read_workbook(file)
+    book, unreadable = read_workbook(file)
     if book is None:
-        detail = problems[0].message if problems else "无法读取"
+        detail = unreadable[0].message if unreadable else "无法读取"
         raise RulesError(f"考核细则“{file.name}”无法读取：{detail}")
-    return _RulesReader(file, book).read()
+    problems = Problems(file)
+    settings = read_settings(book, problems)
+    indicators, weights = read_indicators(book, problems)
+    reader = _RulesReader(file, book, problems)
+    rules = reader.read(tuple(IndicatorRule(w.key, w.weight, w.cap, w.scored, w.cell) for w in weights))
+    return Rulebook(file, settings, indicators, rules, tuple(problems.issues))
+
+
+def load_rules(path: str | Path | None = None) -> Rules:
+    """The scoring rules of the 考核细则; RulesError naming every place at fault."""
+    book = read_rulebook(path)
+    if book.has_errors or book.rules is None:
+        raise RulesError(book.refusal())
+    return book.rules
 
 
 # --------------------------------------------------------------------------
-# reading
+# 扣分, 颜色, 先进后进, 一票否决
 # --------------------------------------------------------------------------
-
-def _label_index() -> dict[str, str]:
-    """Normalised indicator texts (label, short label, template header, key) -> key."""
-    index: dict[str, str] = {}
-    for ind in INDICATORS:
-        for name in (ind.label, summary_label(ind.key), ind.short, ind.column, ind.header, ind.key):
-            index.setdefault(header_key(name), ind.key)
-    return index
-
-
-_LABELS = _label_index()
-
 
 def _item_index(items: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
     return {header_key(name): key for key, names in items.items() for name in names}
 
 
 class _Found:
-    """One located rules table, with the cell references and errors bound to it."""
+    """One located rules table, with the cell references bound to it."""
 
-    def __init__(self, file: Path, sheet: SheetData, located: Located):
-        self.file, self.sheet, self.located = file, sheet, located
+    def __init__(self, sheet: SheetData, located: Located):
+        self.sheet, self.located = sheet, located
 
     def rows(self) -> list[DataRow]:
         return [r for r in data_rows(self.sheet.rows, self.located) if r.kind == "data"]
 
     def raw(self, row: DataRow, key: str) -> Any:
         special = self.sheet.special.get((row.index, self.located.columns.get(key, -1)))
-        if special == "=":
-            raise self.error(row, key, "是公式，但文件中没有计算结果", "请在Excel中打开并保存，或直接填写数值")
-        return special or cell(row.values, self.located, key)
+        return "" if special == "=" else special or cell(row.values, self.located, key)
 
-    def ref(self, row: DataRow, key: str) -> str:
-        return cell_ref(row.index, self.located.columns.get(key, 0))
-
-    def error(self, row: DataRow | None, key: str, problem: str, hint: str = "") -> RulesError:
-        where = f"{self.ref(row, key)}" if row is not None else ""
-        return _error(self.file, self.sheet.name, where, problem, hint)
-
-
-def _error(file: Path, sheet: str, where: str, problem: str, hint: str = "") -> RulesError:
-    place = f"考核细则“{file.name}”工作表“{sheet}”" + (f"单元格{where}" if where else "")
-    return RulesError(f"{place}：{problem}" + (f"。{hint}" if hint else ""))
+    def ref(self, row: DataRow | None, key: str) -> str:
+        return cell_ref(row.index, self.located.columns.get(key, 0)) if row is not None else ""
 
 
 class _RulesReader:
-    def __init__(self, file: Path, book: WorkbookData):
-        self.file, self.book = file, book
+    def __init__(self, file: Path, book: WorkbookData, problems: Problems):
+        self.file, self.book, self.problems = file, book, problems
 
-    def read(self) -> Rules:
+    def read(self, indicators: tuple[IndicatorRule, ...]) -> Rules:
         green, yellow = self.colours()
         advanced, lagging, veto = self.ranking()
-        return Rules(self.indicators(), self.deductions(), green, yellow, advanced, lagging,
-                     veto, self.vetoed() if veto else (), str(self.file))
+        return Rules(indicators, self.deductions(), green, yellow, advanced, lagging, veto,
+                     self.vetoed() if veto else (), str(self.file))
+
+    def add(self, found: _Found | None, row: DataRow | None, key: str, message: str, hint: str = "",
+            value: Any = "") -> None:
+        sheet = found.sheet.name if found is not None else key
+        self.problems.add(sheet, found.ref(row, key) if found is not None else "", message, hint, value)
 
     def table(self, table: Table, required: bool = True) -> _Found | None:
         """The table by sheet name first, then by its header row on any sheet."""
@@ -264,152 +256,112 @@ class _RulesReader:
         for sheet in sheets:
             located = locate(sheet.rows, table, sheet.name)
             if located and not located.missing_required():
-                return _Found(self.file, sheet, located)
-        if not required:
-            return None
-        labels = "、".join(c.label for c in table.required_columns)
-        raise RulesError(f"考核细则“{self.file.name}”中找不到“{table.sheet}”表"
-                         f"（表头应有：{labels}）。请使用下发的考核细则模板")
+                return _Found(sheet, located)
+        if required:
+            labels = "、".join(c.label for c in table.required_columns)
+            self.problems.add(table.sheet, "", f"考核细则中找不到“{table.sheet}”表（表头应有：{labels}）",
+                              "请使用下发的考核细则模板")
+        return None
 
-    # -- 指标权重 -------------------------------------------------------------
-    def indicators(self) -> tuple[IndicatorRule, ...]:
-        found = self.table(WEIGHTS)
-        rules: dict[str, IndicatorRule] = {}
-        for row in found.rows():
-            rule = self.indicator_row(found, row, rules)
-            if rule is not None:
-                rules[rule.key] = rule
-        missing = [BY_KEY[k].label for k in KEYS if k not in rules]
-        if missing:
-            raise found.error(None, "indicator", f"缺少指标“{'”“'.join(missing)}”",
-                              "不计分的指标请保留该行，把“是否计分”填“否”")
-        ordered = tuple(rules[k] for k in KEYS)
-        _check_total(found, ordered)
-        return ordered
-
-    def indicator_row(self, found: _Found, row: DataRow, seen: dict) -> IndicatorRule | None:
-        label = found.raw(row, "indicator")
-        if is_blank(label):
-            if any(not is_blank(found.raw(row, k)) for k in ("weight", "cap")):
-                raise found.error(row, "indicator", "有权重但没有指标名称", "请填写指标名称或删除本行")
-            return None
-        key = _LABELS.get(header_key(label)) or _LABELS.get(header_key(found.raw(row, "key")))
-        if key is None:
-            raise found.error(row, "indicator", f"“{clean_text(label)}”不是考核指标",
-                              "指标名称应与工作方案一致，如“招商签约项目”")
-        if key in seen:
-            raise found.error(row, "indicator", f"指标“{BY_KEY[key].label}”重复（已在{seen[key].cell}）",
-                              "每个指标只保留一行")
-        scored = self.scored(found, row)
-        weight = self.number(found, row, "weight", required=scored, what="权重")
-        cap = self.number(found, row, "cap", required=False, what="封顶系数")
-        if cap is not None and cap < 1:
-            raise found.error(row, "cap", f"封顶系数{cap:g}小于1", "封顶系数应不小于1（默认1.2）")
-        return IndicatorRule(key, weight or 0.0, DEFAULT_CAP if cap is None else cap, scored,
-                             found.ref(row, "weight"))
-
-    def scored(self, found: _Found, row: DataRow) -> bool:
-        if "scored" not in found.located.columns:
-            return True
-        parsed = parse_yes_no(found.raw(row, "scored"))
-        if parsed.code:
-            raise found.error(row, "scored", f"“是否计分”{parsed.note}", "请填写“是”或“否”")
-        return True if parsed.value is None else parsed.value
-
-    def number(self, found: _Found, row: DataRow, key: str, required: bool, what: str) -> float | None:
+    def number(self, found: _Found, row: DataRow, key: str) -> float | None:
         raw = found.raw(row, key)
-        text = compact(raw).removesuffix("分") if isinstance(raw, str) else raw
+        text = compact(raw).removesuffix("分").removesuffix("%") if isinstance(raw, str) else raw
         parsed = parse_number(text, "个")
-        if parsed.code:
-            raise found.error(row, key, f"{what}“{clean_text(raw)}”不是数字", f"请填写数字{what}")
-        if parsed.value is None and required:
-            raise found.error(row, key, f"计分指标“{clean_text(found.raw(row, 'indicator'))}”没有{what}",
-                              f"请填写{what}，或把“是否计分”改为“否”")
-        if parsed.value is not None and parsed.value < 0:
-            raise found.error(row, key, f"{what}{parsed.value:g}是负数", f"{what}应为0或正数")
-        return parsed.value
+        return None if parsed.code or parsed.value is None else parsed.value
 
     # -- 扣分 -----------------------------------------------------------------
     def deductions(self) -> dict[str, float]:
         found = self.table(DEDUCTIONS)
-        items = _item_index(DEDUCTION_ITEMS)
         values: dict[str, float] = {}
+        if found is None:
+            return dict(DEFAULT_DEDUCTIONS)
+        items = _item_index(DEDUCTION_ITEMS)
+        written: set[str] = set()
         for row in found.rows():
             label = found.raw(row, "item")
             key = items.get(header_key(label))
+            written.add(key or "")
             if key is None:
-                raise found.error(row, "item", f"“{clean_text(label)}”不是可用的扣分项目",
-                                  "可用的扣分项目：" + "、".join(v[0] for v in DEDUCTION_ITEMS.values()))
-            raw = found.raw(row, "points")
-            text = compact(raw).removesuffix("分") if isinstance(raw, str) else raw
-            parsed = parse_number(text, "个")
-            if parsed.code or parsed.value is None:
-                raise found.error(row, "points", f"扣分“{clean_text(raw)}”不是数字", "不扣分请填0")
-            values[key] = abs(parsed.value)   # 5 and -5 both mean "take 5 points off"
+                self.add(found, row, "item", f"“{clean_text(label)}”不是可用的扣分项目",
+                         "可用的扣分项目：" + "、".join(v[0] for v in DEDUCTION_ITEMS.values()), label)
+                continue
+            points = self.number(found, row, "points")
+            if points is None:
+                self.add(found, row, "points", f"扣分“{clean_text(found.raw(row, 'points'))}”不是数字", "不扣分请填0",
+                         found.raw(row, "points"))
+                continue
+            values[key] = abs(points)   # 5 and -5 both mean "take 5 points off"
         for key, names in DEDUCTION_ITEMS.items():
-            if key not in values:
-                raise found.error(None, "item", f"缺少扣分项目“{names[0]}”", "不扣分请填0")
-        return values
+            if key not in written:
+                self.add(found, None, "item", f"缺少扣分项目“{names[0]}”", "不扣分请填0")
+        return {**DEFAULT_DEDUCTIONS, **values}
 
     # -- 颜色 -----------------------------------------------------------------
     def colours(self) -> tuple[float, float]:
         found = self.table(COLOURS)
+        if found is None:
+            return DEFAULT_GREEN, DEFAULT_YELLOW
         items = _item_index(COLOUR_ITEMS)
         limits: dict[str, tuple[float, DataRow]] = {}
         for row in found.rows():
             key = items.get(header_key(found.raw(row, "colour")))
             if key in ("green", "yellow"):
-                limits[key] = (self.percent(found, row), row)
-        for key, names in (("green", "绿"), ("yellow", "黄")):
+                limit = self.percent(found, row)
+                if limit is not None:
+                    limits[key] = (limit, row)
+        for key, word in (("green", "绿"), ("yellow", "黄")):
             if key not in limits:
-                raise found.error(None, "colour", f"缺少“{names}”的序时完成率下限", "请恢复该行")
-        (green, row), (yellow, _) = limits["green"], limits["yellow"]
+                self.add(found, None, "colour", f"缺少“{word}”的序时完成率下限（或下限不是有效的百分数）", "请恢复该行，如绿100、黄80")
+        if len(limits) < 2:
+            return DEFAULT_GREEN, DEFAULT_YELLOW
+        (green, row), (yellow, yellow_row) = limits["green"], limits["yellow"]
         if not 0 < yellow <= green:
-            raise found.error(row, "threshold", f"绿色下限{green:.0%}应不低于黄色下限{yellow:.0%}且大于0",
-                              "默认：绿100、黄80")
+            self.add(found, yellow_row, "threshold", f"黄色下限{yellow:.0%}应大于0且不高于绿色下限{green:.0%}",
+                     "默认：绿100、黄80")
         return green, yellow
 
-    def percent(self, found: _Found, row: DataRow) -> float:
+    def percent(self, found: _Found, row: DataRow) -> float | None:
         """100 or "100%" → 1.0; a number up to 5 is already a fraction (a %-formatted cell)."""
-        raw = found.raw(row, "threshold")
-        text = compact(raw).removesuffix("%") if isinstance(raw, str) else raw
-        parsed = parse_number(text, "个")
-        if parsed.code or parsed.value is None or parsed.value < 0:
-            raise found.error(row, "threshold", f"序时完成率下限“{clean_text(raw)}”不是有效的百分数",
-                              "请填写如100、80这样的百分数")
-        return parsed.value if parsed.value <= 5 else parsed.value / 100
+        value = self.number(found, row, "threshold")
+        if value is None or value < 0:
+            return None
+        return value if value <= 5 else value / 100
 
     # -- 先进后进, 一票否决 ---------------------------------------------------
     def ranking(self) -> tuple[int, int, bool]:
         sheet = self.ranking_sheet()
+        if sheet is None:
+            self.problems.add(RANKING_SHEET, "", f"考核细则中找不到“{RANKING_SHEET}”表（先进单位名额、后进单位名额）",
+                              "请使用下发的考核细则模板")
+            return DEFAULT_ADVANCED, DEFAULT_LAGGING, False
         found = find_label_values(sheet.rows, RANKING_LABELS)
-        advanced = self.count(sheet, found, "advanced")
-        lagging = self.count(sheet, found, "lagging")
+        advanced = self.count(sheet, found, "advanced", DEFAULT_ADVANCED)
+        lagging = self.count(sheet, found, "lagging", DEFAULT_LAGGING)
         value, r, c = found.get("veto", ("", 0, 1))
         parsed = parse_yes_no(value)
         if parsed.code:
-            raise _error(self.file, sheet.name, cell_ref(r, c), f"“启用一票否决”{parsed.note}",
-                         "请填写“是”或“否”")
+            self.problems.add(sheet.name, cell_ref(r, c), f"“启用一票否决”{parsed.note}", "请填写“是”或“否”", value)
         return advanced, lagging, bool(parsed.value)
 
-    def ranking_sheet(self) -> SheetData:
+    def ranking_sheet(self) -> SheetData | None:
         wanted = {header_key(n) for names in RANKING_LABELS.values() for n in names}
         sheets = sorted(self.book.sheets, key=lambda s: compact(s.name) != RANKING_SHEET)
         for sheet in sheets:
             if any(isinstance(v, str) and header_key(v) in wanted for row in sheet.rows[:40] for v in row):
                 return sheet
-        raise RulesError(f"考核细则“{self.file.name}”中找不到“{RANKING_SHEET}”表（先进单位名额、后进单位名额）。"
-                         "请使用下发的考核细则模板")
+        return None
 
-    def count(self, sheet: SheetData, found: dict, key: str) -> int:
+    def count(self, sheet: SheetData, found: dict, key: str, default: int) -> int:
         label = RANKING_LABELS[key][0]
         if key not in found:
-            raise _error(self.file, sheet.name, "", f"缺少“{label}”", "请恢复该行（默认3）")
+            self.problems.add(sheet.name, "", f"缺少“{label}”", "请恢复该行（默认3）")
+            return default
         value, r, c = found[key]
         parsed = parse_number(value, "个")
         if parsed.code or parsed.value is None or parsed.value < 0 or not parsed.value.is_integer():
-            raise _error(self.file, sheet.name, cell_ref(r, c), f"“{label}”应为0或正整数，现为“{clean_text(value)}”",
-                         "默认每组3个")
+            self.problems.add(sheet.name, cell_ref(r, c), f"“{label}”应为0或正整数，现为“{clean_text(value)}”",
+                              "默认每组3个", value)
+            return default
         return int(parsed.value)
 
     def vetoed(self) -> tuple[VetoEntry, ...]:
@@ -421,14 +373,9 @@ class _RulesReader:
                      for row in found.rows() if not is_blank(found.raw(row, "unit")))
 
 
-def _check_total(found: _Found, rules: tuple[IndicatorRule, ...]) -> None:
-    if sum(r.weight for r in rules if r.scored) <= 0:
-        raise found.error(None, "weight", "计分指标的权重全部为0或没有计分指标",
-                          "至少一个计分指标的权重应大于0（默认合计100分）")
-
-
 def rules_error_for_unit(rules: Rules, entry: VetoEntry) -> RulesError:
     """The error for a 一票否决 name that is no unit of the plan."""
-    file = Path(rules.source) if rules.source else Path(RULES_FILE)
-    return _error(file, VETO.sheet, entry.cell, f"“{entry.unit}”不是目标分解表中的单位",
-                  "请填写目标分解表中的单位名称")
+    file = Path(rules.source).name if rules.source else RULES_FILE
+    where = f"单元格{entry.cell}" if entry.cell else ""
+    return RulesError(f"考核细则“{file}”工作表“{VETO.sheet}”{where}：“{entry.unit}”不是目标分解表中的单位。"
+                      "请填写目标分解表中的单位名称")

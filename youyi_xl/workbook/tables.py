@@ -5,6 +5,7 @@ A grid is a list of rows from A1 (rows[r][c] is Excel row r+1, column c+1).
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
@@ -54,15 +55,11 @@ def _alias_index(table: Table) -> dict[str, list[Column]]:
     return index
 
 
-_INDEX_CACHE: dict[str, dict[str, list[Column]]] = {}
-
-
+@functools.lru_cache(maxsize=64)
 def alias_index(table: Table) -> dict[str, list[Column]]:
-    """header_key -> candidate columns, built once per table."""
-    cached = _INDEX_CACHE.get(table.key + table.sheet)
-    if cached is None:
-        cached = _INDEX_CACHE[table.key + table.sheet] = _alias_index(table)
-    return cached
+    """header_key -> candidate columns, built once per table (tables are values: a plan's
+    attachment tables, with its declared target columns, are tables of their own)."""
+    return _alias_index(table)
 
 
 def _match_row(row: Sequence[Any], table: Table) -> dict[str, tuple[int, str]]:
@@ -182,11 +179,11 @@ def cell(row: Sequence[Any], located: Located, key: str) -> Any:
 
 
 def find_label_values(rows: Sequence[Sequence[Any]], labels: dict[str, tuple[str, ...]],
-                      max_rows: int = 60) -> dict[str, tuple[Any, int, int]]:
+                      max_rows: int = 60, reach: int = 5) -> dict[str, tuple[Any, int, int]]:
     """Label/value cells (a cover sheet): key -> (value, row, col) of the value cell.
 
-    The value is the first non-empty cell right of the label in the same row,
-    or else the cell below the label.
+    The value is the first non-empty cell right of the label in the same row (at most
+    `reach` cells away), or else the cell below the label.
     """
     wanted = {header_key(name): key for key, names in labels.items() for name in names}
     result: dict[str, tuple[Any, int, int]] = {}
@@ -197,18 +194,19 @@ def find_label_values(rows: Sequence[Sequence[Any]], labels: dict[str, tuple[str
             key = wanted.get(header_key(value))
             if key is None or key in result:
                 continue
-            result[key] = _value_beside(rows, r, c, wanted)
+            result[key] = _value_beside(rows, r, c, wanted, reach)
     return result
 
 
-def _value_beside(rows, r, c, labels: dict[str, str]) -> tuple[Any, int, int]:
+def _value_beside(rows, r, c, labels: dict[str, str], reach: int = 5) -> tuple[Any, int, int]:
     row = rows[r]
-    for cc in range(c + 1, min(len(row), c + 6)):
+    for cc in range(c + 1, min(len(row), c + 1 + reach)):
         value = row[cc]
         if value != "" and value is not None:
             if isinstance(value, str) and header_key(value) in labels:
                 break           # the next label: this one was left empty
             return value, r, cc
-    if r + 1 < len(rows) and c < len(rows[r + 1]) and rows[r + 1][c] not in ("", None):
-        return rows[r + 1][c], r + 1, c
+    below = rows[r + 1][c] if r + 1 < len(rows) and c < len(rows[r + 1]) else ""
+    if below not in ("", None) and not (isinstance(below, str) and header_key(below) in labels):
+        return below, r + 1, c
     return "", r, c + 1

@@ -9,51 +9,36 @@ import datetime as dt
 import re
 from typing import Any
 
-from ...core import BY_KEY, Period, UsageError, scorecard_name
+from ...core import CHOICE, IN, SOURCES, STARTED_STATUSES, SUM, Indicator, Period, UsageError, scorecard_name
 from .. import numfmt as nf
 
-RECIPIENTS = "各乡（镇）人民政府，县政府直属和在县中、省直各有关单位："
-ISSUER = "友谊县人民政府办公室"
-CC = "县委办，县纪委办，县人武部，县人大办，县政协办，县法院，县检察院。"
-
-# How a bulletin words each county indicator: (what was done, what the target is called).
-_PROSE: dict[str, tuple[str, str]] = {
-    "signed_projects": ("新签约招商引资项目", "年度目标"),
-    "started_projects": ("落地开工招商引资项目", "年度目标"),
-    "out_of_province_funds": ("实际利用省外资金", "年度目标"),
-    "foreign_direct_investment": ("直接利用外资", "市定目标"),
-    "provincial_new_projects": ("开工新建省级百大项目", "年度目标"),
-    "provincial_plan_investment": ("省级百大项目完成投资", "年度计划投资"),
-    "municipal_projects": ("开复工市级百大项目", "年度目标"),
-    "municipal_new_projects": ("其中新建市级百大项目开工", "年度目标"),
-    "municipal_plan_investment": ("市级百大项目完成投资", "年度计划投资"),
-    "industrial_projects": ("开复工投资500万元以上产业项目", "年度目标"),
-    "industrial_new_projects": ("其中新建500万元以上产业项目开工", "年度目标"),
-    "industrial_plan_investment": ("500万元以上产业项目完成投资", "年度计划投资"),
-    "planned_projects": ("新策划生成总投资5000万元以上产业项目", "年度目标"),
-    "fixed_asset_investment": ("完成固定资产投资", "年度目标"),
-}
-_STARTED = frozenset({"已开工", "已竣工"})
+_STARTED = frozenset(STARTED_STATUSES)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 _BREAKS = re.compile(r"[\t\r\n\f\v]")
 _GROUP_ORDER = ("乡镇", "部门")
 
 
-def notice_context(result: Any, date: dt.date | str | None = None, *, issuer: str = ISSUER,
-                   recipients: str = RECIPIENTS, cc: str = CC) -> dict[str, Any]:
-    """Every variable the templates use (docs/notice.md lists them), from a `Result`."""
+def notice_context(result: Any, date: dt.date | str | None = None, *, issuer: str | None = None,
+                   recipients: str | None = None, cc: str | None = None) -> dict[str, Any]:
+    """Every variable the templates use (docs/notice.md lists them), from a `Result`. The
+    county, the offices and every indicator's wording are the plan's (基本信息, 指标设置)."""
     period = Period.parse(result.period)
+    plan, settings = result.plan, result.plan.settings
     progress = float(result.time_progress)
-    county = _county(result.county_table, progress)
+    declared = {i.key: i for i in plan.indicators}
+    county = _county(result.county_table, progress, declared)
     groups = _groups(result.unit_table)
-    context = {**period_fields(period), "recipients": clean(recipients),
+    context = {**period_fields(period), "county_name": clean(settings.county),
+               "recipients": clean(settings.recipients if recipients is None else recipients),
                "time_progress": progress, "time_progress_text": nf.percent(progress),
                "county": county, "indicators": list(county.values()),
+               "categories": _categories(plan.indicators, county),
                "reporting": _reporting(result.unit_table, len(groups) + 1), "groups": groups,
-               "chains": _chains(result.chain_table, progress),
+               "chains": _chains(result.chain_table, progress, settings.chain_min_investment),
                "key_projects": _key_projects(result.key_project_table, progress),
-               "change": _change(getattr(result, "comparison", None)),
-               **_closing(period, as_date(date), issuer, cc)}
+               "change": _change(getattr(result, "comparison", None), declared),
+               **_closing(period, as_date(date), settings.issuer if issuer is None else issuer,
+                          settings.cc if cc is None else cc, settings.printer)}
     context["problems"] = _problems(context)
     return context
 
@@ -77,12 +62,12 @@ def period_fields(period: Period) -> dict[str, Any]:
             "title": f"关于{name}全县招商引资和项目建设情况的通报"}
 
 
-def _closing(period: Period, day: dt.date, issuer: str, cc: str) -> dict[str, Any]:
+def _closing(period: Period, day: dt.date, issuer: str, cc: str, printer: str) -> dict[str, Any]:
     issued = nf.cn_date(day)
     return {"attachment": f"{period.year}年{period.phase}全县招商引资和项目建设成绩单",
             "attachment_file": scorecard_name(period), "issuer": clean(issuer),
             "date": issued, "date_iso": day.isoformat(), "cc": clean(cc),
-            "printer": clean(issuer), "print_date": f"{issued}印发"}
+            "printer": clean(printer or issuer), "print_date": f"{issued}印发"}
 
 
 def clean(value: Any) -> str:
@@ -106,13 +91,13 @@ def _number(value: Any) -> float:
     return 0.0 if nf.is_missing(value) else float(value)
 
 
-def _county(table: Any, progress: float) -> dict[str, dict[str, Any]]:
-    return {row["indicator"]: _indicator(row, progress) for row in records(table)}
+def _county(table: Any, progress: float, declared: dict[str, Indicator]) -> dict[str, dict[str, Any]]:
+    return {row["indicator"]: _indicator(row, progress, declared.get(row["indicator"]))
+            for row in records(table)}
 
 
-def _indicator(row: dict[str, Any], progress: float) -> dict[str, Any]:
+def _indicator(row: dict[str, Any], progress: float, known: Indicator | None) -> dict[str, Any]:
     key = row["indicator"]
-    known = BY_KEY.get(key)
     unit = row.get("unit") or (known.unit if known else "")
     target, actual, rate = row.get("target"), _number(row.get("actual")), row.get("rate")
     has_target = not nf.is_missing(target) and float(target) > 0
@@ -126,18 +111,48 @@ def _indicator(row: dict[str, Any], progress: float) -> dict[str, Any]:
             "target_text": nf.amount(target, unit), "actual_text": nf.amount(actual, unit),
             "rate_text": nf.percent(rate) if has_target else nf.MISSING,
             "schedule_text": nf.schedule(rate, progress) if has_target else ""}
-    item["sentence"] = _indicator_sentence(item)
+    item["sentence"] = _indicator_sentence(item, known)
     return item
 
 
-def _indicator_sentence(item: dict[str, Any]) -> str:
-    """新签约招商引资项目9个，完成年度目标38个的23.7%，低于序时进度1.3个百分点"""
-    what, noun = _PROSE.get(item["key"], (item["label"], "年度目标"))
+def _indicator_sentence(item: dict[str, Any], known: Indicator | None) -> str:
+    """新签约招商引资项目9个，完成年度目标38个的23.7%，低于序时进度1.3个百分点 (the words are the
+    declaration's 通报用语 and 目标称谓)."""
+    what, noun = (known.prose, known.target_noun) if known else (item["label"], "年度目标")
     text = f"{what}{item['actual_text']}"
     if not item["has_target"]:
         return text
     verb = "完成" if item["unit"] == "个" else "占"
     return f"{text}，{verb}{noun}{item['target_text']}的{item['rate_text']}，{item['schedule_text']}"
+
+
+def _categories(indicators: tuple[Indicator, ...], county: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The 总体情况 paragraphs: one per 分类 of 指标设置, in order, each its indicators' sentences."""
+    grouped: dict[str, list[Indicator]] = {}
+    for ind in indicators:
+        grouped.setdefault(ind.category or "其他指标", []).append(ind)
+    out = []
+    for number, (name, members) in enumerate(grouped.items(), 1):
+        parts = [county[members[0].key]["sentence"]]
+        for before, ind in zip(members, members[1:]):
+            parts.append(("，" if _continues(before, ind) else "；") + county[ind.key]["sentence"])
+        out.append({"number": nf.subheading_number(number), "name": name, "sentence": "".join(parts),
+                    "indicators": [county[i.key] for i in members]})
+    return out
+
+
+def _continues(before: Indicator, ind: Indicator) -> bool:
+    """Whether `ind` continues the sentence of `before` with a comma: its 其中 part, or the
+    investment of the same kind of project (a 求和 over the same table sharing a 项目类别-like
+    condition); a new subject starts after a semicolon (docs/decisions.md)."""
+    if ind.label.startswith("其中"):
+        return True
+    if ind.method != SUM or ind.source != before.source:
+        return False
+    table = next(t for t in SOURCES if t.key == ind.source)
+    shared = {(c.field, c.values) for c in ind.conditions
+              if c.op == IN and table.column(c.field).kind == CHOICE}
+    return bool(shared & {(c.field, c.values) for c in before.conditions if c.op == IN})
 
 
 def _reporting(units: Any, number: int) -> dict[str, Any]:
@@ -207,15 +222,17 @@ def _ranked(row: dict[str, Any]) -> dict[str, Any]:
             "label": f"{row['unit']}（{rank_label}，{score}）" if rank_label else f"{row['unit']}（{score}）"}
 
 
-def _change(comparison: Any) -> dict[str, Any]:
-    """较上期: newly signed projects and the biggest rank moves; an empty sentence without history."""
+def _change(comparison: Any, declared: dict[str, Indicator]) -> dict[str, Any]:
+    """较上期: the growth of the plan's first indicator (new signings) and the biggest rank moves;
+    an empty sentence without history."""
     if comparison is None:
         return {"previous": "", "new_signed": 0, "risers": [], "fallers": [], "sentence": ""}
     moves = sorted(comparison.rank_change.items(), key=lambda kv: (-kv[1], kv[0]))
     risers = [f"{u}（上升{c}位）" for u, c in moves if c > 0][:3]
     fallers = [f"{u}（下降{-c}位）" for u, c in reversed(moves) if c < 0][:3]
-    new = comparison.county_new.get("signed_projects") or 0
-    parts = [f"与上期（{comparison.previous.dash_label}）相比，全县新增签约项目{nf.amount(new, '个')}"]
+    headline = declared[comparison.headline]
+    new = comparison.county_new.get(headline.key) or 0
+    parts = [f"与上期（{comparison.previous.dash_label}）相比，全县新增{headline.short}{nf.amount(new, headline.unit)}"]
     if risers:
         parts.append(f"排名上升较快的有{nf.names(risers)}")
     if fallers:
@@ -224,7 +241,7 @@ def _change(comparison: Any) -> dict[str, Any]:
             "fallers": fallers, "sentence": "；".join(parts) + "。"}
 
 
-def _chains(table: Any, progress: float) -> dict[str, Any]:
+def _chains(table: Any, progress: float, floor: float) -> dict[str, Any]:
     rows = records(table)
     signed, started = (sum(_number(r.get(k)) for r in rows) for k in ("signed_actual", "started_actual"))
     signed_target, started_target = (sum(_number(r.get(k)) for r in rows)
@@ -234,13 +251,13 @@ def _chains(table: Any, progress: float) -> dict[str, Any]:
     info = {"count": len(rows), "signed": int(signed), "started": int(started),
             "signed_rate_text": nf.percent(signed / signed_target) if signed_target else nf.MISSING,
             "started_rate_text": nf.percent(started / started_target) if started_target else nf.MISSING,
-            "ahead": ahead, "empty": empty, "rows": rows}
+            "ahead": ahead, "empty": empty, "rows": rows, "floor": floor}
     info["sentence"] = _chain_sentence(info) if rows else "本期暂无产业链调度数据。"
     return info
 
 
 def _chain_sentence(info: dict[str, Any]) -> str:
-    text = (f"全县{info['count']}条产业链共签约总投资5000万元以上项目{info['signed']}个、落地开工项目"
+    text = (f"全县{info['count']}条产业链共签约总投资{info['floor']:g}万元以上项目{info['signed']}个、落地开工项目"
             f"{info['started']}个，分别完成年度目标的{info['signed_rate_text']}和{info['started_rate_text']}")
     parts = []
     if info["ahead"]:

@@ -15,13 +15,14 @@ from .context import as_date, clean, period_fields, records
 from .templating import package_env, undefined_message
 
 REMINDER_TEMPLATE = "cuibao.txt.j2"
-REMINDER_SENDER = "友谊县发展和改革局"
 REMINDER_DEADLINE = "收到本通知后2个工作日内"
 
 def reminder_context(result: Any, date: dt.date | str | None = None, *,
-                     sender: str = REMINDER_SENDER, deadline: str = REMINDER_DEADLINE) -> dict:
-    """Variables of the 催报 text: the units that have not reported, by group."""
+                     sender: str | None = None, deadline: str = REMINDER_DEADLINE) -> dict:
+    """Variables of the 催报 text: the units that have not reported, by group; signed by the
+    plan's 考评牵头单位 unless `sender` is given."""
     period = Period.parse(result.period)
+    sender = result.plan.settings.lead if sender is None else sender
     rows = records(result.unit_table)
     missing = [r for r in rows if r.get("status") == "missing"]
     groups = list(dict.fromkeys(r.get("group") or "" for r in missing))
