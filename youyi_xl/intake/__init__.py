@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from .batch import STATUS_LABELS, Batch, row_columns
 from .checks import RETURN_CHECKS, check_batch, check_return
-from .folder import Progress, collect, find_files
+from .folder import Progress, check_period, collect, find_files
 from .reading import read_return
 from .returndata import ReturnData, TableRead
 from .rows import OTHER_CHAIN
 
 __all__ = ["STATUS_LABELS", "Batch", "row_columns", "RETURN_CHECKS", "check_batch", "check_return",
-           "Progress", "collect", "find_files", "read_return", "ReturnData", "TableRead", "OTHER_CHAIN"]
+           "Progress", "check_period", "collect", "find_files", "read_return", "ReturnData", "TableRead", "OTHER_CHAIN"]

@@ -57,12 +57,21 @@ def collect(folder: str | Path, period: str | Period, plan: Plan | None = None,
         raise UsageError(f"报表文件夹“{folder}”不存在或不是文件夹")
     period = Period.parse(period)
     plan = plan if plan is not None else load_plan()
+    check_period(period, plan)
     files, ignored = find_files(folder)
     returns = _read_all(folder, files, plan, period, progress, workers)
     checked = check_batch(returns)
     issues = [i for r in checked.kept for i in r.issues] + [*ignored, *checked.issues]
     return Batch(period, plan, folder, checked.kept, checked.superseded, sorted(issues, key=_issue_order),
                  checked.claims)
+
+
+def check_period(period: Period, plan: Plan) -> None:
+    """A period outside the plan's year cannot be collected (every unit would count zero)."""
+    if period.year != plan.year:
+        raise UsageError(f"报送期{period.dash_label}不在考核年度内：所用方案（考核细则“基本信息”）的年度是"
+                         f"{plan.year}年，本次收集的是{period.year}年。请核对 --period，或用 --plan 指定"
+                         f"{period.year}年的方案")
 
 
 def _issue_order(issue: Issue) -> tuple:

@@ -52,6 +52,8 @@ SETTING_LABELS: dict[str, tuple[str, ...]] = {
     "cc": ("抄送", "抄送机关", "抄送单位"),
     "printer": ("印发机关", "印发单位"),
     "lead": ("考评牵头单位", "考核牵头单位"),
+    "organisers": ("考评组织单位", "考核组织单位"),
+    "partners": ("考评配合单位", "考核配合单位"),
     "chain_min": ("产业链项目投资下限(万元)", "产业链项目投资下限"),
 }
 
@@ -88,12 +90,20 @@ class Settings:
     printer: str = ""           # 印发机关
     lead: str = ""              # 考评牵头单位 (signs the 催报, authors the forms)
     chain_min_investment: float = CHAIN_PROJECT_MIN_INVESTMENT   # 万元
+    organisers: str = ""        # 考评组织单位 (the 通报: who ran the assessment)
+    partners: str = ""          # 考评配合单位 (the 通报: who joined it; may stay empty)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "issuer", self.issuer or f"{self.county}人民政府办公室")
         object.__setattr__(self, "printer", self.printer or self.issuer)
         object.__setattr__(self, "lead", self.lead or f"{self.county}发展和改革局")
         object.__setattr__(self, "recipients", self.recipients or DEFAULT_RECIPIENTS)
+        object.__setattr__(self, "organisers", self.organisers or self.lead)
+
+    def assessors(self, duty: bool = False) -> str:
+        """Who ran the assessment, as the 通报 says it: "甲会同乙" (or "甲要会同乙" for a duty)."""
+        must = "要" if duty else ""
+        return f"{self.organisers}{must}会同{self.partners}" if self.partners else f"{self.organisers}{must}"
 
 
 DEFAULT_RECIPIENTS = "各乡（镇）人民政府，县政府直属和在县中、省直各有关单位："
@@ -141,7 +151,7 @@ def read_settings(book: WorkbookData, problems: Problems) -> Settings | None:
     if year is None or not text["county"]:
         return None
     return Settings(year, text["county"], text["issuer"], text["recipients"], text["cc"], text["printer"],
-                    text["lead"], chain_min)
+                    text["lead"], chain_min, text["organisers"], text["partners"])
 
 
 def _settings_sheet(book: WorkbookData) -> SheetData | None:

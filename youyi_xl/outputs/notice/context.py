@@ -29,6 +29,7 @@ def notice_context(result: Any, date: dt.date | str | None = None, *, issuer: st
     county = _county(result.county_table, progress, declared)
     groups = _groups(result.unit_table)
     context = {**period_fields(period), "county_name": clean(settings.county),
+               "assessors": clean(settings.assessors()), "assessors_duty": clean(settings.assessors(duty=True)),
                "recipients": clean(settings.recipients if recipients is None else recipients),
                "time_progress": progress, "time_progress_text": nf.percent(progress),
                "county": county, "indicators": list(county.values()),
