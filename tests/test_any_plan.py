@@ -239,3 +239,16 @@ def test_a_period_outside_the_plans_year_is_refused(plan_folder, returns, tmp_pa
         assert main(args + (["--out", str(tmp_path / "out")] if command == "run" else [])) == 2
         error = capsys.readouterr().err
         assert "2022年" in error and "2023年" in error and "\n" == error[-1] and error.count("\n") == 1
+
+
+def test_the_shipped_plan_refuses_a_2023_period(tmp_path, capsys):
+    """The shipped plan is 2022's: a 2023 period would count every unit zero, so it is refused
+    before any file is read (the folder holds no returns, which would otherwise be exit 1)."""
+    folder = tmp_path / "回收"
+    folder.mkdir()
+    for args in (["check", str(folder), "--period", "2023-03"],
+                 ["run", str(folder), "--period", "2023-03", "--out", str(tmp_path / "out")]):
+        assert main(args) == 2
+        error = capsys.readouterr().err
+        assert "2023年" in error and "2022年" in error and "Traceback" not in error
+    assert not (tmp_path / "out").exists()

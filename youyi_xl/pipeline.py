@@ -23,7 +23,7 @@ from typing import Callable
 
 from .core import FEEDBACK_FOLDER, OutputError, Period, UsageError, YouyiError, feedback_suffix, output_names
 from .evaluation import Result, compare_history, evaluate, record_history
-from .intake import Batch, Progress, collect
+from .intake import Batch, Progress, check_period, collect
 from .plan import Plan, load_plan
 
 Step = Callable[[str], None]
@@ -122,6 +122,7 @@ def run(returns: str | Path, period: str | Period, *, plan: Plan | str | Path | 
     """Collect the returns of `period`, evaluate them and write every output into `out`."""
     period = Period.parse(period)
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
+    check_period(period, plan)               # before the output folder is made
     folder = prepare_output(out, returns)
     _say(step, "读取并校验各单位报表")
     batch = collect(returns, period, plan, progress=progress, workers=workers)
