@@ -6,6 +6,7 @@ executed with a real kernel and must be saved without outputs.
 """
 from __future__ import annotations
 
+import ast
 import importlib.util
 import shutil
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+import youyi_xl as yx
 from youyi_xl.intake.folder import collect
 from youyi_xl.plan.attachments import load_plan
 
@@ -106,9 +108,29 @@ def test_notebook_is_saved_without_outputs():
     assert code and all(not c.outputs and c.execution_count is None for c in code)
 
 
+def test_notebook_uses_only_the_public_api():
+    """An analyst's notebook: `import youyi_xl as yx` and names of `yx` only — no test helpers,
+    no submodules, no asserts."""
+    nbformat = pytest.importorskip("nbformat")
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    used = set()
+    for cell in (c for c in notebook.cells if c.cell_type == "code"):
+        tree = ast.parse(cell.source)
+        for node in ast.walk(tree):
+            assert not isinstance(node, ast.Assert), cell.source
+            if isinstance(node, ast.ImportFrom):
+                assert not (node.module or "").startswith("youyi_xl"), cell.source
+            if isinstance(node, ast.Import):
+                assert all(a.name == "youyi_xl" or not a.name.startswith("youyi_xl") for a in node.names)
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "yx":
+                used.add(node.attr)
+    assert used and used <= set(yx.__all__), used - set(yx.__all__)
+
+
 @pytest.mark.slow
 def test_notebook_executes(tmp_path):
-    """Run every cell with a python3 kernel, in a copy of examples/ (nothing is written to the repo)."""
+    """Run every cell with a python3 kernel, in a copy of examples/ (nothing is written to the repo);
+    what each cell shows is short (no 100,000-character repr)."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     shutil.copytree(EXAMPLES / "returns", tmp_path / "returns")
@@ -118,6 +140,12 @@ def test_notebook_executes(tmp_path):
     client.execute()
     assert (tmp_path / "out" / "notebook" / "成绩单-2022-03.xlsx").is_file()
     assert (tmp_path / "out" / "notebook" / "通报-2022-03.docx").is_file()
-    images = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
-              if "image/png" in o.get("data", {})]
-    assert len(images) == 2
+    assert (tmp_path / "out" / "notebook" / "两期" / "成绩单-2022-06.xlsx").is_file()
+    shown = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in shown if o.get("output_type") == "error"]
+    for output in shown:
+        for kind, text in output.get("data", {}).items():
+            assert len(text) < 30_000, (kind, text[:200])
+    html = "".join(o.get("data", {}).get("text/html", "") for o in shown)
+    assert "后进原因" in html and "未报送" in html and "submitted" not in html
+    assert "上升" in html or "下降" in html                              # 较上期 in the two-period table

@@ -1,6 +1,8 @@
 """History across periods: youyi.db, 较上期 changes, re-running a period replaces it."""
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 import sqlite3
 
@@ -68,8 +70,14 @@ def test_rerunning_a_period_replaces_it(two_periods, tmp_path):
 def test_history_command(two_periods, capsys):
     _, _, out = two_periods
     assert main(["history", "--out", str(out), "--unit", "兴隆镇人民政府"]) == 0
-    text = capsys.readouterr().out
-    assert "2022-03" in text and "2022-06" in text and "兴隆镇" in text
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["单位", "报送期", "报送状态", "签约项目(个)", "综合得分", "名次", "较上期"]
+    first, second = (line.split() for line in lines[2:])
+    assert first[:2] == ["兴隆镇", "2022年1—3月"] and first[-1] == "首期"
+    ranks = [int(row[5].strip("第名并列")) for row in (first, second)]
+    moved = ranks[0] - ranks[1]
+    assert second[-1] == ("持平" if moved == 0 else f"{'上升' if moved > 0 else '下降'}{abs(moved)}位")
+    assert all(re.fullmatch(r"-?[\d,]+\.\d\d", row[4]) for row in (first, second))   # scores: 2 decimals
     assert main(["history", "--out", str(out / "nowhere")]) == 2
 
 
@@ -87,3 +95,13 @@ def test_scorecard_and_notice_show_the_change(two_periods):
     html = second.files["notice_html"].read_text(encoding="utf-8")
     assert "与上期（2022年1—3月）相比，全县新增签约项目4个" in html
     assert f"兴隆镇（上升{change}位）" in html
+
+
+def test_the_change_against_the_previous_period_in_words():
+    import pandas as pd
+
+    from youyi_xl.evaluation.history import describe_change
+
+    assert [describe_change(c) for c in (2, -1, 0, pd.NA, None)] == ["上升2位", "下降1位", "持平", "未排名", "未排名"]
+    assert describe_change(pd.NA, first=True) == "首期"
+    assert describe_change(0, missing=True) == "未报送"          # nothing to compare, not 持平

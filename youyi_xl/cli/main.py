@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .. import __version__
-from ..core import UsageError, YouyiError, count_by_severity
+from ..core import SEVERITY_LABELS, Period, UsageError, YouyiError, count_by_severity
 from .textfmt import table
 
 EXIT_OK, EXIT_DATA, EXIT_FATAL = 0, 1, 2
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 class ChineseParser(argparse.ArgumentParser):
@@ -185,11 +184,20 @@ def cmd_history(args: argparse.Namespace) -> int:
     if frame.empty:
         print(f"没有“{args.unit}”的记录" if args.unit else "没有记录")
         return EXIT_OK
-    rows = [(r.unit, r.period, STATUS_LABELS.get(r.status, r.status), r.indicator, r.score, r.rank_label)
+    rows = [(r.unit, Period.parse(r.period).dash_label, STATUS_LABELS.get(r.status, r.status),
+             _figure(r.indicator, headline), _figure(r.score), r.rank_label, r.change)
             for r in frame.itertuples()]
-    print(table(("单位", "报送期", "报送状态", headline.short, "综合得分", "名次"), rows,
-                right=(False, False, False, True, True, False)))
+    print(table(("单位", "报送期", "报送状态", f"{headline.short}({headline.unit})", "综合得分", "名次", "较上期"),
+                rows, right=(False, False, False, True, True, False, False)))
     return EXIT_OK
+
+
+def _figure(value, indicator=None) -> str:
+    """A number as the 成绩单 prints it: counts whole, scores and amounts with two decimals."""
+    if value is None or value != value:
+        return "—"
+    whole = indicator is not None and indicator.is_count
+    return f"{value:,.0f}" if whole else f"{value:,.2f}"
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -354,12 +362,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
+    except BrokenPipeError:          # `youyi-xl history | head`: the reader has gone, say nothing
+        _silence_stdout()
+        return EXIT_OK
     except Exception as exc:  # the one broad catch: the CLI boundary never shows a traceback
         if os.environ.get("YOUYI_DEBUG"):
             raise
         print(f"内部错误：{type(exc).__name__}: {exc}（请把此信息和输入文件发给维护人员；"
               "设置环境变量 YOUYI_DEBUG=1 可查看详细信息）", file=sys.stderr)
         return EXIT_FATAL
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device so that the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _utf8_streams() -> None:

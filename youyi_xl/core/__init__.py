@@ -97,6 +97,15 @@ from .schema import (
                          target_column,
                          with_targets,
 )
+from .views import (
+                         COLOUR_LABELS,
+                         SEVERITY_LABELS,
+                         STATUS_LABELS,
+                         YES_NO,
+                         chinese_frame,
+                         summary_html,
+                         summary_repr,
+)
 
 __all__ = [
     "cell_ref", "column_letters",
@@ -115,4 +124,6 @@ __all__ = [
     "DATE", "INT", "KEY_PROJECT_LIST", "KEY_PROJECTS", "PLANNED", "PROJECTS", "RETURN_TABLES",
     "ROW_TABLES", "SOURCE_FIELDS", "STARTED_STATUSES", "STATUSES", "SUMMARY", "TEXT", "YESNO",
     "Column", "CoverField", "Reported", "Table", "target_column", "with_targets",
+    "COLOUR_LABELS", "SEVERITY_LABELS", "STATUS_LABELS", "YES_NO", "chinese_frame", "summary_html",
+    "summary_repr",
 ]

@@ -157,7 +157,8 @@ def _comparison(result, before, scores, signed, county) -> Comparison:
 
 def unit_history(folder: str | Path, unit: str | None = None, indicator: str = "signed_projects"):
     """Every recorded period of one unit (or of all units) as a DataFrame, oldest first, with the
-    actual of one indicator (the plan's first, as the CLI passes it) in column `indicator`."""
+    actual of one indicator (the plan's first, as the CLI passes it) in column `indicator`, and
+    较上期: `rank_change` (+ moved up) and `change` (上升2位, 持平, 首期 …)."""
     import pandas as pd
 
     query = ("SELECT s.period, s.unit, s.grp AS 'group', s.status, s.score, s.rank, s.rank_label, "
@@ -168,4 +169,26 @@ def unit_history(folder: str | Path, unit: str | None = None, indicator: str = "
         query += " WHERE s.unit = ?"
         params = (indicator, unit)
     with connect(folder) as db:
-        return pd.read_sql_query(query + " ORDER BY s.unit, s.period", db, params=params)
+        frame = pd.read_sql_query(query + " ORDER BY s.unit, s.period", db, params=params)
+    frame["rank"] = frame["rank"].astype("Int64")
+    frame["rank_change"] = (frame.groupby("unit")["rank"].shift(1) - frame["rank"]).astype("Int64")
+    first = frame.groupby("unit").cumcount() == 0
+    frame["change"] = [describe_change(c, f, s == "missing")
+                       for c, f, s in zip(frame["rank_change"], first, frame["status"])]
+    return frame
+
+
+def describe_change(change: Any, first: bool = False, missing: bool = False) -> str:
+    """较上期 in a table cell: 上升2位 / 下降1位 / 持平; 未报送 when the unit sent nothing this
+    period (nothing to compare); 首期 for its first recorded period; 未排名 when this period or
+    the one before had no rank (不参评)."""
+    import pandas as pd
+
+    if missing:
+        return "未报送"
+    if first:
+        return "首期"
+    if pd.isna(change):
+        return "未排名"
+    change = int(change)
+    return "持平" if change == 0 else f"{'上升' if change > 0 else '下降'}{abs(change)}位"

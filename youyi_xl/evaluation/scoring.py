@@ -16,12 +16,14 @@ from functools import cached_property
 from typing import Any, Iterable
 
 from ..core import (
+    COLOUR_LABELS,
     PROJECTS,
     REPORTED,
     ROW_TABLES,
     Indicator,
     Issue,
     Period,
+    chinese_frame,
     compact,
     is_signed,
     is_started,
@@ -37,8 +39,8 @@ from ..plan import (
     Rules,
     rules_error_for_unit,
 )
+from .views import ranking_frame, result_html, result_repr
 
-COLOUR_LABELS = {"green": "绿", "yellow": "黄", "red": "红", "grey": "灰"}
 ON_SCHEDULE = 1.0          # 序时完成率 at 序时进度: a unit at or above it is never 后进
 NOT_RANKED = "不参评"       # rank_label of a unit with no scored target at all
 INDICATOR_FIELDS = ("target", "actual", "rate", "time_rate", "colour", "points")
@@ -130,22 +132,35 @@ class Result:
     def county_table(self):
         return _frame(self.county_records, COUNTY_COLUMNS)
 
+    # the Chinese views: Chinese column labels and Chinese values (已报送, 绿, 是/否)
     @property
     def units(self):
-        """unit_table with Chinese column labels."""
-        return self.unit_table.rename(columns=unit_labels(self.plan.indicators))
+        """unit_table in Chinese."""
+        return chinese_frame(self.unit_table, unit_labels(self.plan.indicators))
 
     @property
     def chains(self):
-        return self.chain_table.rename(columns=chain_labels(self.plan.settings.chain_min_investment))
+        return chinese_frame(self.chain_table, chain_labels(self.plan.settings.chain_min_investment))
 
     @property
     def key_projects(self):
-        return self.key_project_table.rename(columns=KEY_PROJECT_LABELS)
+        return chinese_frame(self.key_project_table, KEY_PROJECT_LABELS)
 
     @property
     def county(self):
-        return self.county_table.rename(columns=COUNTY_LABELS)
+        return chinese_frame(self.county_table, COUNTY_LABELS)
+
+    @property
+    def ranking(self):
+        """The compact ranking: 类别, 名次, 单位, 报送状态, 综合得分, 综合序时完成率, 评定, 滞后指标,
+        后进原因 (views.ranking_frame)."""
+        return ranking_frame(self)
+
+    def __repr__(self) -> str:
+        return result_repr(self)
+
+    def _repr_html_(self) -> str:
+        return result_html(self)
 
     @cached_property
     def issues(self):

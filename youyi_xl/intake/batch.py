@@ -18,18 +18,22 @@ from ..core import (
     PLANNED,
     PROJECTS,
     SOURCE_FIELDS,
+    STATUS_LABELS,
+    ISSUE_LABELS,
     Issue,
     Period,
     Reported,
     Table,
+    chinese_frame,
     count_by_severity,
     issues_frame,
+    summary_html,
+    summary_repr,
 )
 from ..plan import Plan
 from .returndata import ReturnData
 
 SOURCE_COLUMNS = ("unit", "file", "sheet", "row")
-STATUS_LABELS = {"submitted": "已报送", "missing": "未报送", "errors": "数据有误"}
 REPORTED_COLUMNS = (*SOURCE_COLUMNS, "indicator", "target", "actual", "cell", "valid")
 
 
@@ -104,6 +108,33 @@ class Batch:
         return {"submitted": sum(s != "missing" for s in statuses), "missing": statuses.count("missing"),
                 "errors_units": statuses.count("errors"), **count_by_severity(self.issue_list)}
 
+    # -- what a notebook shows ----------------------------------------------
+    def __repr__(self) -> str:
+        c = self.counts
+        return summary_repr("Batch", self.period.dash_label, [
+            f"{len(self.plan.units)}个单位", f"已报送{c['submitted']}个", f"未报送{c['missing']}个",
+            f"数据有误{c['errors_units']}个" if c["errors_units"] else "",
+            f"错误{c['error']}条，警告{c['warning']}条，提示{c['info']}条",
+            f"读取{len(self.returns) + len(self.superseded)}个文件", "batch.zh.issues 查看问题"])
+
+    def _repr_html_(self) -> str:
+        c = self.counts
+        facts = [("报送期", self.period.dash_label), ("文件夹", str(self.folder)),
+                 ("报送", f"已报送{c['submitted']}个单位，未报送{c['missing']}个，数据有误{c['errors_units']}个"),
+                 ("问题", f"错误{c['error']}条，警告{c['warning']}条，提示{c['info']}条")]
+        missing = [u.name for u in self.plan.units if self.status(u.name) == "missing"]
+        if missing:
+            facts.append(("未报送单位", "、".join(missing)))
+        shown = self.zh.issues
+        shown = shown[shown["级别"] != "提示"][["单位", "级别", "文件", "工作表", "单元格", "问题说明"]]
+        return summary_html(f"回收情况（{self.period.dash_label}）", facts, shown, "错误和警告：", max_rows=20)
+
+    @cached_property
+    def zh(self) -> "ChineseBatch":
+        """The same frames with Chinese column labels and values: batch.zh.units, .issues,
+        .projects, .key_projects, .planned, .reported."""
+        return ChineseBatch(self)
+
     # -- DataFrames ---------------------------------------------------------
     @cached_property
     def issues(self):
@@ -159,3 +190,57 @@ class Batch:
 def row_columns(table: Table) -> list[str]:
     """The columns of batch.projects / key_projects / planned."""
     return [*SOURCE_COLUMNS, *table.value_keys, "valid", "claimed_by"]
+
+
+UNIT_FRAME_LABELS = {"unit": "单位", "group": "类别", "status": "报送状态", "file": "来源文件",
+                     "fill_date": "填报日期", "filler": "填报人", "phone": "联系电话", "errors": "错误数",
+                     "warnings": "警告数"}
+SOURCE_LABELS = {"unit": "单位", "file": "来源文件", "sheet": "工作表", "row": "行号", "valid": "计入统计",
+                 "claimed_by": "同时填报的单位"}
+# the issue view leads with where and what, as a clerk reads it; the code last
+ISSUE_VIEW = ("unit", "severity", "file", "sheet", "cell", "field", "value", "message", "hint", "row", "code")
+
+
+class ChineseBatch:
+    """The Chinese views of a Batch (labels from the schema, values 已报送/错误/是 …)."""
+
+    def __init__(self, batch: Batch):
+        self._batch = batch
+
+    def __repr__(self) -> str:
+        return "batch.zh：units（报送情况）、issues（问题）、projects、key_projects、planned、reported（明细）"
+
+    @property
+    def units(self):
+        return chinese_frame(self._batch.units, UNIT_FRAME_LABELS)
+
+    @property
+    def issues(self):
+        frame = self._batch.issues[list(ISSUE_VIEW)].copy()
+        frame["row"] = frame["row"].astype("Int64").mask(frame["row"] == 0)     # 0: not about one row
+        return chinese_frame(frame, ISSUE_LABELS)
+
+    @property
+    def projects(self):
+        return self._rows(PROJECTS, self._batch.projects)
+
+    @property
+    def key_projects(self):
+        return self._rows(KEY_PROJECTS, self._batch.key_projects)
+
+    @property
+    def planned(self):
+        return self._rows(PLANNED, self._batch.planned)
+
+    @property
+    def reported(self):
+        frame = self._batch.reported.copy()
+        labels = {i.key: i.label for i in self._batch.plan.indicators}
+        frame["indicator"] = frame["indicator"].map(lambda k: labels.get(k, k))
+        return chinese_frame(frame, {**SOURCE_LABELS, "indicator": "指标", "target": "年度目标",
+                                     "actual": "本年累计完成", "cell": "单元格"})
+
+    @staticmethod
+    def _rows(table: Table, frame):
+        labels = {c.key: c.label for c in table.columns}
+        return chinese_frame(frame, {**labels, **SOURCE_LABELS})

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from ..core import Indicator, Issue, clean_text, compact
+from ..core import Indicator, Issue, clean_text, compact, summary_html, summary_repr
 
 if TYPE_CHECKING:  # pragma: no cover
     from .rules import Rules
@@ -160,6 +160,23 @@ class Plan:
     @property
     def has_errors(self) -> bool:
         return any(i.is_error for i in self.issues)
+
+    def __repr__(self) -> str:
+        groups = "、".join(f"{g}{len(self.group(g))}" for g in dict.fromkeys(u.group for u in self.units))
+        return summary_repr("Plan", f"{self.county}{self.year}年" if self.settings else "（无基本信息）", [
+            f"{len(self.units)}个单位（{groups}）", f"{len(self.indicators)}项指标",
+            f"{len(self.chains)}条产业链", f"{len(self.key_projects)}个重点项目",
+            f"模板问题{len(self.issues)}条" if self.issues else "模板无问题"])
+
+    def _repr_html_(self) -> str:
+        import pandas as pd
+
+        facts = [("年度", self.year if self.settings else ""), ("县（区）", self.county),
+                 ("单位", repr(self).split("：", 1)[-1].rstrip(")"))]
+        rows = [{"指标": i.label, "计量单位": i.unit, "分类": i.category, "全县目标": self.county_targets.get(i.key)}
+                for i in self.indicators]
+        return summary_html(f"考核方案（{self.county}{self.year if self.settings else ''}年）", facts,
+                            pd.DataFrame(rows), "指标和全县目标：", max_rows=40)
 
     def units_frame(self):
         """One row per unit: 单位, 类别, 别名 and every indicator's annual target."""
