@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,45 @@ def test_version(capsys):
 def test_help_is_chinese(capsys):
     code, out, _ = run(capsys, "--help")
     assert code == 0 and "用法" in out and "plan" in out and "check" in out
+    assert "友谊县" not in out.split("示例")[0]          # any county's plan: the tool is not 友谊县's
+    assert not [line for line in out.splitlines() if line.strip() == "命令"]      # no stray metavar line
+
+
+def _entry_columns(text: str) -> dict[str, set[int]]:
+    """For each section of a help text, the display columns at which the entries' help starts."""
+    from youyi_xl.cli.textfmt import display_width
+
+    columns: dict[str, set[int]] = {}
+    section = ""
+    for line in text.splitlines():
+        if line.endswith("：") and not line.startswith(" "):
+            section = line
+        elif section in ("参数：", "选项：", "命令：") and line.startswith("  ") and not line.startswith("   "):
+            name, gap, rest = re.match(r"  (\S+(?:,? \S+)*?)(\s{2,})(\S.*)", line).groups()
+            columns.setdefault(section, set()).add(display_width("  " + name + gap))
+    return columns
+
+
+@pytest.mark.parametrize("command", ["", "plan", "forms", "check", "run", "demo", "templates", "history"])
+def test_every_help_has_examples_exit_codes_and_aligned_columns(capsys, command):
+    code, out, _ = run(capsys, *([command] if command else []), "--help")
+    assert code == 0 and out.count("用法：") == 1
+    assert "示例：" in out and f"youyi-xl {command}".rstrip() in out.split("示例：")[1]
+    exits = out.split("退出码：")[1]
+    assert all(f"  {n}  " in exits for n in (0, 1, 2))
+    columns = _entry_columns(out)
+    assert columns and all(len(c) == 1 for c in columns.values()), columns   # one column per section
+
+
+def test_forms_refusal_names_the_force_option(capsys, tmp_path):
+    assert main(["forms", "--period", "2022-03", "--out", str(tmp_path), "--unit", "友谊镇"]) == 0
+    form = next(tmp_path.glob("*.xlsx"))
+    form.write_bytes(form.read_bytes() + b"changed by the unit")
+    capsys.readouterr()
+    assert main(["forms", "--period", "2022-03", "--out", str(tmp_path), "--unit", "友谊镇"]) == 2
+    err = capsys.readouterr().err
+    assert "--force" in err and "覆盖选项" not in err
+    assert main(["forms", "--period", "2022-03", "--out", str(tmp_path), "--unit", "友谊镇", "--force"]) == 0
 
 
 def test_plan_prints_units_targets_and_no_problems(capsys):

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 from .. import __version__
 from ..core import SEVERITY_LABELS, Period, UsageError, YouyiError, count_by_severity
-from .textfmt import table
+from .textfmt import display_width, pad, table, two_columns
 
 EXIT_OK, EXIT_DATA, EXIT_FATAL = 0, 1, 2
 
@@ -31,8 +31,35 @@ class ChineseParser(argparse.ArgumentParser):
         self._optionals.title = "选项"
         self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
 
+    def format_help(self) -> str:
+        """Usage, description, the entries of every group aligned by display width (a Chinese
+        character is two columns), then the examples and exit codes (the epilog)."""
+        parts = [self.format_usage().rstrip(), ""]
+        if self.description:
+            parts += [self.description, ""]
+        for group in self._action_groups:
+            rows = [row for action in group._group_actions for row in _help_rows(action)]
+            if rows:
+                parts += [f"{group.title}：", *two_columns(rows), ""]
+        if self.epilog:
+            parts += [self.epilog.rstrip(), ""]
+        return "\n".join(parts)
+
     def error(self, message: str) -> None:  # noqa: D401 - argparse API
         raise YouyiError(f"命令参数有误：{_translate(message)}（运行 {self.prog} --help 查看用法）")
+
+
+def _help_rows(action: argparse.Action) -> list[tuple[str, str]]:
+    if action.help == argparse.SUPPRESS:
+        return []
+    if isinstance(action, argparse._SubParsersAction):         # the commands, one row each
+        return [(choice.dest, choice.help or "") for choice in action._choices_actions]
+    if not action.option_strings:
+        return [(action.metavar or action.dest, action.help or "")]
+    name = ", ".join(action.option_strings)
+    if action.nargs != 0:
+        name += f" {action.metavar or action.dest.upper()}"
+    return [(name, action.help or "")]
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -272,15 +299,48 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str, str]] = {
 }
 
 
+EXIT_CODES = ("退出码：\n"
+              "  0  完成，没有发现错误\n"
+              "  1  完成，但报表（或模板）中有错误，见上面的问题清单或退回意见\n"
+              "  2  没有完成：命令参数有误、文件夹不存在、模板无法使用或文件无法写入（原因见提示）")
+
+# command: examples shown under its --help
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "": ("youyi-xl demo --out 演示                                  # 用示例数据看一遍全过程",
+         "youyi-xl forms --period 2022-03 --out 下发                # 生成各单位填报表",
+         "youyi-xl check 回收/2022-03 --period 2022-03              # 只校验",
+         "youyi-xl run 回收/2022-03 --period 2022-03 --out 成果     # 成绩单、通报稿、退回意见"),
+    "plan": ("youyi-xl plan", "youyi-xl plan --plan 我的模板"),
+    "forms": ("youyi-xl forms --period 2022-03 --out 下发",
+              "youyi-xl forms --period 2022-03 --out 下发 --unit 友谊镇 --force"),
+    "check": ("youyi-xl check 回收/2022-03 --period 2022-03",
+              "youyi-xl check 回收/2022-03 --period 2022-03 --plan 我的模板 --json > 问题.json"),
+    "run": ("youyi-xl run 回收/2022-03 --period 2022-03 --out 成果",
+            "youyi-xl run 回收/2022-06 --period 2022-06 --out 成果 --date 2022-07-08"),
+    "demo": ("youyi-xl demo --out 演示",),
+    "templates": ("youyi-xl templates --out 我的模板",),
+    "history": ("youyi-xl history --out 成果", "youyi-xl history --out 成果 --unit 友谊镇"),
+}
+
+
+def _epilog(command: str) -> str:
+    """示例 (their # comments aligned by display width) and 退出码."""
+    split = [(line.partition("#")[0].rstrip(), line.partition("#")[2].strip()) for line in EXAMPLES[command]]
+    width = max(display_width(code) for code, _ in split) + 2
+    lines = [f"  {pad(code, width)}# {note}" if note else f"  {code}" for code, note in split]
+    return "示例：\n" + "\n".join(lines) + "\n\n" + EXIT_CODES
+
+
 def build_parser() -> ChineseParser:
     parser = ChineseParser(
-        prog="youyi-xl",
-        description="友谊县招商引资和项目建设：回收、校验、汇总、考评、通报，一条命令完成。")
+        prog="youyi-xl", epilog=_epilog(""),
+        description="招商引资和项目建设调度考评：回收、校验、汇总、考评、通报，一条命令完成。\n"
+                    "查看每个命令的说明：youyi-xl 命令 --help，如 youyi-xl run --help")
     parser.add_argument("--version", action="version", version=f"youyi-xl {__version__}",
                         help="显示版本号并退出")
     sub = parser.add_subparsers(dest="command", title="命令", metavar="命令", parser_class=ChineseParser)
     for name, (handler, help_text, description) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=description)
+        p = sub.add_parser(name, help=help_text, description=description, epilog=_epilog(name))
         _ARGUMENTS[name](p)
         p.set_defaults(func=handler)
     return parser

@@ -48,3 +48,58 @@ def _fmt(value: object) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}".rstrip("0").rstrip(".") if not value.is_integer() else f"{value:,.0f}"
     return str(value)
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Break `text` into lines of at most `width` display columns (Chinese breaks anywhere,
+    other text at spaces where it can)."""
+    lines, line, used = [], "", 0
+    for word in _words(text):
+        w = display_width(word)
+        if used + w > width and line:
+            lines.append(line.rstrip())
+            line, used = "", 0
+            word = word.lstrip()
+            w = display_width(word)
+        line += word
+        used += w
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines or [""]
+
+
+def _words(text: str):
+    """Runs of non-CJK characters stay together; each wide character is its own word."""
+    run = ""
+    for ch in text:
+        if display_width(ch) == 2:
+            if run:
+                yield run
+                run = ""
+            yield ch
+        elif ch == " ":
+            yield run + ch
+            run = ""
+        else:
+            run += ch
+    if run:
+        yield run
+
+
+def two_columns(rows: Sequence[tuple[str, str]], indent: int = 2, first_max: int = 26,
+                width: int = 88) -> list[str]:
+    """Help entries: names padded to one display width, their help wrapped beside them; a
+    name wider than `first_max` puts its help on the next line."""
+    names = [display_width(name) for name, _ in rows if display_width(name) <= first_max]
+    column = min(max(names, default=0), first_max) + indent + 2
+    out = []
+    for name, text in rows:
+        help_lines = wrap(text, max(20, width - column)) if text else []
+        if display_width(name) + indent + 2 > column:
+            out.append(" " * indent + name)
+            out += [" " * column + line for line in help_lines]
+            continue
+        first = help_lines[0] if help_lines else ""
+        out.append((" " * indent + pad(name, column - indent) + first).rstrip())
+        out += [" " * column + line for line in help_lines[1:]]
+    return out

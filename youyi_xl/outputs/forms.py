@@ -81,7 +81,7 @@ def make_form(plan: Plan, unit_name: str, period: Period | str, path: str | Path
     data = build_form(plan, _unit(plan, unit_name), period)
     if path.exists() and not overwrite and path.read_bytes() != data:
         raise OutputError(f"“{path}”已存在且内容不同（可能是单位报送的填报表），未覆盖；"
-                          "请换一个输出文件夹，或确认后使用覆盖选项")
+                          "请换一个输出文件夹，或确认可以覆盖后加上 --force 重新生成（在 Python 中为 overwrite=True）")
     atomic_write(path, data)
     return path
 
