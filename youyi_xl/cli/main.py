@@ -144,7 +144,12 @@ def _check_report(batch) -> str:
     lines: list[str] = []
     groups: dict[tuple[str, str], list] = {}
     for issue in batch.issue_list:
+        if not issue.unit and not issue.file:           # about the whole batch: first
+            lines.append(f"【全部报表】[{SEVERITY_LABELS[issue.severity]}] {issue.message} → {issue.hint}")
+            continue
         groups.setdefault((issue.unit or "（未识别单位）", issue.file), []).append(issue)
+    if lines:
+        lines.append("")
     for (unit, file), issues in groups.items():
         lines.append(f"【{unit}】{file}")
         for i in issues:

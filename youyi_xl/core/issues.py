@@ -61,6 +61,8 @@ CODES: dict[str, CodeInfo] = {
     "sum-mismatch": CodeInfo(E, "合计与各行之和不符"),
     "county-target-mismatch": CodeInfo(W, "合计与方案目标不符"),
     "setting-invalid": CodeInfo(E, "考核细则设置有误"),
+    "form-blank": CodeInfo(E, "空白填报表"),
+    "forms-all-blank": CodeInfo(W, "报表均为空白"),
 }
 
 

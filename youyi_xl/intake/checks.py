@@ -25,6 +25,7 @@ from ..core import (
     Table,
     cn_date,
     compact,
+    is_blank,
     make_issue,
     measure,
 )
@@ -300,13 +301,51 @@ RETURN_CHECKS: tuple[Callable[[ReturnData, Context], Iterable[Issue]], ...] = (
 
 
 def check_return(ret: ReturnData, plan: Plan, period: Period) -> None:
-    """Run every single-return check, then mark rows with errors as not counted."""
+    """Run every single-return check, then mark rows with errors as not counted. A form sent
+    back as it was issued (nothing typed) is one form-blank error, not one error per cell."""
     if ret.file_error:
+        return
+    if is_untouched(ret):
+        ret.issues = [i for i in ret.issues if not i.is_error]
+        ret.add("form-blank", "这是未填写的空白填报表：封面的填报人、填报日期和各表都没有填写内容，本文件未计入",
+                "请报送单位填写本期数据后重新报送；如已填写，请确认发来的不是下发的空白表")
+        ret.file_error = True
         return
     ctx = Context(plan, period)
     for check in RETURN_CHECKS:
         ret.issues.extend(check(ret, ctx))
     ret.settle()
+
+
+def is_untouched(ret: ReturnData) -> bool:
+    """Nothing of the unit's own in the return: no 填报人, 联系电话 or 填报日期 on the cover, no row
+    in the tables it adds rows to, no figure typed in 指标汇总, and the pre-filled key-project
+    rows as issued (every column the form does not pre-fill empty)."""
+    if any(not is_blank(ret.cover.get(key)) for key in ("filler", "phone", "leader")) or ret.fill_date:
+        return False
+    if any(ret.records(t.key) for t in (PROJECTS, PLANNED)):
+        return False
+    if any(entry.actual is not None for entry in ret.reported.values()):
+        return False
+    if any(i.code != "value-missing" and i.severity != "info" for i in ret.issues):
+        return False           # something was typed, wrongly (a text in a number cell, say)
+    typed = [c.key for c in KEY_PROJECTS.columns if not c.prefilled and c.key != "seq"]
+    return not any(not is_blank(getattr(r, key)) for r in ret.records(KEY_PROJECTS.key) for key in typed)
+
+
+BLANK_SHARE = 0.8     # this share of the returns blank (and at least two): the folder is the issued forms
+
+
+def blank_batch_issues(returns: list[ReturnData]) -> list[Issue]:
+    """One batch-wide warning when (nearly) every file is an untouched form: the clerk has
+    pointed at the folder of issued forms, not the returns."""
+    readable = [r for r in returns if r.unit]
+    blank = [r for r in readable if any(i.code == "form-blank" for i in r.issues)]
+    if len(blank) < 2 or len(blank) < BLANK_SHARE * len(readable):
+        return []
+    return [make_issue("forms-all-blank", f"{len(readable)}份报表中有{len(blank)}份是未填写的空白填报表，"
+                       "像是下发的表格而不是各单位报回的报表",
+                       "请确认选择的是回收报表的文件夹；空白表不计入考评")]
 
 
 # --------------------------------------------------------------------------

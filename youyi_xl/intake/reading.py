@@ -28,16 +28,27 @@ from ..core import (
     parse_reported_period,
 )
 from ..plan import Plan
-from ..workbook import Located, SheetData, WorkbookData, find_label_values, locate, read_source, read_workbook
+from ..workbook import (
+    Located,
+    SheetData,
+    Source,
+    WorkbookData,
+    find_label_values,
+    locate,
+    read_source,
+    read_workbook,
+)
 from .returndata import ReturnData, TableRead
 from .rows import RowReader
 
 
-def read_return(path: str | Path, plan: Plan, period: Period, display: str | None = None) -> ReturnData:
-    """Read one returned workbook (never raises on bad data); the file is opened once."""
-    source = read_source(path)
-    ret = ReturnData(file=display or source.path.name, path=str(source.path), sha256=source.sha256,
-                     mtime=source.mtime, format=source.checked.format)
+def read_return(path: str | Path, plan: Plan, period: Period, display: str | None = None, *,
+                source: Source | None = None, member: str = "") -> ReturnData:
+    """Read one returned workbook (never raises on bad data); the file is opened once. A
+    `source` already read (a member of a .zip at `path`, named `member`) is used as it is."""
+    source = source if source is not None else read_source(path)
+    ret = ReturnData(file=display or source.path.name, path=str(path), sha256=source.sha256,
+                     mtime=source.mtime, format=source.checked.format, member=member)
     book, problems = read_workbook(source)
     if book is None:
         guess = _unit_in_file_name(ret.file, plan) or ""   # only to show whose file it is

@@ -49,6 +49,7 @@ class ReturnData:
     reported: dict[str, Reported] = field(default_factory=dict)   # 指标汇总 by indicator key
     issues: list[Issue] = field(default_factory=list)
     file_error: bool = False                   # a whole-file error: the return is left out
+    member: str = ""                           # inside a .zip at `path`: the member's name
 
     @property
     def has_errors(self) -> bool:

@@ -34,7 +34,7 @@ from ..core import (
     named_file,
 )
 from ..intake import ReturnData
-from ..workbook import SheetData, Source, read_source, read_workbook
+from ..workbook import SheetData, Source, read_member, read_source, read_workbook
 from . import xlstyle
 from .safeio import atomic_write, inside, make_folder, neutralize
 
@@ -168,7 +168,7 @@ def _source(ret: ReturnData | None) -> Source | None:
     """The return's file, read once (None for no return or a file that could not be read)."""
     if ret is None or _unreadable(ret):
         return None
-    source = read_source(ret.path)
+    source = read_member(ret.path, ret.member) if ret.member else read_source(ret.path)
     return source if source.data is not None else None
 
 

@@ -7,9 +7,10 @@ plan (the attachment templates and the 考核细则) and the intake (returns).
 """
 from __future__ import annotations
 
+from .archive import Archive, is_archive, member_name, read_archive, read_member
 from .preflight import Source, os_reason, read_source
 from .reader import SheetData, WorkbookData, read_workbook
 from .tables import DataRow, Located, cell, data_rows, find_label_values, header_unit, locate
 
-__all__ = ["Source", "os_reason", "read_source", "SheetData", "WorkbookData", "read_workbook",
+__all__ = ["Archive", "is_archive", "member_name", "read_archive", "read_member", "Source", "os_reason", "read_source", "SheetData", "WorkbookData", "read_workbook",
            "DataRow", "Located", "cell", "data_rows", "find_label_values", "header_unit", "locate"]
