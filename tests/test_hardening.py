@@ -341,7 +341,9 @@ def test_forms_for_hostile_unit_names_stay_in_the_folder(tmp_path, hostile_plan)
     assert _paths_under(tmp_path) == {"a", "a/forms"} | {f"a/forms/{p.name}" for p in paths}
     batch = collect(out, PERIOD, hostile_plan)          # and each form reads back as its unit
     assert sorted(r.unit for r in batch.returns) == sorted(HOSTILE_UNITS)
-    assert not [i for i in batch.issue_list if i.is_error]
+    # untouched forms: one form-blank each, nothing else wrong
+    assert sorted(i.unit for i in batch.issue_list if i.is_error) == sorted(HOSTILE_UNITS)
+    assert {i.code for i in batch.issue_list if i.is_error} == {"form-blank"}
 
 
 def test_feedback_for_hostile_unit_names_stays_in_the_folder(tmp_path, hostile_plan):
