@@ -249,12 +249,15 @@ def _summary_issue(ret: ReturnData, entry: Reported, cell: str, code: str, messa
 
 
 def total_mismatch(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
-    """total-mismatch: a 指标汇总 figure that differs from what the rows count to (固定资产投资,
-    reported only there, excepted)."""
+    """total-mismatch: a 指标汇总 figure that differs from what the rows count to — the rows that
+    count, those no error points at (固定资产投资, reported only there, excepted); the message names
+    the rows of the indicator's table that were left out. Runs after the row checks."""
     if not ret.table_ok("summary"):
         return
-    counted = measure(ret.records(PROJECTS.key), ret.records(KEY_PROJECTS.key),
-                      ret.records(PLANNED.key), ctx.end)
+    left_out = {(i.sheet, i.row) for i in ret.issues if i.is_error and i.row}
+    rows = {t.key: [r for r in ret.records(t.key) if (r.sheet, r.row) not in left_out]
+            for t in (PROJECTS, KEY_PROJECTS, PLANNED)}
+    counted = measure(rows[PROJECTS.key], rows[KEY_PROJECTS.key], rows[PLANNED.key], ctx.end)
     for key in KEYS:
         entry = ret.reported.get(key)
         reported = entry.actual if entry is not None else None
@@ -263,8 +266,27 @@ def total_mismatch(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
         if abs(reported - (counted[key] or 0.0)) > MONEY_TOLERANCE:
             ind = BY_KEY[key]
             yield _summary_issue(ret, entry, entry.actual_cell, "total-mismatch",
-                                 f"指标汇总中{ind.label}填报{reported:g}{ind.unit}，按明细表统计为{counted[key]:g}{ind.unit}",
+                                 f"指标汇总中{ind.label}填报{reported:g}{ind.unit}，按明细表统计为"
+                                 f"{counted[key]:g}{ind.unit}" + _left_out_note(ret, key, left_out),
                                  "请核对明细表或汇总数；考评以明细表统计数为准", reported)
+
+
+# The table whose rows each counted indicator comes from (every other one: 重点项目进展).
+_ROW_SOURCES = {**dict.fromkeys(("signed_projects", "started_projects", "out_of_province_funds",
+                                 "foreign_direct_investment"), PROJECTS),
+                "planned_projects": PLANNED}
+MAX_ROWS_NAMED = 10
+
+
+def _left_out_note(ret: ReturnData, key: str, left_out: set[tuple[str, int]]) -> str:
+    """（“招商引资项目”第4、7行有错误，未计入统计）, or '' when no row of the table was left out."""
+    table = _ROW_SOURCES.get(key, KEY_PROJECTS)
+    rows = [r for r in ret.records(table.key) if (r.sheet, r.row) in left_out]
+    if not rows:
+        return ""
+    shown = "、".join(str(r.row) for r in rows[:MAX_ROWS_NAMED])
+    more = f"等{len(rows)}行" if len(rows) > MAX_ROWS_NAMED else "行"
+    return f"（“{rows[0].sheet}”第{shown}{more}有错误，未计入统计）"
 
 
 def fixed_asset_missing(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
