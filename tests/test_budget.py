@@ -68,10 +68,21 @@ def test_the_hostile_returns(name, copied):
     ("worksheets/sheet1", '<mergeCells count="1"><mergeCell ref="A:A"/></mergeCells>', "合并单元格"),
     ("worksheets/sheet1", '<hyperlinks><hyperlink ref="A1:Z10000" location="A1"/></hyperlinks>', "超链接"),
     ("worksheets/sheet1", "".join(f'<mergeCell ref="E{r}:F{r}"/>' for r in range(1, 20001)), "合并单元格"),
-])
+    ("worksheets/sheet1", "<rowBreaks>" + '<brk id="1" max="16383"/>' * 60000 + "</rowBreaks>", "分页符"),
+    ("worksheets/sheet1", '<dataValidations count="1"><dataValidation sqref="'
+     + " ".join(f"Q{r}" for r in range(1, 150001)) + '"/></dataValidations>', "区域引用"),
+], ids=["merge-column", "merge-unreadable", "hyperlink-range", "many-merges", "page-breaks", "sqref-list"])
 def test_ranges_that_openpyxl_would_expand_are_refused(tmp_path, part, xml, what):
     data = patched(small_workbook(tmp_path), part, in_sheet(xml))
     assert what in copy_refusal(data)
+
+
+def test_every_tag_costs_something(tmp_path):
+    """Elements openpyxl has no special cost for still cost their parsing (3.3 million of them
+    spend the budget alone); here against a smaller budget."""
+    data = patched(small_workbook(tmp_path), "worksheets/sheet1", in_sheet("<extLst>" + "<ext/>" * 60000 + "</extLst>"))
+    refusal = copy_refusal(data, budget=1500)
+    assert refusal.startswith("文件过大或结构异常（XML元素达") and refusal.endswith("个），无法原样复制")
 
 
 def test_many_rows_cells_comments_and_styles_are_refused(tmp_path):

@@ -199,7 +199,7 @@ def test_a_merge_over_a_whole_column_or_sheet_is_rebuilt_not_copied(tmp_path, na
     (folder / name).write_bytes(data)
     [path] = write_feedback(collect(folder, "2022-06"), tmp_path / "out")
     book = openpyxl.load_workbook(path)
-    assert "重建" in book[LIST_SHEET]["A4"].value
+    assert "重建" in book[LIST_SHEET]["A4"].value and "合并单元格覆盖" in book[LIST_SHEET]["A4"].value
     sheet = book["招商引资项目"]
     assert _fill(sheet["H4"]) == "FFC7CE" and sheet["H4"].value == "约500"
     assert all(r.max_row - r.min_row < 100 for r in sheet.merged_cells.ranges)

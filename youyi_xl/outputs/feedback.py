@@ -154,8 +154,9 @@ def _workbook_bytes(group: _Feedback, period: Any, deadline: str) -> bytes:
     safe reader for a rebuild from its grids."""
     issues = _ordered(group.issues)
     source = _source(group.ret)
-    if source is not None and source.checked.ok and source.checked.format in COPYABLE \
-            and copy_refusal(source.data) is None:
+    copyable = source is not None and source.checked.ok and source.checked.format in COPYABLE
+    refusal = copy_refusal(source.data) if copyable else None     # too large or odd for openpyxl
+    if copyable and refusal is None:
         try:
             book = _load_copy(source.data)
             titles = {ws.title: ws.title for ws in book.worksheets}
@@ -166,7 +167,7 @@ def _workbook_bytes(group: _Feedback, period: Any, deadline: str) -> bytes:
             # The rebuild below reads through read_workbook, which is safe on any file.
             pass
     book, titles, kind = _rebuild(source)
-    return _finish(book, titles, group, issues, period, deadline, kind)
+    return _finish(book, titles, group, issues, period, deadline, kind, refusal or "")
 
 
 def _source(ret: ReturnData | None) -> Source | None:
@@ -275,12 +276,12 @@ def _put(cell: Any, value: Any) -> None:
 
 
 def _finish(book: Any, titles: dict[str, str], group: _Feedback, issues: list[Issue], period: Any,
-            deadline: str, kind: str) -> bytes:
+            deadline: str, kind: str, why: str = "") -> bytes:
     """Mark the cells, put 问题清单 first and make it active; the .xlsx bytes."""
     marked_file = group.ret.file if group.ret is not None else ""
     _mark_cells(book, [i for i in issues if i.file == marked_file], titles)
     ws = book.create_sheet(_free_title(book, LIST_SHEET), 0)
-    _write_list(ws, group, issues, period, deadline, kind)
+    _write_list(ws, group, issues, period, deadline, kind, why)
     for sheet in book.worksheets:
         sheet.sheet_view.tabSelected = sheet is ws
     book.active = 0
@@ -364,16 +365,16 @@ def _comment_line(issue: Issue) -> str:
 # --------------------------------------------------------------------------
 
 def _write_list(ws: Any, group: _Feedback, issues: list[Issue], period: Any, deadline: str,
-                kind: str) -> None:
+                kind: str, why: str) -> None:
     files = sorted({i.file for i in issues if i.file})
     headers = LIST_HEADERS + ((FILE_HEADER,) if len(files) > 1 else ())
-    _write_heading(ws, group, issues, period, deadline, kind, len(headers))
+    _write_heading(ws, group, issues, period, deadline, kind, why, len(headers))
     _write_table(ws, issues, headers)
     _layout_list(ws, headers, len(issues))
 
 
 def _write_heading(ws: Any, group: _Feedback, issues: list[Issue], period: Any, deadline: str,
-                   kind: str, width: int) -> None:
+                   kind: str, why: str, width: int) -> None:
     from openpyxl.styles import Alignment, Font
 
     counts = count_by_severity(issues)
@@ -383,7 +384,7 @@ def _write_heading(ws: Any, group: _Feedback, issues: list[Issue], period: Any, 
         f"报送单位：{group.name}　　报送期：{period.dash_label}　　本次核查的文件：{used}",
         f"共发现问题{len(issues)}处：错误{counts['error']}处（必须修改），警告{counts['warning']}处（请核实），"
         f"提示{counts['info']}处（无需修改）。",
-        f"请修改后于{deadline}前重新报送。" + _KIND_NOTES[kind],
+        f"请修改后于{deadline}前重新报送。" + (f"报送的{why}。" if why else "") + _KIND_NOTES[kind],
     )
     for r, line in enumerate(lines, start=1):
         _put(ws.cell(r, 1), line)

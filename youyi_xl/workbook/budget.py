@@ -28,12 +28,16 @@ WEIGHTS = {
     "style": 3.3,           # each xf, font, fill, border, numFmt, dxf, cellStyle record
     "rule": 6.5,            # each conditional-format rule or data validation
     "name": 1.4,            # each defined name
+    "break": 1.8,           # each page break (<brk>)
+    "sqref": 0.7,           # each reference of a sqref list (validations, formats, selections)
+    "tag": 0.03,            # every tag of every part, whatever it is (parsing it)
     "drawing byte": 0.02,   # charts and drawings are parsed into objects
 }
 COPY_BUDGET = 100_000       # cell equivalents: ~3.7 s of openpyxl; a form-made return needs ~2,500
 
 _REF = re.compile(rb"\bref\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?([0-9]{1,7})(?::\$?([A-Za-z]{1,3})\$?([0-9]{1,7}))?[\"']")
 WHOLE_SHEET = 1048576.0 * 16384
+_SQREF = re.compile(rb"\bsqref\s*=\s*[\"']([^\"']*)[\"']")
 _STYLE_TAGS = (b"xf", b"font", b"fill", b"border", b"numFmt", b"dxf", b"cellStyle")
 
 
@@ -77,6 +81,7 @@ def _measure(meter: _Meter, name: str, archive: zipfile.ZipFile, info: zipfile.Z
         if not name.endswith(".vml"):
             return
     xml = archive.read(info)
+    meter.add("tag", xml.count(b"<"))
     if b"sheetData" in xml:
         _worksheet(meter, xml)
     if b"<comment" in xml or b":comment" in xml:
@@ -91,6 +96,8 @@ def _worksheet(meter: _Meter, xml: bytes) -> None:
     meter.add("row", _tags(xml, b"row"))
     meter.add("cell", _tags(xml, b"c"))
     meter.add("rule", _tags(xml, b"cfRule") + _tags(xml, b"dataValidation"))
+    meter.add("break", _tags(xml, b"brk"))
+    meter.add("sqref", sum(found[1].count(b" ") + 1 for found in _SQREF.finditer(xml)))
     for kind, tag in (("merged cell", b"mergeCell"), ("link cell", b"hyperlink")):
         for ranges in _ranges(xml, tag):
             meter.add("merge" if kind == "merged cell" else "link cell", 1)
@@ -126,11 +133,13 @@ def _tags(xml: bytes, name: bytes) -> int:
     return count
 
 
-_LABELS = {"cell": "单元格", "row": "行", "merged cell": "合并单元格范围", "merge": "合并单元格",
-           "link cell": "超链接范围", "comment": "批注", "style": "样式", "rule": "条件格式或数据验证",
-           "name": "名称", "drawing byte": "图表"}
+_LABELS = {"cell": "单元格达{n}个", "row": "行数达{n}行", "merged cell": "合并单元格覆盖{n}个单元格",
+           "merge": "合并单元格达{n}处", "link cell": "超链接覆盖{n}个单元格", "comment": "批注达{n}条",
+           "style": "样式达{n}种", "rule": "条件格式和数据验证达{n}条", "name": "名称达{n}个",
+           "break": "分页符达{n}个", "sqref": "区域引用达{n}处", "tag": "XML元素达{n}个",
+           "drawing byte": "图表和图形达{n}字节"}
 
 
 def _reason(kind: str, meter: _Meter) -> str:
-    count = meter.worst.get(kind, 0)
-    return f"文件过大或结构异常（{_LABELS.get(kind, kind)}达{count:,.0f}处），无法原样复制"
+    detail = _LABELS.get(kind, kind + "{n}").format(n=f"{meter.worst.get(kind, 0):,.0f}")
+    return f"文件过大或结构异常（{detail}），无法原样复制"
