@@ -15,6 +15,8 @@ HEADER_SCAN_ROWS = 40        # a header further down than this is not looked for
 LOOK_PAST_HEADER = 3         # rows still examined below a good header (a second header row)
 TOTAL_WORDS = frozenset({"合计", "总计", "小计", "全县合计", "总合计", "合 计"})
 _NOTE_START = re.compile(r"^(填表说明|填报说明|注[:：]|注\d|说明[:：]|备注[:：]|附注|制表|以下空白|以下无)")
+# A note that no project name begins with: it ends the table whatever else its row holds.
+_NOTE_LINE = re.compile(r"^(填表说明|填报说明|填写说明|注[:：]|说明[:：]|备注[:：]|附注[:：]|\(?以下空白|\(?以下无)")
 # A sign-off line under a table (docs/decisions.md): its first cell names a role, a contact, a
 # date or a seal, before a colon (单位负责人：…, 填报日期：…), alone (审核人 | 李四 in two cells,
 # 单位（盖章）) or, for a person, before a space and a short name (经办人 赵六).
@@ -174,7 +176,7 @@ def data_rows(rows: Sequence[Sequence[Any]], located: Located) -> Iterator[DataR
             lead = next((v for v in row if v != "" and v is not None), None)
             if lead is None:
                 continue
-        if type(lead) is str and is_sign_off(lead):
+        if type(lead) is str and ends_table(lead):
             return
         cells = [row[c] if c < len(row) else "" for c in used]
         texts = [v for v in cells if v != "" and v is not None]
@@ -191,10 +193,11 @@ def data_rows(rows: Sequence[Sequence[Any]], located: Located) -> Iterator[DataR
             yield DataRow(r, row, "data")
 
 
-def is_sign_off(text: str) -> bool:
-    """True for the first cell of a sign-off line (单位负责人：张三, 审核人, 填报日期：…)."""
+def ends_table(text: str) -> bool:
+    """True for the first cell of a line that ends a table: a sign-off (单位负责人：张三, 审核人,
+    填报日期：…) or a note (填表说明, 注：…, 以下空白), however many cells the line spreads over."""
     text = clean_text(text[:_FOOTER_TEXT])
-    return bool(_SIGN_OFF.match(text) or _SIGN_OFF_NAMED.match(text))
+    return bool(_SIGN_OFF.match(text) or _SIGN_OFF_NAMED.match(text) or _NOTE_LINE.match(text))
 
 
 def cell(row: Sequence[Any], located: Located, key: str) -> Any:
