@@ -97,7 +97,8 @@ def test_not_blank(value):
 
 
 @pytest.mark.parametrize("value,expected", [("#DIV/0!", "#DIV/0!"), ("#ref! ", "#REF!"), ("#N/A", "#N/A"),
-                                            ("#项目", None), ("", None), (3, None)])
+                                            ("#项目", None), ("", None), (3, None), ("Err:502", "Err:502"),
+                                            ("Error", None)])
 def test_excel_error(value, expected):
     assert excel_error(value) == expected
 

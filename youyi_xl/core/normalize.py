@@ -111,6 +111,7 @@ MAX_MAGNITUDE = 1e12       # no amount or count of a return is larger (docs/deci
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _ERROR_VALUES = ("#DIV/0!", "#REF!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!",
                  "#GETTING_DATA", "#SPILL!", "#CALC!")
+_LIBRE_ERROR = re.compile(r"Err:\d{3}")      # what LibreOffice shows for its own errors (Err:502)
 
 
 def unit_factor(written: str, unit: str) -> float:
@@ -124,11 +125,13 @@ def unit_factor(written: str, unit: str) -> float:
 
 
 def excel_error(value: Any) -> str | None:
-    """The Excel error literal a cell holds (#DIV/0! ...), or None."""
-    if isinstance(value, str) and value.startswith("#"):
+    """The Excel error literal a cell holds (#DIV/0! ...), or LibreOffice's own (Err:502), or None."""
+    if isinstance(value, str) and value[:1] in ("#", "E"):
         text = value.strip().upper()
         if text in _ERROR_VALUES:
             return text
+        if _LIBRE_ERROR.fullmatch(value.strip()):
+            return value.strip()
     return None
 
 
