@@ -249,6 +249,7 @@ SIGN_OFFS = {
     "ascii colon": {"A": "制表人:张三"},
     "a note over cells": {"A": "说明：", "B": "1.金额单位为万元", "E": "2.日期填到日", "H": "3.据实填写"},
     "nothing below": {"A": "（以下空白）", "B": "", "H": "—"},
+    "beside a row number": {"A": 7, "B": "单位负责人：王某", "F": "审核人：李某"},     # the form numbers its rows
 }
 
 

@@ -169,13 +169,12 @@ def data_rows(rows: Sequence[Sequence[Any]], located: Located) -> Iterator[DataR
     """Rows under the header: blank rows skipped, 合计 rows marked; the table ends at the first
     line that is not data (a note such as 填表说明, or a sign-off line such as 单位负责人：…)."""
     used = sorted(set(located.columns.values()))
+    seq = located.columns.get("seq", -1)
     for r in range(located.data_start, len(rows)):
         row = rows[r]
-        lead = row[0] if row else None
-        if lead == "" or lead is None:     # the first cell is blank: the first one filled
-            lead = next((v for v in row if v != "" and v is not None), None)
-            if lead is None:
-                continue
+        lead = _lead(row, seq)
+        if lead is None:
+            continue
         if type(lead) is str and ends_table(lead):
             return
         cells = [row[c] if c < len(row) else "" for c in used]
@@ -191,6 +190,21 @@ def data_rows(rows: Sequence[Sequence[Any]], located: Located) -> Iterator[DataR
             yield DataRow(r, row, "section")
         else:
             yield DataRow(r, row, "data")
+
+
+def _lead(row: Sequence[Any], seq: int) -> Any:
+    """The first filled cell of a row, passing over a number in the 序号 column (forms number
+    their blank rows, and a unit writes its sign-off line beside the number); None for a row
+    that holds nothing else."""
+    for c, value in enumerate(row):
+        if value == "" or value is None or (c == seq and _is_number(value)):
+            continue
+        return value
+    return None
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) in (int, float) or (type(value) is str and value.strip().isdigit())
 
 
 def ends_table(text: str) -> bool:
