@@ -480,6 +480,31 @@ print(json.dumps({{"feedback": feedback}}, ensure_ascii=False))
 """
 
 
+# Mutants of a real return aimed at the 退回意见 copy (what openpyxl expands, one object per cell or
+# record): each alone through the 退回意见, which must rebuild it instead of copying it.
+_TABLE_PART = "xl/worksheets/sheet2.xml"          # 招商引资项目 of a form-made return
+COPY_MUTANTS = {      # kind -> (part, what to replace, what with): built when the test runs
+    "hyperlink-sheet": lambda: (_TABLE_PART, b"</worksheet>",
+                                b'<hyperlinks><hyperlink ref="A1:XFD1048576" location="A1"/></hyperlinks></worksheet>'),
+    "merge-below": lambda: (_TABLE_PART, b"</mergeCells>", b'<mergeCell ref="B70:XFD1048576"/></mergeCells>'),
+    "empty-rows": lambda: (_TABLE_PART, b"</sheetData>", b"".join(
+        b'<row r="%d" ht="20" customHeight="1"/>' % r for r in range(100, 100_100)) + b"</sheetData>"),
+    "styled-cells": lambda: (_TABLE_PART, b"</sheetData>", b"".join(
+        b'<row r="%d">%s</row>' % (r, b"".join(b'<c r="%s%d" s="1"/>' % (bytes([c]), r) for c in b"PQRSTUVWXY"))
+        for r in range(100, 11_100)) + b"</sheetData>"),
+    "styles": lambda: ("xl/styles.xml", b"</cellXfs>", b"".join(
+        b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"><alignment indent="%d"/></xf>' % i
+        for i in range(40_000)) + b"</cellXfs>"),
+}
+
+
+def _copy_mutant(source: Path, target: Path, part: str, old: bytes, new: bytes) -> None:
+    members = zip_members(source.read_bytes())
+    assert any(info.filename == part and old in content for info, content in members), part
+    target.write_bytes(build_zip((info.filename, content.replace(old, new, 1) if info.filename == part else content)
+                                 for info, content in members))
+
+
 def _implausible(path: Path) -> None:
     """兴隆镇's return with 1e30 in one amount and 1e308 in two (a cell may hold them)."""
     book = openpyxl.load_workbook(path)
@@ -492,8 +517,9 @@ def _implausible(path: Path) -> None:
 @pytest.mark.slow
 def test_run_on_a_real_batch_holding_every_hostile_return(tmp_path):
     """The examples' 2022-06 returns, with the three hostile files in place of the two units'
-    own (东建乡 twice, 友谊镇) and a return holding 1e30 and 1e308: `youyi-xl run` ends within
-    90 s under a 3 GB address-space limit, every other return is read and every output written."""
+    own (东建乡 twice, 友谊镇) and a return holding 1e30 and 1e308: `run` ends within 90 s under a
+    3 GB address-space limit, every other return is read and every output written. Then, in the
+    same child, the 退回意见 of each hostile file and of each copy-aimed mutant alone."""
     returns, alone, out = tmp_path / "returns", tmp_path / "alone", tmp_path / "out"
     returns.mkdir()
     for path in EXAMPLES_JUNE.glob("*.xlsx"):
@@ -505,6 +531,9 @@ def test_run_on_a_real_batch_holding_every_hostile_return(tmp_path):
         os.utime(returns / name, (1_656_000_000 + n, 1_656_000_000 + n))    # merge_whole_sheet is the newest
         (alone / name).mkdir(parents=True)
         shutil.copy2(CORPUS / "adversarial" / "returns" / name, alone / name / name)
+    for kind, change in COPY_MUTANTS.items():
+        (alone / kind).mkdir()
+        _copy_mutant(EXAMPLES_JUNE / "东建乡-2022-06-填报表.xlsx", alone / kind / f"{kind}.xlsx", *change())
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     command = [sys.executable, "-c", _RUN_CHILD.format(memory=RUN_MEMORY), str(returns), str(out), str(alone)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT, env=env)
@@ -527,3 +556,7 @@ def test_run_on_a_real_batch_holding_every_hostile_return(tmp_path):
     assert "招商引资项目" in marked.sheetnames        # rebuilt from the grids, not copied
     alone_feedback = json.loads(done.stdout.strip().splitlines()[-1])["feedback"]
     assert all(alone_feedback[name] for name in HOSTILE_RETURNS if name.startswith("merge"))
+    for kind in COPY_MUTANTS:                 # rebuilt from the grids, the reason said
+        [name] = alone_feedback[kind]
+        heading = openpyxl.load_workbook(out / "alone" / kind / "退回意见" / name)["问题清单"]["A4"].value
+        assert "无法原样复制" in heading and "重建" in heading, (kind, heading)
