@@ -32,6 +32,10 @@ ENCRYPTED = {"public/calamine/pass_protected.xlsx", "public/calamine/pass_protec
 # escape a folder: '../../', '/tmp/...') is refused by preflight as 文件过大或异常:
 # no real return has such members, though nothing would ever be extracted.
 READ_ANYWAY = {"adversarial/control_valid.xlsx"}
+# Hostile files shaped like real returns (adversarial/README.md): each is a whole return with one
+# part of its zip changed (a shared-string table declaring 2^31 entries, a merge over a whole
+# column or sheet); the reader bounds what they make it allocate and reads them.
+RETURNS = "adversarial/returns/"
 # calamine also returns the cached series of an .xls chart sheet as cells; chart
 # sheets are left out of WorkbookData, so these values are expected to be missing.
 CHART_SHEET_CELLS = {"public/calamine/any_sheets.xls": 6}
@@ -92,9 +96,20 @@ def test_control_valid_has_its_four_cells(outcomes):
 
 def test_adversarial_files_are_refused(outcomes):
     for name in corpus_files():
-        if name.startswith("adversarial/") and name not in READ_ANYWAY:
+        if name.startswith("adversarial/") and name not in READ_ANYWAY and not name.startswith(RETURNS):
             assert outcomes[name]["sheets"] is None, name
     assert outcomes["adversarial/path_traversal.xlsx"]["issues"][0][1].startswith(pf.TOO_LARGE)
+
+
+def test_hostile_returns_are_read_in_full(outcomes):
+    """The return-shaped hostile files give their five sheets and all their cells (the sst file's
+    cover strings are in its shared-string table, whose declared count is not trusted)."""
+    names = [n for n in corpus_files() if n.startswith(RETURNS)]
+    assert len(names) == 3
+    for name in names:
+        sheets = outcomes[name]["sheets"]
+        assert [s["name"] for s in sheets][:5] == ["封面", "招商引资项目", "重点项目进展", "策划储备项目", "指标汇总"]
+        assert "填报单位*" in sheets[0]["values"] and nonempty(outcomes[name]) > 200, name
 
 
 def test_encrypted_files_say_so(outcomes):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import zipfile
 from pathlib import Path
 
@@ -16,11 +17,11 @@ import pytest
 import xlsxwriter
 from openpyxl import Workbook
 
-from youyi_xl.workbook import reader as excel
-from youyi_xl.workbook import preflight as pf
 from youyi_xl.core import cell_ref
-from youyi_xl.workbook.reader import SheetData, WorkbookData, read_workbook
+from youyi_xl.workbook import preflight as pf
+from youyi_xl.workbook import reader as excel
 from youyi_xl.workbook.preflight import Limits
+from youyi_xl.workbook.reader import SheetData, WorkbookData, read_workbook
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
@@ -281,3 +282,72 @@ def test_encrypted_calamine_only_case_is_reported_as_encrypted():
 def test_sheetdata_defaults():
     sheet = SheetData("表", [[1]])
     assert sheet.special == {} and sheet.merged == [] and sheet.visible
+
+
+# --- DOMAIN §4.3: what calamine loses or trusts --------------------------------
+
+AS_SENT = Path(__file__).resolve().parent / "data" / "as_sent"   # see its README.md
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "xls", "ods"])
+def test_error_values_and_merges_in_every_format(suffix):
+    """#REF! in K5 and the merged 所属产业链 F4:F6 of the as-sent return: calamine gives '' for the
+    error in .xls and .ods (read from the BIFF FORMULA record / content.xml here) and no merged
+    ranges for .ods (read from table:number-rows-spanned)."""
+    sheet = read_ok(AS_SENT / f"发展和改革局-2022-06-填报表.{suffix}").sheet("招商引资项目")
+    assert sheet.special.get((4, 10)) == "#REF!" and sheet.rows[4][10] == ""
+    assert (3, 5, 5, 5) in sheet.merged and sheet.rows[3][5] == "粮食仓储物流" and sheet.rows[4][5] == ""
+
+
+def _bounded(path: Path) -> bytes:
+    data = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return excel._bounded_shared_strings(archive, data)
+
+
+def _with_shared_strings(tmp_path: Path, change) -> Path:
+    path = tmp_path / "sst.xlsx"
+    with xlsxwriter.Workbook(path) as book:          # xlsxwriter writes a shared-string table
+        sheet = book.add_worksheet()
+        for r in range(5):
+            sheet.write_string(r, 0, f"文字{r + 1}")
+    with zipfile.ZipFile(path) as archive:
+        members = {i.filename: archive.read(i) for i in archive.infolist()}
+    members["xl/sharedStrings.xml"] = change(members["xl/sharedStrings.xml"])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("declared", [b"2147483647", b"&#50;147483647", b"99999999999999999999999"])
+def test_a_shared_string_count_is_not_trusted(tmp_path, declared):
+    """calamine reserves the table from uniqueCount before reading it (2^31 entries: 51 GB, the
+    interpreter aborts); the count handed to it is the number of entries the table has."""
+    import re
+
+    path = _with_shared_strings(tmp_path, lambda x: re.sub(rb'uniqueCount="\d+"', b'uniqueCount="' + declared + b'"', x))
+    bounded = _bounded(path)
+    with zipfile.ZipFile(io.BytesIO(bounded)) as archive:
+        assert b'uniqueCount="5"' in archive.read("xl/sharedStrings.xml")
+    assert [r[0] for r in read_ok(path).sheets[0].rows] == [f"文字{r}" for r in range(1, 6)]
+
+
+def test_an_honest_shared_string_count_leaves_the_file_as_it_is(tmp_path):
+    path = _with_shared_strings(tmp_path, lambda x: x)
+    assert _bounded(path) == path.read_bytes()
+
+
+def test_a_shared_string_count_after_a_long_prologue_is_found(tmp_path):
+    pad = b"<!--" + b" " * 8000 + b"-->"
+    path = _with_shared_strings(tmp_path, lambda x: x.replace(b"<sst ", pad + b"<sst ").replace(
+        b'uniqueCount="5"', b'uniqueCount="2147483647"'))
+    assert b'uniqueCount="5"' in zipfile.ZipFile(io.BytesIO(
+        _bounded(path))).read("xl/sharedStrings.xml")
+
+
+def test_too_many_shared_strings_are_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(excel, "MAX_SHARED_STRINGS", 4)
+    monkeypatch.setattr(excel, "SMALL_SST_BYTES", 0)         # counted whatever its size
+    issue = read_refused(_with_shared_strings(tmp_path, lambda x: x))
+    assert pf.TOO_LARGE in issue.message and "共享字符串" in issue.message

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from builders import project, write_return
 from libreoffice import convert, needs_soffice, pdf_text, to_pdf
 
-from youyi_xl.outputs import feedback as feedback
 from youyi_xl.intake.folder import collect
+from youyi_xl.outputs import feedback as feedback
 from youyi_xl.outputs.feedback import LIST_HEADERS, LIST_SHEET, write_feedback
 from youyi_xl.outputs.xlstyle import SEVERITY_FILL
-
-from builders import project, write_return
 
 PERIOD = "2022-03"
 LONG_NAME = "长" * 100                       # 300 bytes of UTF-8
@@ -176,3 +175,65 @@ def test_libreoffice_prints_the_feedback(written, tmp_path):
     text = pdf_text(pdf)
     assert "友谊镇2022年1—3月填报表退回意见" in text and "约500" in text
     assert os.path.getsize(pdf) > 1000
+
+
+# --------------------------------------------------------------------------
+# workbooks too large or too odd to copy: the rebuild (DOMAIN §4.3, docs/hardening.md)
+# --------------------------------------------------------------------------
+
+HOSTILE = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "adversarial" / "returns"
+AS_SENT = Path(__file__).resolve().parent / "data" / "as_sent"
+
+
+@pytest.mark.skipif(not HOSTILE.is_dir(), reason="shared corpus not present")
+@pytest.mark.parametrize("name", ["merge_whole_column.xlsx", "merge_whole_sheet.xlsx"])
+def test_a_merge_over_a_whole_column_or_sheet_is_rebuilt_not_copied(tmp_path, name):
+    """openpyxl would build a MergedCell for each of 10^6 / 1.7 x 10^10 cells; the budget refuses
+    the copy before openpyxl sees the file, and the rebuild keeps no merge that hides values."""
+    from youyi_xl.workbook import copy_refusal
+
+    data = (HOSTILE / name).read_bytes()
+    assert "合并单元格" in copy_refusal(data)          # checked first: no hang if the bound is gone
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    (folder / name).write_bytes(data)
+    [path] = write_feedback(collect(folder, "2022-06"), tmp_path / "out")
+    book = openpyxl.load_workbook(path)
+    assert "重建" in book[LIST_SHEET]["A4"].value and "合并单元格覆盖" in book[LIST_SHEET]["A4"].value
+    sheet = book["招商引资项目"]
+    assert _fill(sheet["H4"]) == "FFC7CE" and sheet["H4"].value == "约500"
+    assert all(r.max_row - r.min_row < 100 for r in sheet.merged_cells.ranges)
+    assert sheet["A5"].value == 2                    # the values the hostile merge would hide
+
+
+def test_over_the_budget_the_copy_is_a_rebuild(batch, tmp_path, monkeypatch):
+    from youyi_xl.workbook import budget
+
+    monkeypatch.setattr(budget, "COPY_BUDGET", 100)
+    book = openpyxl.load_workbook(_by_stem(write_feedback(batch, tmp_path), "友谊镇"))
+    assert "重建" in book[LIST_SHEET]["A4"].value and _fill(book["招商引资项目"]["K4"]) == "FFC7CE"
+
+
+def test_over_the_rebuild_budget_only_the_list_is_sent(batch, tmp_path, monkeypatch):
+    from youyi_xl.workbook import budget
+
+    monkeypatch.setattr(budget, "COPY_BUDGET", 100)
+    monkeypatch.setattr(feedback, "REBUILD_MAX_CELLS", 10)
+    book = openpyxl.load_workbook(_by_stem(write_feedback(batch, tmp_path), "友谊镇"))
+    assert book.sheetnames == [LIST_SHEET] and "过大" in book[LIST_SHEET]["A4"].value
+    cells = [c.value for row in book[LIST_SHEET].iter_rows(min_row=7) for c in row]
+    assert "G4" in cells and "K4" in cells
+
+
+def test_an_ods_return_is_rebuilt_with_its_merges(tmp_path):
+    """The as-sent return saved by LibreOffice as .ods: its merged 所属产业链 is kept (read from
+    content.xml) and every problem cell is marked, the #REF! cell showing its error."""
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    (folder / "发改局.ods").write_bytes((AS_SENT / "发展和改革局-2022-06-填报表.ods").read_bytes())
+    [path] = write_feedback(collect(folder, "2022-06"), tmp_path / "out")
+    book = openpyxl.load_workbook(path)
+    sheet = book["招商引资项目"]
+    assert "F4:F6" in {str(r) for r in sheet.merged_cells.ranges}
+    assert _fill(sheet["K5"]) == "FFC7CE" and sheet["K5"].value == "#REF!"
+    assert _fill(sheet["H6"]) == "FFC7CE" and _fill(book["封面"]["C6"]) == "FFEB9C"

@@ -29,13 +29,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from filling import fill_form, sample_return
 from fuzzing import CORPUS, REPO, ChildPool, build_zip, canonical_zip, corpus_files, zip_members
+
+from youyi_xl.core.period import Period
 from youyi_xl.intake.folder import collect
 from youyi_xl.outputs.feedback import write_feedback
 from youyi_xl.outputs.forms import make_forms
-from youyi_xl.core.period import Period
 from youyi_xl.plan import Unit
 from youyi_xl.workbook.preflight import ENCRYPTED, TOO_LARGE, cfb_stream
 
@@ -49,6 +49,9 @@ STRICT_OOXML = ("public/calamine/strict_iso_paths.xlsx", "public/sheetjs/sheet_v
 # Read, not refused: the baseline only. path_traversal.xlsx's zip-slip member names are
 # refused by preflight (docs/reading.md), as issue 8 asks of every adversarial file.
 READ_ANYWAY = {"adversarial/control_valid.xlsx"}
+# Hostile files shaped like real 2022-06 returns (adversarial/README.md): read, not refused; here
+# collected for 2022-03, so each is a return of another period.
+RETURNS = "adversarial/returns/"
 CLI_TIMEOUT = 5.0
 CLI_MEMORY = 500_000_000
 # Where path_traversal.xlsx's members would land if anything extracted them.
@@ -108,6 +111,9 @@ def test_corpus_file_alone_ends_with_data_or_issues(collected, name):
     cells = result["cells"][Path(name).name]
     if "file-unreadable" in codes:
         assert codes == {"file-unreadable": 1} and cells is None and result["accepted"] == 0
+        assert not name.startswith(RETURNS)
+    elif name.startswith(RETURNS):
+        assert cells > 200 and "period-mismatch" in codes and "sheet-missing" not in codes
     else:
         assert cells is not None
         assert {"sheet-missing", "unit-unknown"} <= set(codes)   # read, but not a return
@@ -220,6 +226,8 @@ def test_check_command_on_a_hostile_file(tmp_path, name):
     codes = [issue["code"] for issue in issues]
     if name in READ_ANYWAY:
         assert "file-unreadable" not in codes and {"sheet-missing", "unit-unknown"} <= set(codes)
+    elif name.startswith(RETURNS):
+        assert "file-unreadable" not in codes and "period-mismatch" in codes   # a 2022-06 return
     else:
         assert codes == ["file-unreadable"], issues
         assert issues[0]["file"] == Path(name).name and issues[0]["severity"] == "error"
@@ -445,3 +453,112 @@ def test_entities_in_a_part_calamine_skips_do_not_reach_the_feedback(tmp_path, p
     with zipfile.ZipFile(path) as archive:
         text = b"".join(archive.read(n) for n in archive.namelist())
     assert b"root:" not in text and b"aaaaaaaaaaaaaaaaaaaa" not in text and b"<!DOCTYPE" not in text
+
+
+# --------------------------------------------------------------------------
+# 5. the hostile returns inside a real batch: `run` ends, every output written
+# --------------------------------------------------------------------------
+
+EXAMPLES_JUNE = REPO / "examples" / "returns" / "2022-06"
+HOSTILE_RETURNS = [p.name for p in corpus_files("adversarial/returns")]
+RUN_TIMEOUT = 90
+RUN_MEMORY = 3 * 1024 ** 3
+# In the child: `run` on the batch, then the 退回意见 of each hostile file alone (in the batch two
+# of them are older versions of 东建乡's return, whose copy the batch does not make).
+_RUN_CHILD = """
+import json, resource, sys
+from pathlib import Path
+resource.setrlimit(resource.RLIMIT_AS, ({memory}, {memory}))
+from youyi_xl.intake import collect
+from youyi_xl.outputs import write_feedback
+from youyi_xl.pipeline import run
+returns, out, alone = map(Path, sys.argv[1:4])
+result = run(returns, "2022-06", out=out)
+feedback = {{}}
+for folder in sorted(alone.iterdir()):
+    batch = collect(folder, "2022-06")
+    feedback[folder.name] = [p.name for p in write_feedback(batch, out / "alone" / folder.name)]
+print(json.dumps({{"feedback": feedback}}, ensure_ascii=False))
+"""
+
+
+# Mutants of a real return aimed at the 退回意见 copy (what openpyxl expands, one object per cell or
+# record): each alone through the 退回意见, which must rebuild it instead of copying it.
+_TABLE_PART = "xl/worksheets/sheet2.xml"          # 招商引资项目 of a form-made return
+COPY_MUTANTS = {      # kind -> (part, what to replace, what with): built when the test runs
+    "hyperlink-sheet": lambda: (_TABLE_PART, b"</worksheet>",
+                                b'<hyperlinks><hyperlink ref="A1:XFD1048576" location="A1"/></hyperlinks></worksheet>'),
+    "merge-below": lambda: (_TABLE_PART, b"</mergeCells>", b'<mergeCell ref="B70:XFD1048576"/></mergeCells>'),
+    "empty-rows": lambda: (_TABLE_PART, b"</sheetData>", b"".join(
+        b'<row r="%d" ht="20" customHeight="1"/>' % r for r in range(100, 100_100)) + b"</sheetData>"),
+    "styled-cells": lambda: (_TABLE_PART, b"</sheetData>", b"".join(
+        b'<row r="%d">%s</row>' % (r, b"".join(b'<c r="%s%d" s="1"/>' % (bytes([c]), r) for c in b"PQRSTUVWXY"))
+        for r in range(100, 11_100)) + b"</sheetData>"),
+    "styles": lambda: ("xl/styles.xml", b"</cellXfs>", b"".join(
+        b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"><alignment indent="%d"/></xf>' % i
+        for i in range(40_000)) + b"</cellXfs>"),
+}
+
+
+def _copy_mutant(source: Path, target: Path, part: str, old: bytes, new: bytes) -> None:
+    members = zip_members(source.read_bytes())
+    assert any(info.filename == part and old in content for info, content in members), part
+    target.write_bytes(build_zip((info.filename, content.replace(old, new, 1) if info.filename == part else content)
+                                 for info, content in members))
+
+
+def _implausible(path: Path) -> None:
+    """兴隆镇's return with 1e30 in one amount and 1e308 in two (a cell may hold them)."""
+    book = openpyxl.load_workbook(path)
+    sheet = book["招商引资项目"]
+    sheet["H4"], sheet["K4"], sheet["L4"] = 1e30, 1e308, 1e308
+    book.save(path)
+
+
+@needs_corpus
+@pytest.mark.slow
+def test_run_on_a_real_batch_holding_every_hostile_return(tmp_path):
+    """The examples' 2022-06 returns, with the three hostile files in place of the two units'
+    own (东建乡 twice, 友谊镇) and a return holding 1e30 and 1e308: `run` ends within 90 s under a
+    3 GB address-space limit, every other return is read and every output written. Then, in the
+    same child, the 退回意见 of each hostile file and of each copy-aimed mutant alone."""
+    returns, alone, out = tmp_path / "returns", tmp_path / "alone", tmp_path / "out"
+    returns.mkdir()
+    for path in EXAMPLES_JUNE.glob("*.xlsx"):
+        if not path.name.startswith(("东建乡", "友谊镇")):
+            shutil.copy2(path, returns / path.name)
+    _implausible(returns / "兴隆镇-2022-06-填报表.xlsx")
+    for n, name in enumerate(HOSTILE_RETURNS):
+        shutil.copy2(CORPUS / "adversarial" / "returns" / name, returns / name)
+        os.utime(returns / name, (1_656_000_000 + n, 1_656_000_000 + n))    # merge_whole_sheet is the newest
+        (alone / name).mkdir(parents=True)
+        shutil.copy2(CORPUS / "adversarial" / "returns" / name, alone / name / name)
+    for kind, change in COPY_MUTANTS.items():
+        (alone / kind).mkdir()
+        _copy_mutant(EXAMPLES_JUNE / "东建乡-2022-06-填报表.xlsx", alone / kind / f"{kind}.xlsx", *change())
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    command = [sys.executable, "-c", _RUN_CHILD.format(memory=RUN_MEMORY), str(returns), str(out), str(alone)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT, env=env)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-3000:]
+
+    result = json.loads((out / "result-2022-06.json").read_text(encoding="utf-8"))
+    for name in ("成绩单-2022-06.xlsx", "通报-2022-06.docx", "通报-2022-06.html", "催报-2022-06.txt"):
+        assert (out / name).stat().st_size > 500, name
+    issues = result["issues"]
+    assert not [i for i in issues if i["code"] == "file-unreadable"]
+    units = {u["unit"]: u for u in result["units"]}
+    assert units["友谊镇"]["file"] == "sst_unique_count.xlsx" and units["东建乡"]["file"] == "merge_whole_sheet.xlsx"
+    read = {u for u, row in units.items() if row["status"] != "missing"}
+    assert len(read) == 24 and {"友谊镇", "东建乡", "兴隆镇"} <= read
+    implausible = {i["cell"] for i in issues if i["code"] == "number-invalid" and i["unit"] == "兴隆镇"}
+    assert {"H4", "K4", "L4"} <= implausible
+    feedback = sorted(p.name for p in (out / "退回意见").iterdir())
+    assert "东建乡-2022-06-退回意见.xlsx" in feedback and "兴隆镇-2022-06-退回意见.xlsx" in feedback
+    marked = openpyxl.load_workbook(out / "退回意见" / "东建乡-2022-06-退回意见.xlsx")
+    assert "招商引资项目" in marked.sheetnames        # rebuilt from the grids, not copied
+    alone_feedback = json.loads(done.stdout.strip().splitlines()[-1])["feedback"]
+    assert all(alone_feedback[name] for name in HOSTILE_RETURNS if name.startswith("merge"))
+    for kind in COPY_MUTANTS:                 # rebuilt from the grids, the reason said
+        [name] = alone_feedback[kind]
+        heading = openpyxl.load_workbook(out / "alone" / kind / "退回意见" / name)["问题清单"]["A4"].value
+        assert "无法原样复制" in heading and "重建" in heading, (kind, heading)

@@ -7,8 +7,24 @@ import math
 
 import pytest
 
-from youyi_xl.core.normalize import (clean_text, compact, excel_error, header_key, is_blank, parse_choice,
-                                     parse_date, parse_number, parse_yes_no, tidy_text, unit_factor)
+from youyi_xl.core.normalize import (
+    MAX_MAGNITUDE,
+    clean_text,
+    compact,
+    excel_error,
+    header_key,
+    invisible_chars,
+    is_blank,
+    parse_choice,
+    parse_date,
+    parse_number,
+    parse_yes_no,
+    plausible,
+    strip_invisible,
+    tidy_text,
+    unit_factor,
+)
+from youyi_xl.core.period import Period, read_reported_period
 
 D = dt.date
 YEAR = 2022
@@ -22,6 +38,34 @@ YEAR = 2022
 ])
 def test_clean_text(value, expected):
     assert clean_text(value) == expected
+
+
+INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e", "\u202e", "\u2066",
+             "\u034f", "\ufe0f", "\u3164", "\u115f", "\u2800", "\U000e0041", "\U000e0100")
+
+
+@pytest.mark.parametrize("char", INVISIBLE)
+def test_invisible_characters_are_removed_before_names_are_compared(char):
+    written = f"{char}友谊{char}镇{char}"
+    assert clean_text(written) == compact(written) == tidy_text(written) == strip_invisible(written) == "友谊镇"
+    assert header_key(f"项目{char}名称") == "项目名称"
+    assert invisible_chars(written) == [f"U+{ord(char):04X}"]
+    assert is_blank(char)
+
+
+def test_every_format_character_of_unicode_is_invisible():
+    """Category Cf (format characters) as this Python's Unicode database has them: every one."""
+    import sys
+    import unicodedata
+
+    format_chars = "".join(chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf")
+    assert len(format_chars) > 150 and strip_invisible(format_chars) == ""
+    assert strip_invisible("友谊镇 ABC（1）") == "友谊镇 ABC（1）"      # nothing visible goes
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u3000", "\u202f", "\u2007", "\u205f"])
+def test_wide_and_non_breaking_spaces_are_spaces(space):
+    assert clean_text(f"友谊{space}镇") == "友谊 镇" and compact(f"友谊{space}镇") == "友谊镇"
 
 
 def test_tidy_text_keeps_what_the_unit_wrote():
@@ -53,7 +97,8 @@ def test_not_blank(value):
 
 
 @pytest.mark.parametrize("value,expected", [("#DIV/0!", "#DIV/0!"), ("#ref! ", "#REF!"), ("#N/A", "#N/A"),
-                                            ("#项目", None), ("", None), (3, None)])
+                                            ("#项目", None), ("", None), (3, None), ("Err:502", "Err:502"),
+                                            ("Error", None)])
 def test_excel_error(value, expected):
     assert excel_error(value) == expected
 
@@ -158,3 +203,45 @@ def test_parse_choice(value, expected):
 
 def test_parse_choice_refused_lists_the_choices():
     assert parse_choice("改建", CHOICES, {}) == (None, "choice-invalid", "“改建”不在可选项（新建、续建）中")
+
+
+# --- magnitudes ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", [1e30, -1e30, 1e308, "10000000000000", 1.5e12])
+def test_no_figure_is_larger_than_the_limit(value):
+    parsed = parse_number(value, "万元")
+    assert parsed.value is None and parsed.code == "number-invalid" and "合理范围" in parsed.note
+
+
+def test_the_limit_can_be_lower_and_is_never_higher():
+    assert parse_number(2e8, "万元", limit=1.07e8).code == "number-invalid"
+    assert parse_number(1e8, "万元", limit=1.07e8).value == 1e8
+    assert parse_number(MAX_MAGNITUDE, "万元", limit=1e20).value == MAX_MAGNITUDE
+    assert parse_number(MAX_MAGNITUDE * 2, "万元", limit=1e20).code == "number-invalid"
+    assert plausible(parse_number("0.5亿元", "万元"), "万元", 1e3).code == "number-invalid"
+    assert plausible(parse_number("0.5亿元", "万元"), "万元", 1e4).code == "unit-converted"
+
+
+# --- 报送期 ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("written, month", [
+    ("2022年1-6月", 6), ("2022年1—6月", 6), ("2022年上半年", 6), ("2022-06", 6), ("202206", 6),
+    ("2022年1月-6月", 6), ("2022年1至6月份累计", 6), ("22年1-6月", 6), ("2022年第二季度", 6),
+    (dt.date(2022, 6, 30), 6), ("2022年一季度", 3),
+])
+def test_reported_period_with_its_year(written, month):
+    assert read_reported_period(written, YEAR) == (Period(2022, month), None, "")
+
+
+@pytest.mark.parametrize("written, month", [
+    ("1-6月", 6), ("1—6月", 6), ("上半年", 6), ("1~6月份", 6), ("一至六月", 6), ("6月", 6), ("截至6月底", 6),
+    ("1-3月", 3), ("前三季度", 9), ("1-12月", 12),
+])
+def test_reported_period_without_the_year_takes_the_collections_year(written, month):
+    parsed = read_reported_period(written, YEAR)
+    assert parsed.value == Period(2022, month) and parsed.code == "year-assumed" and "按2022年计" in parsed.note
+
+
+@pytest.mark.parametrize("written", ["4-6月", "6", "1-6", "2022", "2022年", "2022年13月", "上旬", "", None])
+def test_reported_period_unreadable(written):
+    assert read_reported_period(written, YEAR).value is None

@@ -447,3 +447,27 @@ def test_zip_slip_member_names_are_refused(tmp_path):
         path = tmp_path / "slip.xlsx"
         path.write_bytes(buffer.getvalue())
         assert preflight(path).problem == TOO_LARGE, bad
+
+
+def _record(kind: int, body: bytes) -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def test_xls_error_results_are_read_from_their_records():
+    """calamine reads an error result as '': a FORMULA record whose cached value is an error
+    (byte 0 = 2, bytes 6-7 = FFFF, byte 2 the code) and a BOOLERR record with fError = 1."""
+    def formula(row, col, value):
+        return _record(0x0006, struct.pack("<HHH", row, col, 15) + value + b"\x00" * 6)
+
+    stream = b"".join([
+        _record(0x0809, b"\x00\x06\x10\x00" + b"\x00" * 12),
+        formula(4, 10, bytes([2, 0, 0x17, 0, 0, 0, 0xFF, 0xFF])),       # #REF!
+        formula(5, 10, struct.pack("<d", 12.5)),                           # a number
+        formula(6, 10, bytes([1, 0, 1, 0, 0, 0, 0xFF, 0xFF])),            # TRUE
+        _record(0x0205, struct.pack("<HHHBB", 7, 2, 15, 0x2A, 1)),        # #N/A
+        _record(0x0205, struct.pack("<HHHBB", 8, 2, 15, 1, 0)),           # TRUE
+        _record(0x0205, struct.pack("<HHHBB", 9, 2, 15, 0x07, 1)),        # #DIV/0!
+        _record(0x000A, b""),
+        _record(0x0205, struct.pack("<HHHBB", 10, 2, 15, 0x07, 1)),       # after EOF: another sheet
+    ])
+    assert pf._xls_sheet_errors(stream, 0) == {(4, 10): "#REF!", (7, 2): "#N/A", (9, 2): "#DIV/0!"}

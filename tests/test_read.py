@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
 import openpyxl
 import pytest
-
 from builders import planned_project, project, write_return
-from youyi_xl.intake.folder import collect
+
 from youyi_xl.core.schema import PROJECTS
+from youyi_xl.intake.folder import collect
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +149,167 @@ def test_cover_without_label_sheet_name_found_by_label(tmp_path, plan):
     wb.save(path)
     batch = collect(tmp_path / "in", "2022-03", plan)
     assert codes(batch) == [] and batch.returns[0].unit == "友谊镇"
+
+
+# --------------------------------------------------------------------------
+# DOMAIN §4.3: what real returns also do
+# --------------------------------------------------------------------------
+
+AS_SENT = Path(__file__).resolve().parent / "data" / "as_sent"     # see its README.md
+AS_SENT_ISSUES = [
+    ("year-assumed", "封面", "C6"),                 # 报送期 "1-6月"
+    ("number-invalid", "招商引资项目", "K5"),        # #REF!
+    ("number-invalid", "招商引资项目", "H6"),        # 1e30
+    ("total-mismatch", "指标汇总", "C4"),            # 签约项目 3 written, 1 counted
+    ("total-mismatch", "指标汇总", "C6"),            # 省外资金 300 written, 0 counted
+]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls", ".ods", ".et"])
+def test_a_return_as_units_send_it_reads_the_same_in_every_format(tmp_path, plan, suffix):
+    """The project's form filled as units fill it (merged 所属产业链/项目类别/建设性质, a 合计 row and
+    sign-off lines, 报送期 without the year, #REF!, 1e30, a zero-width space in 填报单位), saved by
+    LibreOffice as .xls/.ods (an .et is an .xls container, as WPS writes it)."""
+    source = AS_SENT / f"发展和改革局-2022-06-填报表{'.xls' if suffix == '.et' else suffix}"
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copyfile(source, folder / f"发展和改革局{suffix}")
+    batch = collect(folder, "2022-06", plan)
+    found = [(i.code, i.sheet, i.cell) for i in batch.issue_list]
+    assert found == AS_SENT_ISSUES
+    by_code = {i.cell: i for i in batch.issue_list}
+    assert "#REF!" in by_code["K5"].message and "1e+30" in by_code["H6"].message
+    assert "第5、6行有错误" in by_code["C4"].message and "统计为1个" in by_code["C4"].message
+    assert batch.return_of("发展和改革局") is not None and batch.status("发展和改革局") == "errors"
+    projects = batch.projects
+    assert projects["chain"].tolist() == ["粮食仓储物流"] * 3           # the merged cell, on every row
+    assert projects["row"].tolist() == [4, 5, 6] and projects["valid"].tolist() == [True, False, False]
+    keys = batch.key_projects
+    assert keys[["category", "nature"]].values.tolist() == [["市级百大", "新建"]] * 2
+    assert batch.planned["name"].tolist() == ["友谊县粮食精深加工产业园项目"]
+    assert all(v == v and abs(v) < 1e12 for v in projects["total_investment"].dropna())
+
+
+def _with_rows(path: Path, sheet: str, rows: dict[int, dict[str, object]], merges=()) -> Path:
+    """Edit a written return: cell values by row and column letter, then merged ranges."""
+    book = openpyxl.load_workbook(path)
+    ws = book[sheet]
+    for r, cells in rows.items():
+        for column, value in cells.items():
+            ws[f"{column}{r}"] = value
+    for ref in merges:
+        ws.merge_cells(ref)
+    book.save(path)
+    return path
+
+
+def _collect(path: Path, plan, period="2022-03"):
+    return collect(path.parent, period, plan)
+
+
+def _three(**changes):
+    return [project(name=f"项目{i}", investor=f"公司{i}", **changes) for i in range(3)]
+
+
+@pytest.mark.parametrize("column, key, value", [("F", "chain", "大豆"), ("E", "fund_source", "省内"),
+                                                ("I", "started", "否")])
+def test_a_merged_data_cell_applies_to_every_row_it_spans(tmp_path, plan, column, key, value):
+    path = write_return(tmp_path / "in" / "友谊镇.xlsx", projects=_three(), notes=False)
+    rows = {r: {column: value if r == 3 else None, **({"J": None} if key == "started" else {})} for r in (3, 4, 5)}
+    _with_rows(path, "招商引资项目", rows, merges=[f"{column}3:{column}5"])
+    batch = _collect(path, plan)
+    assert codes(batch) == []
+    assert batch.projects[key].tolist() == [{"是": True, "否": False}.get(value, value)] * 3
+
+
+def test_a_merged_cell_over_blank_rows_makes_no_rows(tmp_path, plan):
+    """A merge a unit drew over more rows than it filled: the blank rows stay blank (a row is data
+    by its own cells), and a merge of the header rows is not data."""
+    path = write_return(tmp_path / "in" / "友谊镇.xlsx", projects=[project()], notes=False)
+    _with_rows(path, "招商引资项目", {}, merges=["F3:F8", "A1:O1"])
+    batch = _collect(path, plan)
+    assert codes(batch) == [] and len(batch.projects) == 1
+
+
+def test_a_merged_error_value_is_an_error_on_every_row(tmp_path, plan):
+    path = write_return(tmp_path / "in" / "友谊镇.xlsx", projects=_three(), notes=False)
+    _with_rows(path, "招商引资项目", {3: {"K": "#DIV/0!"}, 4: {"K": None}, 5: {"K": None}}, merges=["K3:K5"])
+    batch = _collect(path, plan)
+    assert [(i.code, i.cell) for i in batch.issue_list] == [("number-invalid", f"K{r}") for r in (3, 4, 5)]
+    assert all("#DIV/0!" in i.message for i in batch.issue_list)
+
+
+SIGN_OFFS = {
+    "one cell": {"A": "单位负责人：王某  审核人：李某  填报人：张某"},
+    "spread": {"A": "单位负责人：", "B": "王某", "E": "审核人：", "F": "李某", "I": "填报人：", "J": "张某"},
+    "role and name": {"B": "审核人", "C": "李某"},
+    "a space": {"A": "经办人 赵六"},
+    "seal and date": {"A": "填报单位（盖章）", "H": "填报日期：2022年4月3日"},
+    "leader signs": {"A": "主要领导签字：", "E": "联系电话：0469-1234567"},
+    "ascii colon": {"A": "制表人:张三"},
+    "a note over cells": {"A": "说明：", "B": "1.金额单位为万元", "E": "2.日期填到日", "H": "3.据实填写"},
+    "nothing below": {"A": "（以下空白）", "B": "", "H": "—"},
+    "beside a row number": {"A": 7, "B": "单位负责人：王某", "F": "审核人：李某"},     # the form numbers its rows
+}
+
+
+@pytest.mark.parametrize("words", list(SIGN_OFFS))
+def test_a_sign_off_line_ends_the_table_without_an_error(tmp_path, plan, words):
+    """Under the 合计 row, after blank rows; the values right of the labels are not a project."""
+    path = write_return(tmp_path / "in" / "友谊镇.xlsx", projects=_three(), notes=False)
+    _with_rows(path, "招商引资项目", {6: {"A": "合计", "H": 18000, "K": 3000}, 8: SIGN_OFFS[words],
+                                      9: {"B": "不是项目，表格已经结束", "H": "约500"}})
+    batch = _collect(path, plan)
+    assert codes(batch) == [] and batch.projects["row"].tolist() == [3, 4, 5]
+
+
+def test_a_project_named_like_a_role_is_still_a_project(tmp_path, plan):
+    rows = [project(name="行政审批 二期", investor="甲公司"), project(name="友谊县领导小组办公室建设项目", investor="乙公司")]
+    batch = read_one(tmp_path, plan, projects=rows)
+    assert codes(batch) == [] and len(batch.projects) == 2
+
+
+@pytest.mark.parametrize("written", ["1-6月", "1—6月", "上半年", "1~6月份", "一至六月", "1月-6月", "截至6月底"])
+def test_period_without_the_year_is_the_collections_year(tmp_path, plan, written):
+    batch = read_one(tmp_path, plan, name="友谊镇-2022-06-填报表.xlsx", collecting="2022-06", period=written)
+    [issue] = batch.issue_list
+    assert (issue.code, issue.severity, issue.sheet, issue.cell) == ("year-assumed", "warning", "封面", "B4")
+    assert len(batch.accepted) == 1 and batch.status("友谊镇") == "submitted"
+
+
+@pytest.mark.parametrize("written", ["1-3月", "4-6月", "2021年1-6月", "上半年度末"])
+def test_period_naming_another_range_is_still_a_mismatch(tmp_path, plan, written):
+    batch = read_one(tmp_path, plan, name="友谊镇-2022-06-填报表.xlsx", collecting="2022-06", period=written)
+    assert "period-mismatch" in codes(batch) and not batch.accepted
+
+
+INVISIBLE = {"zero-width space": "\u200b", "word joiner": "\u2060", "BOM": "\ufeff", "soft hyphen": "\u00ad",
+             "zero-width joiner": "\u200d", "left-to-right mark": "\u200e", "NBSP": "\u00a0",
+             "ideographic space": "\u3000", "Hangul filler": "\u3164", "variation selector": "\ufe0f"}
+
+
+@pytest.mark.parametrize("kind", list(INVISIBLE))
+def test_invisible_characters_in_the_unit_name(tmp_path, plan, kind):
+    char = INVISIBLE[kind]
+    batch = read_one(tmp_path, plan, name="x.xlsx", unit=f"{char}友谊{char}镇{char}")
+    assert codes(batch) == [] and batch.returns[0].unit == "友谊镇"
+    assert batch.status("友谊镇") == "submitted" and batch.returns[0].unit_written.replace(" ", "") == "友谊镇"
+
+
+def test_an_unknown_unit_name_says_it_holds_invisible_characters(tmp_path, plan):
+    batch = read_one(tmp_path, plan, name="x.xlsx", unit="友谊\u200b乡")
+    [issue] = batch.issue_list
+    assert issue.code == "unit-unknown" and "U+200B" in issue.message and "友谊乡" in issue.message
+
+
+def test_implausible_amounts_are_errors_and_sums_stay_finite(tmp_path, plan):
+    rows = [project(name="甲", investor="甲公司", total_investment=1e30),
+            project(name="乙", investor="乙公司", funds_in=1e308, funds_out_of_province=1e308),
+            project(name="丙", investor="丙公司", funds_in=1e308, funds_out_of_province=1e308),
+            project(name="丁", investor="丁公司", total_investment=2e8, funds_in=1e8, funds_out_of_province=1e8)]
+    batch = read_one(tmp_path, plan, projects=rows)
+    found = sorted((i.code, i.cell) for i in batch.issue_list)
+    assert found == sorted([("number-invalid", c) for c in ("H3", "K4", "L4", "K5", "L5", "H6")]), found
+    assert batch.projects["valid"].tolist() == [False, False, False, False]
+    values = batch.projects[["total_investment", "funds_in", "funds_out_of_province"]].fillna(0).to_numpy()
+    assert (abs(values) <= 1.07e8).all() and abs(values.sum()) < 1e12

@@ -13,8 +13,8 @@ import datetime as dt
 
 import openpyxl
 import pytest
-
 from builders import key_project, planned_project, project, write_return
+
 from youyi_xl.intake.folder import collect
 
 FILE = "友谊镇-2022-03-填报表.xlsx"
@@ -121,6 +121,27 @@ def test_total_mismatch(tmp_path, plan):
     assert "3" in issue.message and "1" in issue.message
 
 
+def test_total_mismatch_compares_with_the_rows_that_count(tmp_path, plan):
+    """The unit counted its row with an error; the count used leaves it out, and says so."""
+    rows = [project(), project(name="第二个", investor="乙公司", total_investment="约500")]
+    issues = issues_of(tmp_path, plan, projects=rows,
+                       summary={"signed_projects": 2, "started_projects": 2, "out_of_province_funds": 1600,
+                                "fixed_asset_investment": 1500})
+    found = {i.cell: i for i in issues if i.code == "total-mismatch"}
+    assert sorted(found) == ["C3", "C4", "C5"]                  # 签约项目, 落地开工, 省外资金
+    assert "统计为1个" in found["C3"].message and "统计为800万元" in found["C5"].message
+    assert all("“招商引资项目”第4行有错误，未计入统计" in i.message for i in found.values())
+
+
+def test_total_mismatch_when_nothing_counts(tmp_path, plan):
+    rows = [project(funds_in="待定")]
+    issues = issues_of(tmp_path, plan, projects=rows,
+                       summary={"signed_projects": 1, "started_projects": 1, "out_of_province_funds": 800,
+                                "fixed_asset_investment": 1500})
+    found = [i for i in issues if i.code == "total-mismatch"]
+    assert len(found) == 3 and all("统计为0" in i.message and "第3行" in i.message for i in found)
+
+
 def test_target_changed_in_summary(tmp_path, plan):
     issues = issues_of(tmp_path, plan, targets={"signed_projects": 5})
     assert_issue(only(issues, "target-changed"), "warning", S, "B3")
@@ -219,3 +240,24 @@ def test_project_claimed_by_two_units(tmp_path, plan):
     assert sorted((i.unit, i.file, i.cell, i.severity) for i in claims) == [
         ("兴隆镇", "兴隆镇.xlsx", "B3", "warning"), ("友谊镇", "友谊镇.xlsx", "B3", "warning")]
     assert set(batch.projects["claimed_by"]) == {"兴隆镇、友谊镇"}
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\ufeff", "\u2060", "\u00ad", "\u00a0", "\u3000"])
+def test_project_claimed_twice_despite_invisible_characters(tmp_path, plan, char):
+    """One copy pasted from WeChat carries an invisible character (or a wide space): the same
+    project, claimed by both units and credited once."""
+    folder = tmp_path / "in"
+    write_return(folder / "友谊镇.xlsx")
+    pasted = project(name=f"年产5万吨{char}鲜食玉米加工项目", investor=f"{char}黑龙江某某食品有限公司")
+    write_return(folder / "兴隆镇.xlsx", unit="兴隆镇", projects=[pasted])
+    batch = collect(folder, "2022-03", plan)
+    claims = [i for i in batch.issue_list if i.code == "project-claimed-twice"]
+    assert sorted(i.unit for i in claims) == ["兴隆镇", "友谊镇"]
+    assert not [i for i in batch.issue_list if i.code != "project-claimed-twice"]
+    assert len({r.identity for r in batch.rows("projects")}) == 1
+
+
+def test_project_duplicate_within_a_return_despite_invisible_characters(tmp_path, plan):
+    rows = [project(), project(name="年产5万吨鲜食玉米加工项目\u200b")]
+    issue = only(issues_of(tmp_path, plan, projects=rows), "project-duplicate")
+    assert_issue(issue, "error", P, "B4")

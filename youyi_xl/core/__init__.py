@@ -55,19 +55,23 @@ from .names import (
                          scorecard_name,
 )
 from .normalize import (
+                         MAX_MAGNITUDE,
                          Parsed,
                          clean_text,
                          compact,
                          header_key,
+                         invisible_chars,
                          is_blank,
                          parse_choice,
                          parse_date,
                          parse_number,
                          parse_yes_no,
+                         plausible,
+                         strip_invisible,
                          tidy_text,
                          unit_factor,
 )
-from .period import Period, chinese_number, cn_date, parse_reported_period
+from .period import Period, chinese_number, cn_date, parse_reported_period, read_reported_period
 from .schema import (
                          AMOUNT,
                          ATTACHMENT1,
@@ -117,9 +121,10 @@ __all__ = [
     "issues_frame", "make_issue",
     "DB_NAME", "FEEDBACK_FOLDER", "MAX_NAME_BYTES", "feedback_suffix", "form_name", "json_name",
     "named_file", "notice_name", "output_names", "reminder_name", "safe_filename", "scorecard_name",
-    "Parsed", "clean_text", "compact", "header_key", "is_blank", "parse_choice", "parse_date",
-    "parse_number", "parse_yes_no", "tidy_text", "unit_factor",
-    "Period", "chinese_number", "cn_date", "parse_reported_period",
+    "Parsed", "clean_text", "compact", "header_key", "invisible_chars", "is_blank", "parse_choice",
+    "parse_date", "parse_number", "parse_yes_no", "plausible", "strip_invisible", "tidy_text",
+    "unit_factor", "MAX_MAGNITUDE",
+    "Period", "chinese_number", "cn_date", "parse_reported_period", "read_reported_period",
     "AMOUNT", "ATTACHMENT1", "ATTACHMENT2", "ATTACHMENT3", "CHOICE", "COVER_FIELDS", "COVER_SHEET",
     "DATE", "INT", "KEY_PROJECT_LIST", "KEY_PROJECTS", "PLANNED", "PROJECTS", "RETURN_TABLES",
     "ROW_TABLES", "SOURCE_FIELDS", "STARTED_STATUSES", "STATUSES", "SUMMARY", "TEXT", "YESNO",

@@ -22,6 +22,30 @@ SERIAL_MIN, SERIAL_MAX = 32874, 73415
 BLANK_MARKS = frozenset({"", "无", "/", "-", "—", "－", "——", "--", "空", "暂无", "n/a", "N/A"})
 
 
+# Characters that show nothing (docs/decisions.md): every format character of Unicode (category
+# Cf: zero-width space, joiners, word joiner, BOM, soft hyphen, direction marks, tags ...),
+# variation selectors and the combining grapheme joiner, and the blank letters (Hangul fillers,
+# the braille blank). Text pasted from WeChat or web pages carries them; they are removed before
+# any name is compared or shown. NBSP and the other wide spaces are spaces (NFKC and str.split).
+_INVISIBLE_CLASS = (
+    "\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160"
+    "\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+    "\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f\U000e0100-\U000e01ef")
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CLASS}]")
+
+
+def strip_invisible(text: str) -> str:
+    """`text` without the characters that show nothing (zero-width spaces, BOMs, soft hyphens ...)."""
+    return text if text.isascii() else _INVISIBLE.sub("", text)
+
+
+def invisible_chars(text: str) -> list[str]:
+    """The invisible characters `text` holds, as U+XXXX (for a message that explains a mismatch)."""
+    return [] if text.isascii() else list(dict.fromkeys(f"U+{ord(c):04X}" for c in _INVISIBLE.findall(text)))
+
+
 class Parsed(NamedTuple):
     value: Any
     code: str | None = None   # None, an error code, or a warning code
@@ -29,23 +53,27 @@ class Parsed(NamedTuple):
 
 
 def clean_text(value: Any) -> str:
-    """Cell content as text: NFKC (full-width to half-width), trimmed, spaces collapsed."""
+    """Cell content as text: NFKC (full-width to half-width), invisible characters removed,
+    trimmed, spaces collapsed."""
     if value is None:
         return ""
     if type(value) is not str:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         value = str(value)
-    if not unicodedata.is_normalized("NFKC", value):
-        value = unicodedata.normalize("NFKC", value)
+    if not value.isascii():
+        if not unicodedata.is_normalized("NFKC", value):
+            value = unicodedata.normalize("NFKC", value)
+        value = _INVISIBLE.sub("", value)
     return " ".join(value.split())
 
 
 def tidy_text(value: Any) -> str:
-    """Text as the unit wrote it, only trimmed and with runs of spaces collapsed (for display)."""
+    """Text as the unit wrote it, only without invisible characters, trimmed and with runs of
+    spaces collapsed (for display)."""
     if type(value) is not str:
         return clean_text(value)
-    return " ".join(value.split())
+    return " ".join(strip_invisible(value).split())
 
 
 def compact(value: Any) -> str:
@@ -53,7 +81,7 @@ def compact(value: Any) -> str:
     return "".join(clean_text(value).split())
 
 
-_HEADER_STRIP = re.compile(r"[*※★:：\s]")
+_HEADER_STRIP = re.compile(f"[*※★:：\\s{_INVISIBLE_CLASS}]")
 
 
 def header_key(value: Any) -> str:
@@ -79,9 +107,11 @@ _SUFFIXES: tuple[tuple[str, str, float], ...] = (
     ("亿元", "元", 10000.0), ("万元", "元", 1.0), ("亿", "元", 10000.0), ("万", "元", 1.0),
     ("元", "元", 0.0001), ("个", "个", 1.0), ("项", "个", 1.0),
 )
+MAX_MAGNITUDE = 1e12       # no amount or count of a return is larger (docs/decisions.md)
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _ERROR_VALUES = ("#DIV/0!", "#REF!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!",
                  "#GETTING_DATA", "#SPILL!", "#CALC!")
+_LIBRE_ERROR = re.compile(r"Err:\d{3}")      # what LibreOffice shows for its own errors (Err:502)
 
 
 def unit_factor(written: str, unit: str) -> float:
@@ -95,22 +125,25 @@ def unit_factor(written: str, unit: str) -> float:
 
 
 def excel_error(value: Any) -> str | None:
-    """The Excel error literal a cell holds (#DIV/0! ...), or None."""
-    if isinstance(value, str) and value.startswith("#"):
+    """The Excel error literal a cell holds (#DIV/0! ...), or LibreOffice's own (Err:502), or None."""
+    if isinstance(value, str) and value[:1] in ("#", "E"):
         text = value.strip().upper()
         if text in _ERROR_VALUES:
             return text
+        if _LIBRE_ERROR.fullmatch(value.strip()):
+            return value.strip()
     return None
 
 
-def parse_number(value: Any, unit: str = "万元") -> Parsed:
-    """A number in the column's unit (万元, 万美元 or 个). Blank gives value None."""
+def parse_number(value: Any, unit: str = "万元", limit: float = MAX_MAGNITUDE) -> Parsed:
+    """A number in the column's unit (万元, 万美元 or 个). Blank gives value None. A number whose
+    size is above `limit` (at most MAX_MAGNITUDE) is no figure any return has: number-invalid."""
     if isinstance(value, bool):
         return Parsed(None, "number-invalid", f"“{value}”是逻辑值，不是数字")
     if isinstance(value, (int, float)):
         if value != value or value in (float("inf"), float("-inf")):
             return Parsed(None, "number-invalid", f"“{value}”不是有效数字")
-        return Parsed(float(value))
+        return plausible(Parsed(float(value)), unit, limit)
     if isinstance(value, (dt.date, dt.time, dt.timedelta)):
         return Parsed(None, "number-invalid", f"“{value}”是日期或时间，不是数字")
     if is_blank(value):
@@ -118,7 +151,18 @@ def parse_number(value: Any, unit: str = "万元") -> Parsed:
     error = excel_error(value)
     if error:
         return Parsed(None, "number-invalid", f"“{error}”是Excel错误值，不是数字")
-    return _parse_number_text(compact(value).replace(",", ""), unit)
+    return plausible(_parse_number_text(compact(value).replace(",", ""), unit), unit, limit)
+
+
+def plausible(parsed: Parsed, unit: str = "", limit: float = MAX_MAGNITUDE) -> Parsed:
+    """`parsed`, or number-invalid when its value is larger (in size) than `limit`: a cell may
+    hold 1e30, but no county has such a figure, and two of 1e308 add up to inf."""
+    value = parsed.value
+    limit = min(limit, MAX_MAGNITUDE)
+    if type(value) is not float or -limit <= value <= limit:
+        return parsed
+    return Parsed(None, "number-invalid", f"“{value:g}”远超合理范围（上限为{limit:,.0f}{unit}），"
+                                          "可能多填了位数或填错了单位")
 
 
 def _parse_number_text(text: str, unit: str) -> Parsed:

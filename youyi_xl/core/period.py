@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import UsageError
-from .normalize import clean_text
+from .normalize import Parsed, clean_text
 
 _CN_NUM = "零一二三四五六七八九十"
 _QUARTER_NAMES = {3: "一季度", 6: "上半年", 9: "前三季度", 12: "全年"}
@@ -69,28 +69,52 @@ class Period:
         return Period(self.year, self.month - 3) if self.month > 3 else None
 
 
-_REPORTED = re.compile(r"(\d{4})\s*年?\s*[-./]?\s*(?:1\s*[-—~～至到]\s*)?(\d{1,2})\s*月?(?:份)?(?:累计)?")
+_YEAR = re.compile(r"(\d{4})年?度?|(\d{2})年度?")
+_MONTHS = re.compile(r"(?:截至|截止|至)?(?:1月?[-—–~～至到])?(\d{1,2})(月)?份?(?:底|末)?(?:累计)?(?:数)?")
 _QUARTER_TEXT = {"一季度": 3, "第一季度": 3, "1季度": 3, "上半年": 6, "二季度": 6, "第二季度": 6,
                  "前三季度": 9, "三季度": 9, "第三季度": 9, "全年": 12, "四季度": 12, "第四季度": 12}
+_CN_MONTHS = (("十二", "12"), ("十一", "11"), ("十", "10"), ("一", "1"), ("二", "2"), ("三", "3"),
+              ("四", "4"), ("五", "5"), ("六", "6"), ("七", "7"), ("八", "8"), ("九", "9"))
 
 
 def parse_reported_period(value: Any, year: int) -> Period | None:
-    """Read 报送期 as units write it: 2022年1-3月, 2022年一季度, 2022-03, a date. None if unreadable.
+    """Read 报送期 as units write it: 2022年1-3月, 2022年一季度, 2022-03, 1-6月, 上半年, a date.
+    None if unreadable. `year` is the collection's year, taken where the text names none."""
+    return read_reported_period(value, year).value
 
-    `year` is the collection's year, taken where the text names none (上半年)."""
+
+def read_reported_period(value: Any, year: int) -> Parsed:
+    """报送期 as a Period: Parsed(Period) when the text names its year, Parsed(Period,
+    "year-assumed", note) when it names none ("1-6月", "上半年", "1—6月": the collection's
+    `year`), Parsed(None) when it cannot be read."""
     if isinstance(value, (dt.date, dt.datetime)):
-        return Period(value.year, value.month)
+        return Parsed(Period(value.year, value.month))
     text = "".join(clean_text(value).split())
     if not text:
-        return None
+        return Parsed(None)
+    found = _YEAR.match(text)
+    written = (int(found[1]) if found[1] else 2000 + int(found[2])) if found else None
+    rest = text[found.end():].lstrip("-./") if found else text
+    month = _reported_month(rest, bare=found is None)
+    if month is None:
+        return Parsed(None)
+    if written is not None:
+        return Parsed(Period(written, month))
+    return Parsed(Period(year, month), "year-assumed", f"“{text}”未写年份，按{year}年计")
+
+
+def _reported_month(text: str, bare: bool) -> int | None:
+    """The last month of the range `text` names (1-6月, 一季度, 06), or None; `bare` text (no
+    year before it) must say 月 or name a quarter, so that a stray number is not a period."""
     for name, month in _QUARTER_TEXT.items():
-        if text.endswith(name) or text.endswith(name + "累计"):
-            written = re.match(r"(\d{4})", text)
-            return Period(int(written.group(1)) if written else year, month)
-    match = _REPORTED.fullmatch(text)
-    if match and 1 <= int(match.group(2)) <= 12:
-        return Period(int(match.group(1)), int(match.group(2)))
-    return None
+        if text in (name, name + "累计"):
+            return month
+    for chinese, digits in _CN_MONTHS:
+        text = text.replace(chinese, digits)
+    match = _MONTHS.fullmatch(text)
+    if not match or not 1 <= int(match[1]) <= 12 or (bare and not match[2]):
+        return None
+    return int(match[1])
 
 
 def cn_date(date: dt.date) -> str:

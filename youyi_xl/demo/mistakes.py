@@ -30,7 +30,8 @@ class Mistake:
 
     kind: "cell" — row 1 of 招商引资项目 has `written` in column `field` (the intake reads
     `reads`); "claimed" — the second unit lists the first unit's row 1 as its own row 1;
-    "summary" — the 指标汇总 figure of indicator `field` is off by `written`; "cover" — 封面
+    "summary" — the 指标汇总 figure of indicator `field` is off by `written`; "left-out" — the
+    指标汇总 figure of `field` still counts a row that a cell mistake leaves out; "cover" — 封面
     `field` reads `written`; "version" — an older version (earlier 填报日期, 固定资产投资 × 10)
     was sent as well, as file VERSION_NAME.
     """
@@ -52,7 +53,7 @@ class Mistake:
             return [(files[0], PROJECTS.sheet, _cell(PROJECTS, self.field, 0))]
         if self.kind == "claimed":
             return [(f, PROJECTS.sheet, _cell(PROJECTS, "name", 0)) for f in files]
-        if self.kind == "summary":
+        if self.kind in ("summary", "left-out"):
             keys = [i.key for i in (plan or load_plan()).indicators]
             return [(files[0], SUMMARY.sheet, _cell(SUMMARY, "actual", keys.index(self.field)))]
         if self.kind == "version":
@@ -76,6 +77,9 @@ MISTAKES: tuple[Mistake, ...] = (
             "签约总投资写成带单位的文字“0.3亿元”"),
     Mistake("number-invalid", "cell", ("东建乡",), "total_investment", "约500", None,
             "签约总投资写成“约500”，无法识别为数字"),
+    *(Mistake("total-mismatch", "left-out", ("东建乡",), key,
+              about="指标汇总照常计入了签约总投资写成“约500”的那一行，该行有错误不计入统计，汇总数与明细统计不符")
+      for key in ("signed_projects", "out_of_province_funds")),
     Mistake("date-invalid", "cell", ("商务局",), "sign_date", "2022年2月30日", None,
             "签约日期写成不存在的“2022年2月30日”"),
     Mistake("duplicate-submission", "version", ("农业农村局",),

@@ -250,11 +250,14 @@ def _summary_issue(ret: ReturnData, entry: Reported, cell: str, code: str, messa
 
 
 def total_mismatch(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
-    """total-mismatch: a 指标汇总 figure that differs from what the rows count to (the 填报
-    indicators, such as 固定资产投资, reported only there, excepted)."""
+    """total-mismatch: a 指标汇总 figure that differs from what the rows count to — the rows that
+    count, those no error points at (the 填报 indicators, such as 固定资产投资, reported only there,
+    excepted); the message names the rows of the indicator's table that were left out. Runs after
+    the row checks."""
     if not ret.table_ok("summary"):
         return
-    rows = {table.key: ret.records(table.key) for table in ROW_TABLES}
+    left_out = {(i.sheet, i.row) for i in ret.issues if i.is_error and i.row}
+    rows = {t.key: [r for r in ret.records(t.key) if (r.sheet, r.row) not in left_out] for t in ROW_TABLES}
     counted = measure(ctx.plan.indicators, rows, ctx.end)
     for ind in ctx.plan.indicators:
         key = ind.key
@@ -264,8 +267,23 @@ def total_mismatch(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
             continue
         if abs(reported - (counted[key] or 0.0)) > MONEY_TOLERANCE:
             yield _summary_issue(ret, entry, entry.actual_cell, "total-mismatch",
-                                 f"指标汇总中{ind.label}填报{reported:g}{ind.unit}，按明细表统计为{counted[key]:g}{ind.unit}",
+                                 f"指标汇总中{ind.label}填报{reported:g}{ind.unit}，按明细表统计为"
+                                 f"{counted[key]:g}{ind.unit}" + _left_out_note(ret, ind, left_out),
                                  "请核对明细表或汇总数；考评以明细表统计数为准", reported)
+
+
+MAX_ROWS_NAMED = 10
+
+
+def _left_out_note(ret: ReturnData, ind: Any, left_out: set[tuple[str, int]]) -> str:
+    """（“招商引资项目”第4、7行有错误，未计入统计）, or '' when no row of the indicator's table
+    (its declared 数据来源) was left out."""
+    rows = [r for r in ret.records(ind.source) if (r.sheet, r.row) in left_out]
+    if not rows:
+        return ""
+    shown = "、".join(str(r.row) for r in rows[:MAX_ROWS_NAMED])
+    more = f"等{len(rows)}行" if len(rows) > MAX_ROWS_NAMED else "行"
+    return f"（“{rows[0].sheet}”第{shown}{more}有错误，未计入统计）"
 
 
 def reported_missing(ret: ReturnData, ctx: Context) -> Iterator[Issue]:

@@ -23,9 +23,10 @@ from ..core import (
     clean_text,
     compact,
     header_key,
+    invisible_chars,
     is_blank,
     parse_date,
-    parse_reported_period,
+    read_reported_period,
 )
 from ..plan import Plan
 from ..workbook import (
@@ -158,7 +159,9 @@ def _identify_unit(ret: ReturnData, sheet: SheetData, found, plan: Plan) -> None
         return
     unit = plan.unit(value)
     if unit is None:
-        ret.add("unit-unknown", f"填报单位“{ret.unit_written}”不在目标分解表的单位名单中",
+        hidden = invisible_chars(str(value))
+        note = f"（其中含看不见的字符{'、'.join(hidden)}，已忽略）" if hidden else ""
+        ret.add("unit-unknown", f"填报单位“{ret.unit_written}”{note}不在目标分解表的单位名单中",
                 "请填写目标分解表中的单位名称，如“友谊镇人民政府”或“发展和改革局”", **where)
         ret.file_error = True
         return
@@ -190,12 +193,15 @@ def _check_period(ret: ReturnData, sheet: SheetData, found, period: Period) -> N
     if is_blank(value):
         ret.add("value-missing", "封面未填写报送期", f"请填写“{period.label}”", **where)
         return
-    written = parse_reported_period(value, period.year)
+    parsed = read_reported_period(value, period.year)
+    written = parsed.value
     if written != period:
         detail = f"“{ret.period_written}”" + ("无法识别" if written is None else f"是{written.label}")
         ret.add("period-mismatch", f"报送期{detail}，本次收集的是{period.label}",
                 f"请填写本期（{period.label}）累计数据后重新报送", **where)
         ret.file_error = True
+    elif parsed.code == "year-assumed":
+        ret.add("year-assumed", f"报送期{parsed.note}", f"请写明年份，如“{period.label}”", **where)
 
 
 # --------------------------------------------------------------------------

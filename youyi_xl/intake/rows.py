@@ -9,14 +9,16 @@ parse with its issue.
 from __future__ import annotations
 
 import datetime as dt
-from math import isfinite
-from typing import Any, Callable
+from bisect import bisect_right
+from functools import lru_cache
+from typing import Any, Callable, Sequence
 
 from ..core import (
     AMOUNT,
     CHOICE,
     DATE,
     INT,
+    MAX_MAGNITUDE,
     TEXT,
     YESNO,
     Column,
@@ -32,6 +34,8 @@ from ..core import (
     parse_date,
     parse_number,
     parse_yes_no,
+    plausible,
+    strip_invisible,
     tidy_text,
     unit_factor,
 )
@@ -41,6 +45,7 @@ from .returndata import ReturnData
 
 OTHER_CHAIN = "其他"
 _IDENTITY_KEYS = {"projects": ("name", "investor")}     # a project is its name and its investor
+PLAUSIBLE_FACTOR = 1000     # no figure of a return exceeds the plan's county target x 1,000
 
 
 class RowReader:
@@ -55,8 +60,12 @@ class RowReader:
         self.keys = list(located.columns)
         self.indexes = [located.columns[k] for k in self.keys]
         self.defaults = {c.key: (0.0 if c.zero_if_blank else None) for c in self.table.columns}
-        self.fast = [_fast_reader(self.table.column(k), self.factors[k], self.chains) for k in self.keys]
+        self.limits = magnitude_limits(plan)
+        self.fast = [_fast_reader(self.table.column(k), self.factors[k], self.chains,
+                                  self.limits.get(self.table.column(k).unit, MAX_MAGNITUDE)) for k in self.keys]
         self.identity_keys = _IDENTITY_KEYS.get(self.table.key, ("name",))
+        self.special = dict(sheet.special)      # with the cells a merged special cell covers
+        self.merges = _MergedColumns(sheet.merged, self.indexes, located.data_start)
 
     def _header_factor(self, key: str) -> float:
         column = self.table.column(key)
@@ -76,17 +85,23 @@ class RowReader:
         return tuple(records)
 
     def record(self, row: int, values: dict[str, Any]) -> Any:
-        identity = tuple(compact(values.get(k) or "") for k in self.identity_keys)
         return self.table.make_record(values, unit=self.ret.unit or "", file=self.ret.file,
-                                      sheet=self.sheet.name, row=row, identity=identity)
+                                      sheet=self.sheet.name, row=row, identity=self.identity(values))
+
+    def identity(self, values: dict[str, Any]) -> tuple[str, ...]:
+        """What compares two rows as one project, within a return and across units: the name (and
+        investor) without spaces, full-width forms or invisible characters (compact)."""
+        return tuple(compact(values.get(k) or "") for k in self.identity_keys)
 
     def read_row(self, r: int, values) -> dict[str, Any] | None:
         width = len(values)
         raw = [values[c] if c < width else "" for c in self.indexes]
         if self._blank_row(r, raw):
-            return None
+            return None       # a row is blank by its own cells: a merged cell alone is no data
+        if self.merges:
+            raw = self.merges.fill(self.sheet.rows, r, raw, self.special)
         parsed: dict[str, Any] = dict(self.defaults)
-        special = self.sheet.special
+        special = self.special
         for key, c, fast, value in zip(self.keys, self.indexes, self.fast, raw):
             found = _SLOW if special and (r, c) in special else fast(value)
             parsed[key] = self.read_cell(r, key, value) if found is _SLOW else found
@@ -103,9 +118,9 @@ class RowReader:
         return {"sheet": self.sheet.name, "cell": cell_ref(r, self.located.columns[key]), "row": r + 1,
                 "field": self.table.column(key).label, "value": clean_text(value)}
 
-    def read_cell(self, r: int, key: str, value: Any) -> Any:
+    def read_cell(self, r: int, key: str, value: Any, limit: float | None = None) -> Any:
         column = self.table.column(key)
-        special = self.sheet.special.get((r, self.located.columns[key])) if self.sheet.special else None
+        special = self.special.get((r, self.located.columns[key])) if self.special else None
         if special is not None:
             if special == "=":
                 self.ret.add("formula-uncached", f"“{column.label}”是公式，但文件中没有计算结果",
@@ -113,21 +128,21 @@ class RowReader:
                              **self.where(r, key, "(公式)"))
                 return None
             value = special
-        parsed = self.parse(column, value)
+        parsed = self.parse(column, value, limit)
         return self.settle(r, column, value, parsed)
 
-    def parse(self, column: Column, value: Any) -> Parsed:
-        if column.kind == AMOUNT:
-            parsed = parse_number(value, column.unit)
+    def parse(self, column: Column, value: Any, limit: float | None = None) -> Parsed:
+        if column.kind in (AMOUNT, INT):
+            unit = column.unit if column.kind == AMOUNT else "个"
+            limit = limit if limit is not None else self.limits.get(unit, MAX_MAGNITUDE)
+            parsed = parse_number(value, unit, limit)
             factor = self.factors.get(column.key, 1.0)
             if factor != 1.0 and parsed.value is not None and parsed.code is None:
                 written = header_unit(self.located.header_text[column.key])
-                return Parsed(round(parsed.value * factor, 6), "unit-converted",
-                              f"“{parsed.value:g}”按表头单位{written}换算为"
-                              f"{parsed.value * factor:g}{column.unit}")
-            return parsed
-        if column.kind == INT:
-            return parse_number(value, "个")
+                parsed = Parsed(round(parsed.value * factor, 6), "unit-converted",
+                                f"“{parsed.value:g}”按表头单位{written}换算为"
+                                f"{parsed.value * factor:g}{column.unit}")
+            return plausible(parsed, unit, limit)
         if column.kind == DATE:
             return parse_date(value, self.year)
         if column.kind == YESNO:
@@ -174,9 +189,10 @@ class RowReader:
             if key is None or key in found:
                 continue
             cells: dict[str, Any] = {}
+            limit = self.limits.get(self.plan.indicator(key).unit, MAX_MAGNITUDE)
             for field_key in ("target", "actual"):
                 if field_key in columns:
-                    cells[field_key] = self.read_cell(row.index, field_key, row.values[columns[field_key]])
+                    cells[field_key] = self.read_cell(row.index, field_key, row.values[columns[field_key]], limit)
                     cells[field_key + "_cell"] = cell_ref(row.index, columns[field_key])
             found[key] = Reported(self.ret.unit or "", self.ret.file, self.sheet.name, row.index + 1, key,
                                   cells.get("target"), cells.get("actual"), cells.get("target_cell", ""),
@@ -187,12 +203,12 @@ class RowReader:
 _SLOW = object()    # a fast reader's answer for "take the full path" (blank, text number, …)
 
 
-def _fast_reader(column: Column, factor: float, chains: dict[str, str]) -> Callable[[Any], Any]:
+def _fast_reader(column: Column, factor: float, chains: dict[str, str], limit: float) -> Callable[[Any], Any]:
     """The value of a cell that is already clean (a float in a number column, a date, a listed
     choice), or _SLOW. Clean cells are most cells; everything else goes through read_cell."""
     kind = column.kind
     if kind in (AMOUNT, INT) and factor == 1.0:
-        return lambda v: float(v) if (type(v) is float and isfinite(v)) or type(v) is int else _SLOW
+        return lambda v: float(v) if type(v) in (float, int) and -limit <= v <= limit else _SLOW
     if kind == DATE:
         return lambda v: v.date() if type(v) is dt.datetime else (v if type(v) is dt.date else _SLOW)
     if kind == TEXT:
@@ -209,8 +225,62 @@ _YES_NO = {"是": True, "否": False}
 
 
 def _clean_str(value: str) -> Any:
-    text = " ".join(value.split())
+    # isprintable() is False for format characters (zero-width space, BOM …) and wide spaces
+    text = " ".join((value if value.isprintable() else strip_invisible(value)).split())
     return text if len(text) > 3 or (text and not is_blank(text)) else _SLOW
+
+
+def magnitude_limits(plan: Plan) -> dict[str, float]:
+    """The largest figure a return may hold, per unit (万元, 万美元, 个): the plan's largest county
+    target in that unit x PLAUSIBLE_FACTOR, at most MAX_MAGNITUDE (docs/decisions.md)."""
+    units = {i.key: i.unit for i in plan.indicators}
+    return _limits(tuple((units.get(key, ""), target) for key, target in plan.county_targets.items()))
+
+
+@lru_cache(maxsize=16)
+def _limits(targets: tuple[tuple[str, float | None], ...]) -> dict[str, float]:
+    limits: dict[str, float] = {}
+    for unit, target in targets:
+        if unit and isinstance(target, (int, float)) and target > 0:
+            limits[unit] = min(max(limits.get(unit, 0.0), target * PLAUSIBLE_FACTOR), MAX_MAGNITUDE)
+    return limits
+
+
+class _MergedColumns:
+    """Merged cells of a table's columns that span data rows (DOMAIN §4.3): the value of the
+    merge's top-left cell applies to every row below it that the merge spans."""
+
+    def __init__(self, merged: Sequence[tuple[int, int, int, int]], indexes: list[int], start: int):
+        columns = set(indexes)
+        spans: dict[int, list[tuple[int, int]]] = {}
+        for r0, c0, r1, _ in merged:
+            if r1 > r0 and r0 >= start and c0 in columns:
+                spans.setdefault(c0, []).append((r0, r1))
+        self.spans = {c: sorted(found) for c, found in spans.items()}
+        self.tops = {c: [r0 for r0, _ in found] for c, found in self.spans.items()}
+        self.positions = [(i, c) for i, c in enumerate(indexes) if c in self.spans]
+
+    def __bool__(self) -> bool:
+        return bool(self.positions)
+
+    def fill(self, rows: Sequence[Sequence[Any]], r: int, raw: list[Any],
+             special: dict[tuple[int, int], str]) -> list[Any]:
+        """`raw` with the empty cells of row `r` that a merge covers holding its top-left value;
+        a covered cell of a special top-left cell (an error value) becomes special too."""
+        raw = list(raw)
+        for i, c in self.positions:
+            if raw[i] != "" and raw[i] is not None:
+                continue
+            at = bisect_right(self.tops[c], r) - 1
+            if at < 0:
+                continue
+            r0, r1 = self.spans[c][at]
+            if r0 < r <= r1:
+                top = rows[r0]
+                raw[i] = top[c] if c < len(top) else ""
+                if (r0, c) in special:
+                    special[(r, c)] = special[(r0, c)]
+        return raw
 
 
 def _loose_chain(text: str, chains: dict[str, str]) -> str | None:

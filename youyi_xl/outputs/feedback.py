@@ -6,9 +6,12 @@ copy of the unit's own return with every problem cell filled (red: error, yellow
 warning) and a comment giving the message and the hint.
 
 * The copy is made from the file's bytes (read once; the original is never opened
-  for writing) with openpyxl, for .xlsx/.xlsm. For .xls/.ods/.et, and whenever
-  openpyxl cannot load or save a file, the sheets are rebuilt from the library's
-  own safe reader (same values in the same cells, no formatting).
+  for writing) with openpyxl, for .xlsx/.xlsm whose parts openpyxl can load at a
+  bounded cost (workbook.copy_refusal: no merge or hyperlink over a whole column,
+  no hundred thousand styled cells, comments or styles). For .xls/.ods/.et, for a
+  workbook over that budget, and whenever openpyxl cannot load or save a file, the
+  sheets are rebuilt from the library's own safe reader (same values in the same
+  cells, no formatting), within a budget of cells too; past it only 问题清单 is sent.
 * A unit gets a workbook when it has an error or a warning. Info issues
   (extra-ignored) are listed there too, but alone they do not send a return back.
 * A file that could not be read gets a workbook holding only 问题清单.
@@ -34,7 +37,7 @@ from ..core import (
     named_file,
 )
 from ..intake import ReturnData
-from ..workbook import SheetData, Source, read_member, read_source, read_workbook
+from ..workbook import SheetData, Source, copy_refusal, read_member, read_source, read_workbook
 from . import xlstyle
 from .safeio import atomic_write, inside, make_folder, neutralize
 
@@ -47,6 +50,7 @@ COPYABLE = frozenset({"xlsx", "xlsm"})
 DEADLINE_BLANK = "____月____日"
 COMMENT_AUTHOR = "县发改局数据核查"
 HEADER_ROWS = 5                       # title and notes above the table header
+REBUILD_MAX_CELLS = 100_000           # filled cells a rebuild writes (~3.7 s of openpyxl)
 
 _SEVERITY_ORDER = {Severity.ERROR.value: 0, Severity.WARNING.value: 1, Severity.INFO.value: 2}
 _CELL = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,6})$")
@@ -150,7 +154,9 @@ def _workbook_bytes(group: _Feedback, period: Any, deadline: str) -> bytes:
     safe reader for a rebuild from its grids."""
     issues = _ordered(group.issues)
     source = _source(group.ret)
-    if source is not None and source.checked.ok and source.checked.format in COPYABLE:
+    copyable = source is not None and source.checked.ok and source.checked.format in COPYABLE
+    refusal = copy_refusal(source.data) if copyable else None     # too large or odd for openpyxl
+    if copyable and refusal is None:
         try:
             book = _load_copy(source.data)
             titles = {ws.title: ws.title for ws in book.worksheets}
@@ -160,8 +166,8 @@ def _workbook_bytes(group: _Feedback, period: Any, deadline: str) -> bytes:
             # real units send (DOMAIN §4.2), on loading and on saving what it loaded.
             # The rebuild below reads through read_workbook, which is safe on any file.
             pass
-    book, titles = _rebuild(source)
-    return _finish(book, titles, group, issues, period, deadline, "rebuild" if titles else "none")
+    book, titles, kind = _rebuild(source)
+    return _finish(book, titles, group, issues, period, deadline, kind, refusal or "")
 
 
 def _source(ret: ReturnData | None) -> Source | None:
@@ -188,19 +194,28 @@ def _load_copy(data: bytes) -> Any:
     return book
 
 
-def _rebuild(source: Source | None) -> tuple[Any, dict[str, str]]:
-    """A workbook with the grids of the return (same values, same cells), or an empty one;
-    and the sheet names of the return -> their (cleaned) titles in it."""
+def _rebuild(source: Source | None) -> tuple[Any, dict[str, str], str]:
+    """A workbook with the grids of the return (same values, same cells), or an empty one when
+    there is none or it holds more than REBUILD_MAX_CELLS filled cells; the sheet names of the
+    return -> their (cleaned) titles in it; and the kind of attachment (rebuild, large, none)."""
     import openpyxl
 
     book = openpyxl.Workbook()
     book.remove(book.active)
     data = read_workbook(source)[0] if source is not None else None
+    if data is None:
+        return book, {}, "none"
+    if sum(_filled(sheet) for sheet in data.sheets) > REBUILD_MAX_CELLS:
+        return book, {}, "large"
     titles: dict[str, str] = {}
-    for sheet in data.sheets if data is not None else ():
+    for sheet in data.sheets:
         titles[sheet.name] = _sheet_title(book, sheet.name)
         _rebuild_sheet(book.create_sheet(titles[sheet.name]), sheet)
-    return book, titles
+    return book, titles, "rebuild" if titles else "none"
+
+
+def _filled(sheet: SheetData) -> int:
+    return sum(1 for row in sheet.rows for value in row if value != "" and value is not None) + len(sheet.special)
 
 
 def _sheet_title(book: Any, name: str) -> str:
@@ -221,8 +236,30 @@ def _rebuild_sheet(ws: Any, sheet: SheetData) -> None:
                 shown = "（公式，无计算结果）"
             if shown != "" and shown is not None:
                 _put(ws.cell(r + 1, c + 1), shown)
-    for r0, c0, r1, c1 in sheet.merged:
+    for r0, c0, r1, c1 in _plain_merges(sheet):
         ws.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
+
+
+def _plain_merges(sheet: SheetData) -> list[tuple[int, int, int, int]]:
+    """The merged ranges worth keeping in a rebuild: cut to the grid (openpyxl builds a cell for
+    each cell of a range, and a range may cover a whole sheet), and only those that hide no value
+    but their top-left one (as in Excel, where merging keeps only that value)."""
+    height, width = len(sheet.rows), max((len(row) for row in sheet.rows), default=0)
+    kept, budget = [], REBUILD_MAX_CELLS
+    for r0, c0, r1, c1 in sheet.merged:
+        r1, c1 = min(r1, height - 1), min(c1, width - 1)
+        area = (r1 - r0 + 1) * (c1 - c0 + 1)
+        if r1 < r0 or c1 < c0 or area < 2 or area > budget or _hides_values(sheet, r0, c0, r1, c1):
+            continue
+        budget -= area
+        kept.append((r0, c0, r1, c1))
+    return kept
+
+
+def _hides_values(sheet: SheetData, r0: int, c0: int, r1: int, c1: int) -> bool:
+    return any(sheet.rows[r][c] not in ("", None) or (r, c) in sheet.special
+               for r in range(r0, r1 + 1) for c in range(c0, min(c1 + 1, len(sheet.rows[r])))
+               if (r, c) != (r0, c0))
 
 
 def _put(cell: Any, value: Any) -> None:
@@ -239,12 +276,12 @@ def _put(cell: Any, value: Any) -> None:
 
 
 def _finish(book: Any, titles: dict[str, str], group: _Feedback, issues: list[Issue], period: Any,
-            deadline: str, kind: str) -> bytes:
+            deadline: str, kind: str, why: str = "") -> bytes:
     """Mark the cells, put 问题清单 first and make it active; the .xlsx bytes."""
     marked_file = group.ret.file if group.ret is not None else ""
     _mark_cells(book, [i for i in issues if i.file == marked_file], titles)
     ws = book.create_sheet(_free_title(book, LIST_SHEET), 0)
-    _write_list(ws, group, issues, period, deadline, kind)
+    _write_list(ws, group, issues, period, deadline, kind, why)
     for sheet in book.worksheets:
         sheet.sheet_view.tabSelected = sheet is ws
     book.active = 0
@@ -328,16 +365,16 @@ def _comment_line(issue: Issue) -> str:
 # --------------------------------------------------------------------------
 
 def _write_list(ws: Any, group: _Feedback, issues: list[Issue], period: Any, deadline: str,
-                kind: str) -> None:
+                kind: str, why: str) -> None:
     files = sorted({i.file for i in issues if i.file})
     headers = LIST_HEADERS + ((FILE_HEADER,) if len(files) > 1 else ())
-    _write_heading(ws, group, issues, period, deadline, kind, len(headers))
+    _write_heading(ws, group, issues, period, deadline, kind, why, len(headers))
     _write_table(ws, issues, headers)
     _layout_list(ws, headers, len(issues))
 
 
 def _write_heading(ws: Any, group: _Feedback, issues: list[Issue], period: Any, deadline: str,
-                   kind: str, width: int) -> None:
+                   kind: str, why: str, width: int) -> None:
     from openpyxl.styles import Alignment, Font
 
     counts = count_by_severity(issues)
@@ -347,7 +384,7 @@ def _write_heading(ws: Any, group: _Feedback, issues: list[Issue], period: Any, 
         f"报送单位：{group.name}　　报送期：{period.dash_label}　　本次核查的文件：{used}",
         f"共发现问题{len(issues)}处：错误{counts['error']}处（必须修改），警告{counts['warning']}处（请核实），"
         f"提示{counts['info']}处（无需修改）。",
-        f"请修改后于{deadline}前重新报送。" + _KIND_NOTES[kind],
+        f"请修改后于{deadline}前重新报送。" + (f"报送的{why}。" if why else "") + _KIND_NOTES[kind],
     )
     for r, line in enumerate(lines, start=1):
         _put(ws.cell(r, 1), line)
@@ -364,6 +401,7 @@ _KIND_NOTES = {
     "rebuild": "本工作簿后面附有按贵单位报送文件内容重建的表格（仅含数值，不含原格式）："
                "有错误的单元格标红、有警告的标黄，并附批注。",
     "none": "报送的文件无法读取，未附原表，请按下表说明处理后重新报送。",
+    "large": "报送的文件过大或结构异常，未附原表，请按下表所列工作表和单元格逐项修改后重新报送。",
 }
 
 

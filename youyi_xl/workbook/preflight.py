@@ -482,6 +482,35 @@ def _walk_xls_sheet(stream: bytes, start: int, number: int, limits: Limits) -> s
     return None
 
 
+_FORMULA, _BOOLERR = 0x0006, 0x0205
+BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?",
+               0x24: "#NUM!", 0x2A: "#N/A", 0x2B: "#GETTING_DATA"}
+
+
+def xls_error_cells(data: bytes) -> list[dict[tuple[int, int], str]]:
+    """Per sheet, in BOUNDSHEET order (calamine's order), the cells whose value is an Excel error:
+    a FORMULA record whose cached result is an error, or a BOOLERR record holding one. calamine
+    reads both as '' (DOMAIN §4.3). [] when the workbook stream cannot be followed."""
+    stream = cfb_stream(data, "Workbook", "Book") or b""
+    return [_xls_sheet_errors(stream, start) for start in _sheet_starts(stream)]
+
+
+def _xls_sheet_errors(stream: bytes, start: int) -> dict[tuple[int, int], str]:
+    found: dict[tuple[int, int], str] = {}
+    position = start
+    while position + 8 <= len(stream):
+        kind, length, row, col = _RECORD_HEAD.unpack_from(stream, position)
+        body, position = position + 4, position + 4 + length
+        if kind == _EOF or position > len(stream):
+            break
+        if kind == _FORMULA and length >= 14 and stream[body + 12:body + 14] == b"\xff\xff" \
+                and stream[body + 6] == 2:
+            found[(row, col)] = BIFF_ERRORS.get(stream[body + 8], "#VALUE!")
+        elif kind == _BOOLERR and length >= 8 and stream[body + 7] == 1:
+            found[(row, col)] = BIFF_ERRORS.get(stream[body + 6], "#VALUE!")
+    return found
+
+
 def _dimensions(stream: bytes, body: int, length: int) -> tuple[int, int]:
     """(rows, columns) a DIMENSIONS record declares (BIFF8: 14 bytes, BIFF5: 10), or the
     cells calamine reserves for it when larger: it computes last - first + 1 in u32,

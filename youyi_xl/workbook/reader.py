@@ -46,10 +46,17 @@ from .preflight import (
     grid_detail,
     message_for,
     read_source,
+    xls_error_cells,
 )
 
 MAX_MAPPING_PART_BYTES = 10 * 1024 * 1024   # workbook.xml and .rels read for the sheet map
 FAST_MAX_ROWS, FAST_MAX_COLS = 9999, 52     # the box the fast scan proves: A1:AZ9999
+_NS_PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
+MAX_SHARED_STRINGS = 1_000_000              # entries of a shared-string table (a return has ~300)
+FREE_RESERVE = 100_000                      # a declared count calamine may reserve without harm
+SMALL_SST_BYTES = 4 * 1024 * 1024           # a table this small holds under a million entries
+SST_HEAD_BYTES = 4096                       # where the <sst> tag and its counts are
+MAX_ODS_SPECIAL_REPEAT = 10_000             # cells one repeated .ods error cell stands for
 
 OOXML_FORMATS = ("xlsx", "xlsm")
 
@@ -166,27 +173,46 @@ def _issue(path: Path, reason: str, message: str) -> Issue:
 
 
 def _parse(data: bytes, fmt: str, limits: Limits) -> list[SheetData]:
+    if fmt not in OOXML_FORMATS:
+        return _parse_with(data, fmt, limits, None)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return _parse_with(_bounded_shared_strings(archive, data), fmt, limits, archive)
+
+
+def _parse_with(data: bytes, fmt: str, limits: Limits, archive: zipfile.ZipFile | None) -> list[SheetData]:
     with calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
-        metas = [m for m in book.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
+        every = book.sheets_metadata
+        metas = [m for m in every if m.typ == calamine.SheetTypeEnum.WorkSheet]
         scans: dict[str, dict] = {}
-        if fmt in OOXML_FORMATS:  # xlsx sheets are built later, one by one, on request
-            scans = _scan_package(data, [m.name for m in metas], limits)
+        merges: dict[str, list] = {}
+        if archive is not None:   # xlsx sheets are built later, one by one, on request
+            scans = _scan_package(archive, [m.name for m in metas], limits)
+        elif fmt == "xls":        # error results calamine reads as '' (BIFF FORMULA, BOOLERR)
+            found = xls_error_cells(data)
+            scans = {m.name: found[i] for i, m in enumerate(every) if i < len(found) and found[i]}
+        elif fmt == "ods":        # error results and merged ranges, which calamine does not give
+            scans, merges = _scan_ods(data)
         sheets: list[SheetData] = []
         for meta in metas:        # one calamine range alive at a time
             before = sum(len(s.rows) * len(s.rows[0]) for s in sheets if s.rows)
-            sheets.append(_read_sheet(book, meta, scans.get(meta.name, {}), limits, before))
+            sheets.append(_read_sheet(book, meta, scans.get(meta.name, {}), limits, before,
+                                      merges.get(meta.name)))
         return sheets
 
 
 def _read_sheet(book: calamine.CalamineWorkbook, meta: calamine.SheetMetadata,
-                special: dict[tuple[int, int], str], limits: Limits, before: int) -> SheetData:
+                special: dict[tuple[int, int], str], limits: Limits, before: int,
+                merged: list[tuple[int, int, int, int]] | None = None) -> SheetData:
     sheet = book.get_sheet_by_name(meta.name)
     if sheet.end is not None:
         _check_grid(meta.name, sheet.end[0] + 1, sheet.end[1] + 1, limits, before)
     rows = sheet.to_python(skip_empty_area=False)
     if special:
+        _check_grid(meta.name, max(r for r, _ in special) + 1, max(c for _, c in special) + 1,
+                    limits, before)
         _cover(rows, special)
-    merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
+    if merged is None:
+        merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
     visible = meta.visible == calamine.SheetVisibleEnum.Visible
     return SheetData(meta.name, rows, dict(special), merged, visible)
 
@@ -206,6 +232,144 @@ def _cover(rows: list[list[Any]], special: dict[tuple[int, int], str]) -> None:
     rows.extend([""] * width for _ in range(height - len(rows)))
 
 
+# --- shared strings: what calamine reserves before reading -------------------
+
+_SST_TAG = re.compile(rb"<" + _NS_PREFIX + rb"sst\b[^>]*>")
+_UNIQUE_COUNT = re.compile(rb"(\buniqueCount\s*=\s*)([\"'])([^\"']*)\2")
+_SI_TAG = re.compile(rb"<" + _NS_PREFIX + rb"si[\s/>]")
+
+
+def _bounded_shared_strings(archive: zipfile.ZipFile, data: bytes) -> bytes:
+    """The package with a shared-string table calamine can read safely. calamine reserves the
+    table from its declared uniqueCount before reading a string, and aborts the interpreter when
+    that fails (2,147,483,647 entries: 51 GB): a count above what the table holds is replaced by
+    the number of entries it has. A table of more than MAX_SHARED_STRINGS entries is refused.
+    An ordinary table (a small count, a part under SMALL_SST_BYTES) is judged by its head.
+    `archive` is the package of `data`, opened."""
+    fixed = {}
+    for info in archive.infolist():
+        if info.filename.replace("\\", "/").casefold().endswith("sharedstrings.xml"):
+            patched = _bounded_table(archive, info)
+            if patched is not None:
+                fixed[info.filename] = patched
+    if not fixed:
+        return data
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in archive.infolist():
+            target.writestr(info, fixed.get(info.filename) or archive.read(info))
+    return out.getvalue()
+
+
+def _bounded_table(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """The part with uniqueCount set to the entries it has when it declares (much) more; None
+    when it may stay as it is; _Refused past MAX_SHARED_STRINGS entries."""
+    with archive.open(info) as stream:
+        declared, _ = _declared_count(stream.read(SST_HEAD_BYTES))
+    if declared is not None and declared <= FREE_RESERVE and info.file_size <= SMALL_SST_BYTES:
+        return None
+    xml = archive.read(info)
+    entries = sum(1 for _ in _SI_TAG.finditer(xml))
+    if entries > MAX_SHARED_STRINGS:
+        raise _Refused(TOO_LARGE, f"共享字符串表有{entries:,}项，超过{MAX_SHARED_STRINGS:,}项上限")
+    declared, found = _declared_count(xml)
+    if found is None or (declared is not None and declared <= max(entries, FREE_RESERVE)):
+        return None
+    return xml[:found.start(3)] + str(entries).encode() + xml[found.end(3):]
+
+
+def _declared_count(xml: bytes) -> tuple[int | None, re.Match | None]:
+    """The uniqueCount the <sst> tag declares (0 when it declares none; None when the tag is not
+    in `xml` or its count is no plain number, which calamine may read as anything), and where."""
+    tag = _SST_TAG.search(xml)
+    found = _UNIQUE_COUNT.search(xml, tag.start(), tag.end()) if tag else None
+    if found is None:
+        return (0 if tag else None), None
+    declared = html.unescape(found[3].decode("ascii", "replace")).strip()
+    return (int(declared) if declared.isdigit() else None), found
+
+
+# --- .ods: error results and merged ranges ------------------------------------
+
+_ODS_CELL = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(table|table-row|table-cell|covered-table-cell)"
+                       rb"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>")
+_ODS_ATTR = re.compile(rb"(?:^|\s)(?:[\w.-]+:)?([\w-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_ODS_TEXT = re.compile(rb"<(?:[\w.-]+:)?p\b[^>]*>([^<]*)")
+_ODS_CELL_END = re.compile(rb"</(?:[\w.-]+:)?table-cell>")
+
+
+def _scan_ods(data: bytes) -> tuple[dict[str, dict], dict[str, list]]:
+    """(sheet -> special cells, sheet -> merged ranges) from an .ods file's content.xml.
+
+    calamine reads a formula's error result (office:string-value="" with calcext:value-type=
+    "error", the error text in <text:p>) as '' and gives no merged ranges for .ods; both are
+    read here, with positions counted as calamine counts them (repeated rows and cells).
+    Preflight has bounded the grid the repeats describe."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        try:
+            xml = archive.read("content.xml")
+        except KeyError:
+            return {}, {}
+    specials: dict[str, dict] = {}
+    merges: dict[str, list] = {}
+    name, row, col, repeat = "", 0, 0, 1
+    for tag in _ODS_CELL.finditer(xml):
+        closing, kind, raw, empty = tag.groups()
+        if closing:
+            row += repeat if kind == b"table-row" else 0
+            continue
+        attrs = _ods_attrs(raw)
+        if kind == b"table":
+            name, row = attrs.get("name", ""), 0
+            specials[name], merges[name] = {}, []
+        elif kind == b"table-row":
+            col, repeat = 0, _count(attrs.get("number-rows-repeated"))
+            row += repeat if empty else 0
+        else:
+            span = _count(attrs.get("number-columns-repeated"))
+            if kind == b"table-cell":
+                _ods_cell(xml, tag, attrs, (row, col, repeat, span), specials.get(name), merges.get(name))
+            col += span
+    return ({n: s for n, s in specials.items() if s}, merges)
+
+
+def _ods_cell(xml: bytes, tag: re.Match, attrs: dict[str, str], where: tuple[int, int, int, int],
+              special: dict | None, merged: list | None) -> None:
+    row, col, repeat, span = where
+    if special is None or merged is None:
+        return
+    rows_spanned, cols_spanned = _count(attrs.get("number-rows-spanned")), _count(attrs.get("number-columns-spanned"))
+    if rows_spanned > 1 or cols_spanned > 1:
+        merged.append((row, col, row + rows_spanned - 1, col + cols_spanned - 1))
+    if "formula" not in attrs or tag.group(4) or attrs.get("value-type") not in ("string", "error", None):
+        return
+    end = _ODS_CELL_END.search(xml, tag.end())
+    text = _ODS_TEXT.search(xml, tag.end(), end.start() if end else len(xml))
+    value = html.unescape(text[1].decode("utf-8", "replace")).strip() if text else ""
+    if attrs.get("calc-value-type") == "error" or (value.startswith("#") and attrs.get("string-value") == ""):
+        rows = min(repeat, MAX_ODS_SPECIAL_REPEAT)
+        for r in range(row, row + rows):
+            for c in range(col, col + min(span, max(1, MAX_ODS_SPECIAL_REPEAT // rows))):
+                special[(r, c)] = value or "#VALUE!"
+
+
+def _ods_attrs(raw: bytes) -> dict[str, str]:
+    """Attributes by local name; calcext:value-type is kept apart as calc-value-type."""
+    found = {}
+    for match in _ODS_ATTR.finditer(raw):
+        key = match[1].decode("ascii", "replace")
+        value = html.unescape((match[2] if match[2] is not None else match[3]).decode("utf-8", "replace"))
+        if key == "value-type" and match[0].lstrip().startswith(b"calcext:"):
+            key = "calc-value-type"
+        found.setdefault(key, value)
+    return found
+
+
+def _count(value: str | None) -> int:
+    """A repeat or span count (1 when absent or unreadable)."""
+    return max(int(value), 1) if value and value.isdigit() and len(value) <= 10 else 1
+
+
 # --- package layout: which zip member holds which sheet ---------------------
 
 _QUOTED = rb"(?:\"[^\"]*\"|'[^']*')"
@@ -216,14 +380,13 @@ _SHEET_TAG = re.compile(rb"<" + _NS + rb"sheet" + _ATTRS + rb"\s*/?>")
 _RELATIONSHIP_TAG = re.compile(rb"<" + _NS + rb"Relationship" + _ATTRS + rb"\s*/?>")
 
 
-def _scan_package(data: bytes, names: list[str], limits: Limits) -> dict[str, dict]:
+def _scan_package(archive: zipfile.ZipFile, names: list[str], limits: Limits) -> dict[str, dict]:
     """Specials of every sheet calamine will build; each sheet's grid bounded first."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        parts = _sheet_parts(archive)
-        scans = {name: _scan_sheet(archive.read(_info(archive, parts[name])), name, limits)
-                 for name in names if name in parts}
-        if len(scans) < len(names):
-            _bound_members(archive, {parts[name] for name in scans}, limits)
+    parts = _sheet_parts(archive)
+    scans = {name: _scan_sheet(archive.read(_info(archive, parts[name])), name, limits)
+             for name in names if name in parts}
+    if len(scans) < len(names):
+        _bound_members(archive, {parts[name] for name in scans}, limits)
     return scans
 
 

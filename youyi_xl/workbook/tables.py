@@ -15,7 +15,19 @@ from ..core import Column, Table, clean_text, compact, header_key
 HEADER_SCAN_ROWS = 40        # a header further down than this is not looked for
 LOOK_PAST_HEADER = 3         # rows still examined below a good header (a second header row)
 TOTAL_WORDS = frozenset({"合计", "总计", "小计", "全县合计", "总合计", "合 计"})
-_NOTE_START = re.compile(r"^(填表说明|填报说明|注[:：]|注\d|说明[:：]|备注[:：]|附注|制表)")
+_NOTE_START = re.compile(r"^(填表说明|填报说明|注[:：]|注\d|说明[:：]|备注[:：]|附注|制表|以下空白|以下无)")
+# A note that no project name begins with: it ends the table whatever else its row holds.
+_NOTE_LINE = re.compile(r"^(填表说明|填报说明|填写说明|注[:：]|说明[:：]|备注[:：]|附注[:：]|\(?以下空白|\(?以下无)")
+# A sign-off line under a table (docs/decisions.md): its first cell names a role, a contact, a
+# date or a seal, before a colon (单位负责人：…, 填报日期：…), alone (审核人 | 李四 in two cells,
+# 单位（盖章）) or, for a person, before a space and a short name (经办人 赵六).
+_SIGN_OFF_WORDS = ("负责人|领导|审核|审核人|复核|复核人|审批|审批人|审定|审定人|签发|签发人|核稿|核稿人|"
+                   "填报人|填表人|制表人|统计人|统计员|经办|经办人|联系人|电话|手机|日期|时间|盖章|签字|签名|"
+                   "签章|公章")
+_SIGN_OFF = re.compile(r"^[\u4e00-\u9fff]{0,8}\(?(?:" + _SIGN_OFF_WORDS + r")\)?(?::|$)")
+_SIGN_OFF_NAMED = re.compile(r"^[\u4e00-\u9fff]{0,4}(?:负责人|领导|审核人?|复核人?|填报人|填表人|制表人|"
+                             r"统计人|统计员|经办人?|联系人|日期) +(?:[\u4e00-\u9fff]{2,4}|[\d\-./年月日 ]+)$")
+_FOOTER_TEXT = 40           # characters of a row's first cell examined for a sign-off
 _SECTION = re.compile(r"^[一二三四五六七八九十]+[、.．]")
 _UNIT_PART = re.compile(r"\([^()]*\)$")   # "签约总投资(亿元)" -> "签约总投资"
 _HEADER_UNIT = re.compile(r"\((亿元|万元|元|万美元|亿美元|美元)\)$")
@@ -151,10 +163,17 @@ class DataRow:
 
 
 def data_rows(rows: Sequence[Sequence[Any]], located: Located) -> Iterator[DataRow]:
-    """Rows under the header: blank rows skipped, 合计 rows marked, stop at trailing notes."""
+    """Rows under the header: blank rows skipped, 合计 rows marked; the table ends at the first
+    line that is not data (a note such as 填表说明, or a sign-off line such as 单位负责人：…)."""
     used = sorted(set(located.columns.values()))
+    seq = located.columns.get("seq", -1)
     for r in range(located.data_start, len(rows)):
         row = rows[r]
+        lead = _lead(row, seq)
+        if lead is None:
+            continue
+        if type(lead) is str and ends_table(lead):
+            return
         cells = [row[c] if c < len(row) else "" for c in used]
         texts = [v for v in cells if v != "" and v is not None]
         if not texts:
@@ -168,6 +187,28 @@ def data_rows(rows: Sequence[Sequence[Any]], located: Located) -> Iterator[DataR
             yield DataRow(r, row, "section")
         else:
             yield DataRow(r, row, "data")
+
+
+def _lead(row: Sequence[Any], seq: int) -> Any:
+    """The first filled cell of a row, passing over a number in the 序号 column (forms number
+    their blank rows, and a unit writes its sign-off line beside the number); None for a row
+    that holds nothing else."""
+    for c, value in enumerate(row):
+        if value == "" or value is None or (c == seq and _is_number(value)):
+            continue
+        return value
+    return None
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) in (int, float) or (type(value) is str and value.strip().isdigit())
+
+
+def ends_table(text: str) -> bool:
+    """True for the first cell of a line that ends a table: a sign-off (单位负责人：张三, 审核人,
+    填报日期：…) or a note (填表说明, 注：…, 以下空白), however many cells the line spreads over."""
+    text = clean_text(text[:_FOOTER_TEXT])
+    return bool(_SIGN_OFF.match(text) or _SIGN_OFF_NAMED.match(text) or _NOTE_LINE.match(text))
 
 
 def cell(row: Sequence[Any], located: Located, key: str) -> Any:
