@@ -60,6 +60,10 @@ CODES: dict[str, CodeInfo] = {
     "unit-duplicate": CodeInfo(E, "单位重复"),
     "sum-mismatch": CodeInfo(E, "合计与各行之和不符"),
     "county-target-mismatch": CodeInfo(W, "合计与方案目标不符"),
+    "output-skipped": CodeInfo(I, "程序生成的文件已跳过"),
+    "link-skipped": CodeInfo(I, "链接未读取"),
+    "folder-unreadable": CodeInfo(W, "文件夹无法读取"),
+    "plan-mismatch": CodeInfo(W, "目标与目标分解表不符"),
 }
 
 

@@ -23,6 +23,7 @@ from ..core import (
     COVER_FIELDS,
     COVER_SHEET,
     DATE,
+    FORM,
     INDICATORS,
     INT,
     KEY_PROJECTS,
@@ -38,6 +39,7 @@ from ..core import (
     Table,
     UsageError,
     form_name,
+    stamp,
     summary_label,
 )
 from ..intake import OTHER_CHAIN
@@ -129,7 +131,7 @@ class _FormWriter:
             self.table_sheet(self.book.add_worksheet(table.sheet), table)
         self.options(self.book.add_worksheet(OPTIONS_SHEET))
         self.book.close()
-        return self.buffer.getvalue()
+        return stamp(self.buffer.getvalue(), FORM)      # a form left blank is not read as a return
 
     def properties(self) -> dict[str, Any]:
         return {"title": self.form_title(), "subject": f"{self.unit} {self.period.label}",
