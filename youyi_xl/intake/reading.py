@@ -33,9 +33,10 @@ from .returndata import ReturnData, TableRead
 from .rows import RowReader
 
 
-def read_return(path: str | Path, plan: Plan, period: Period, display: str | None = None) -> ReturnData:
-    """Read one returned workbook (never raises on bad data); the file is opened once."""
-    source = read_source(path)
+def read_return(path, plan: Plan, period: Period, display: str | None = None) -> ReturnData:
+    """Read one returned workbook (never raises on bad data); the file is opened once, or not at
+    all when `path` is the file's `workbook.Source` (read already)."""
+    source = read_source(path) if isinstance(path, (str, Path)) else path
     ret = ReturnData(file=display or source.path.name, path=str(source.path), sha256=source.sha256,
                      mtime=source.mtime, format=source.checked.format)
     book, problems = read_workbook(source)
