@@ -1,19 +1,20 @@
 """Speed at scale: `youyi-xl check` and `youyi-xl run` on N returns, against two baselines.
 
-    python benchmarks/bench_intake.py                 # N = 100, 1000, 5000
-    python benchmarks/bench_intake.py --sizes 100 1000
+    python benchmarks/bench_intake.py                                  # N = 100, 1000, 5000
+    python benchmarks/bench_intake.py --sizes 1000 10000 --shapes own --skip-pandas
 
-For each N it generates (once, cached under benchmarks/_data/) a plan with N units and one
-clean return per unit of about 60 rows (youyi_xl.demo.make_large_plan/write_large_batch),
-then measures in one run:
+For each N and batch shape it generates (once, cached under benchmarks/_data/) a plan with N
+units and one return per unit (benchmarks/shapes.py: ``own`` — the form as issued, about 60
+rows; ``other`` — mostly small returns with extra sheets, a title row and a renamed sheet, one
+in 50 big), then measures in one run:
 
 - floor   python-calamine alone reading every cell of every sheet of every file (one process)
 - pandas  a plain loop of pandas.read_excel(path, sheet_name=None, engine="openpyxl")
 - check   `youyi-xl check DIR --period 2022-03 --plan PLAN --json` as a real command
 - run     `youyi-xl run DIR --period 2022-03 --plan PLAN --out OUT`, every output written
 
-and prints the wall times, the ratios check/floor and run/pandas, and the peak memory
-(maximum resident set) of each command, measured with /usr/bin/time.
+and prints the wall times, the ratios check/floor and run/pandas, the peak memory of the
+largest process (/usr/bin/time) and of all the command's processes together (PSS).
 """
 from __future__ import annotations
 
@@ -23,44 +24,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE / "_data"
-PERIOD = "2022-03"
-
-
-def prepare(n: int, data: Path = DATA) -> tuple[Path, Path]:
-    """The plan folder and the returns folder for N units (generated once, then reused)."""
-    from youyi_xl.plan.attachments import load_plan
-    from youyi_xl.demo import make_large_plan
-
-    plan_dir, returns = data / f"plan-{n}", data / f"returns-{n}"
-    done = returns / ".complete"
-    if done.exists():
-        return plan_dir, returns
-    make_large_plan(n, plan_dir)
-    plan = load_plan(plan_dir)
-    names = [u.name for u in plan.units[:n]]
-    workers = os.cpu_count() or 1
-    chunks = [names[i::workers] for i in range(workers)]
-    with ProcessPoolExecutor(workers) as pool:
-        list(pool.map(_write_chunk, [(plan_dir, returns, chunk) for chunk in chunks]))
-    done.write_text("ok", encoding="utf-8")
-    return plan_dir, returns
-
-
-def _write_chunk(args: tuple[Path, Path, list[str]]) -> None:
-    import dataclasses
-
-    from youyi_xl.plan.attachments import load_plan
-    from youyi_xl.demo import write_large_batch
-
-    plan_dir, returns, names = args
-    plan = load_plan(plan_dir)
-    chosen = dataclasses.replace(plan, units=tuple(u for u in plan.units if u.name in set(names)))
-    write_large_batch(chosen, PERIOD, returns, len(chosen.units))
+sys.path.insert(0, str(HERE))
+from shapes import PERIOD, SHAPES, prepare  # noqa: E402  (benchmarks/ is not a package)
 
 
 def workbooks(folder: Path) -> list[Path]:
@@ -89,46 +57,82 @@ def pandas_loop(files: list[Path]) -> float:
     return time.perf_counter() - start
 
 
-def command(args: list[str]) -> tuple[float, float]:
-    """Wall time (s) and peak memory (MB) of a youyi-xl command run as its own process."""
+def command(args: list[str]) -> tuple[float, float, float]:
+    """Wall time (s), peak resident set of the largest process (MB, /usr/bin/time) and peak
+    proportional set size of all its processes together (MB, /proc/*/smaps_rollup sampled every
+    20 ms: a forked child's shared pages counted once, not per process)."""
     cmd = ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "youyi_xl", *args]
     start = time.perf_counter()
-    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak_pss = 0
+    while child.poll() is None:
+        peak_pss = max(peak_pss, tree_pss(child.pid))
+        time.sleep(0.02)
     wall = time.perf_counter() - start
-    peak_kb = int(done.stderr.strip().splitlines()[-1])
-    return wall, peak_kb / 1024
+    peak_kb = int(child.stderr.read().strip().splitlines()[-1])
+    return wall, peak_kb / 1024, peak_pss / 1024
 
 
-def measure(n: int, skip_pandas: bool = False) -> dict[str, float]:
-    plan_dir, returns = prepare(n)
+def tree_pss(root: int) -> int:
+    """The summed Pss (kB) of `root` and all its descendants, 0 where /proc cannot tell."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+                for line in f:
+                    if line.startswith(b"Pss:"):
+                        total += int(line.split()[1])
+                        break
+        except OSError:
+            pass
+    return total
+
+
+def measure(n: int, shape: str = "own", skip_pandas: bool = False) -> dict[str, float]:
+    plan_dir, returns = prepare(n, shape)
     files = workbooks(returns)
-    result = {"n": n, "floor": floor(files)}
+    result = {"n": n, "shape": shape, "floor": floor(files)}
     result["pandas"] = float("nan") if skip_pandas else pandas_loop(files)
     base = ["--period", PERIOD, "--plan", str(plan_dir)]
-    result["check"], result["check_mb"] = command(["check", str(returns), *base, "--json"])
+    result["check"], result["check_mb"], result["check_pss"] = command(["check", str(returns), *base, "--json"])
     with tempfile.TemporaryDirectory() as out:
-        result["run"], result["run_mb"] = command(["run", str(returns), *base, "--out", out])
+        result["run"], result["run_mb"], result["run_pss"] = command(
+            ["run", str(returns), *base, "--out", out])
     return result
 
 
 def report(rows: list[dict[str, float]]) -> str:
-    lines = ["| N | calamine floor | pandas+openpyxl | check | check ÷ floor | run | run ÷ pandas | "
-             "peak MB check / run |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| shape | N | calamine floor | pandas+openpyxl | check | check ÷ floor | run | run ÷ pandas | "
+             "peak MB check / run (largest process) | PSS MB check / run (all processes) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['n']:,} | {r['floor']:.2f} s | {r['pandas']:.1f} s | {r['check']:.2f} s | "
-                     f"{r['check'] / r['floor']:.2f}× | {r['run']:.2f} s | {r['run'] / r['pandas']:.2f} | "
-                     f"{r['check_mb']:.0f} / {r['run_mb']:.0f} |")
+        lines.append(f"| {r['shape']} | {r['n']:,} | {r['floor']:.2f} s | {r['pandas']:.1f} s | {r['check']:.2f} s | "
+                     f"{r['check'] / r['floor']:.2f}× | {r['run']:.2f} s | {r['run'] / r['pandas']:.3f} | "
+                     f"{r['check_mb']:.0f} / {r['run_mb']:.0f} | {r['check_pss']:.0f} / {r['run_pss']:.0f} |")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
+    parser.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=SHAPES)
     parser.add_argument("--skip-pandas", action="store_true", help="leave out the slow pandas loop")
     args = parser.parse_args(argv)
     rows = []
     for n in args.sizes:
-        rows.append(measure(n, args.skip_pandas))
+        for shape in args.shapes:
+            rows.append(measure(n, shape, args.skip_pandas))
         print(report(rows[-1:]).splitlines()[-1], flush=True)
     print()
     print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")

@@ -145,9 +145,33 @@ def test_what_else_an_archive_holds_is_noted(tmp_path):
     assert batch.status("友谊镇") == "submitted"
 
 
-def test_a_folder_of_untouched_forms_says_so(tmp_path, capsys):
+def _resave(path: Path) -> None:
+    """Open and save a workbook as a unit's Excel would: same cells, other bytes (so it is no
+    longer youyi-xl's own form by its mark's fingerprint)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    book.save(path)
+
+
+def test_a_folder_of_the_issued_forms_is_refused_as_such(tmp_path, capsys):
     forms = tmp_path / "下发"
     assert main(["forms", "--period", "2022-06", "--out", str(forms)]) == 0
+    capsys.readouterr()
+    batch = yx.collect(forms, "2022-06")
+    assert [i.code for i in batch.issue_list].count("output-skipped") == 26 and not batch.returns
+    assert main(["check", str(forms), "--period", "2022-06"]) == 2
+    err = capsys.readouterr().err
+    assert "空白填报表（26份）" in err and "下发" in err
+
+
+def test_a_folder_of_untouched_forms_says_so(tmp_path, capsys):
+    """Forms opened and saved without typing anything: one form-blank each, not 80 value-missing,
+    and one warning that the folder looks like the issued forms."""
+    forms = tmp_path / "下发"
+    assert main(["forms", "--period", "2022-06", "--out", str(forms)]) == 0
+    for path in forms.iterdir():
+        _resave(path)
     capsys.readouterr()
     batch = yx.collect(forms, "2022-06")
     codes = [i.code for i in batch.issue_list]
@@ -156,7 +180,7 @@ def test_a_folder_of_untouched_forms_says_so(tmp_path, capsys):
     assert all(batch.status(u.name) == "errors" for u in batch.plan.units)
     assert main(["check", str(forms), "--period", "2022-06"]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("【全部报表】[警告] 26份报表中有26份是未填写的空白填报表")
+    assert "【全部报表】[警告] 26份报表中有26份是未填写的空白填报表" in out
 
 
 def test_one_blank_form_among_returns_is_that_units_alone(tmp_path):
@@ -166,6 +190,8 @@ def test_one_blank_form_among_returns_is_that_units_alone(tmp_path):
         if not path.name.startswith("友谊镇"):
             (folder / path.name).write_bytes(path.read_bytes())
     assert main(["forms", "--period", "2022-06", "--out", str(folder), "--unit", "友谊镇"]) == 0
+    form = folder / "友谊镇-2022-06-填报表.xlsx"
+    _resave(form)
     batch = yx.collect(folder, "2022-06")
     codes = [i.code for i in batch.issue_list]
     assert codes.count("form-blank") == 1 and "forms-all-blank" not in codes
@@ -173,6 +199,6 @@ def test_one_blank_form_among_returns_is_that_units_alone(tmp_path):
     # a unit that typed only its 填报人 has touched its form: the ordinary checks apply
     from youyi_xl.demo import fill_form
 
-    fill_form(folder / "友谊镇-2022-06-填报表.xlsx", cover={"filler": "张三"})
+    fill_form(form, cover={"filler": "张三"})
     codes = [i.code for i in yx.collect(folder, "2022-06").issue_list if i.unit == "友谊镇"]
     assert "form-blank" not in codes and "value-missing" in codes

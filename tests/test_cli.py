@@ -103,10 +103,11 @@ def test_fatal_errors_are_one_chinese_line(capsys, argv, needle):
     assert needle in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
-def test_check_empty_folder_lists_every_unit_missing(capsys, tmp_path):
-    code, out, _ = run(capsys, "check", str(tmp_path), "--period", "2022-03")
-    assert code == 0
-    assert "报送 0 个单位，未报送 26 个，错误 0 条，警告 0 条" in out
+def test_check_empty_folder_is_refused(capsys, tmp_path):
+    """No return at all cannot be this period's batch (DOMAIN §9): exit 2, one line."""
+    code, out, err = run(capsys, "check", str(tmp_path), "--period", "2022-03")
+    assert code == 2 and out == ""
+    assert "没有找到任何报表" in err and len(err.strip().splitlines()) == 1
 
 
 def test_check_json_is_a_list_of_issues(capsys, tmp_path):
@@ -175,3 +176,52 @@ def test_public_names_are_the_functions():
     for name in yx.__all__:
         assert getattr(yx, name) is not None, name
     assert yx.run.__module__ == "youyi_xl.pipeline" and yx.write_scorecard.__module__ == "youyi_xl.outputs.scorecard"
+
+
+# --- DOMAIN §9: the plan named, its problems first, JSON in UTF-8 -----------------------
+
+@pytest.fixture
+def wrong_total(tmp_path):
+    """A clerk's plan folder whose 目标分解 合计 is not the sum of its column (sum-mismatch)."""
+    folder = tmp_path / "我的模板"
+    shutil.copytree(default_template_dir(), folder, ignore=shutil.ignore_patterns("__*"))
+    book = openpyxl.load_workbook(folder / "attachment1.xlsx")
+    sheet = book["目标分解"]
+    row = next(c.row for r in sheet.iter_rows() for c in r if c.value == "合计")
+    sheet[f"D{row}"] = 40
+    book.save(folder / "attachment1.xlsx")
+    return folder
+
+
+def test_check_and_run_name_the_plan_and_put_its_problems_first(capsys, tmp_path, wrong_total):
+    """A 合计 that differs from its column sum was reported by `plan` only: now it heads `check`
+    and `run`, and the 成绩单's 数据问题 sheet; the plan folder used is named."""
+    from builders import project, write_return
+
+    returns = tmp_path / "returns"
+    write_return(returns / "友谊镇.xlsx", projects=[project(funds_in="待定")])
+    code, out, _ = run(capsys, "check", str(returns), "--period", "2022-03", "--plan", str(wrong_total))
+    lines = out.splitlines()
+    assert code == 1 and lines[0] == f"目标分解表：{wrong_total}"
+    assert lines.index(next(line for line in lines if "目标分解表问题" in line)) < lines.index(
+        next(line for line in lines if line.startswith("【友谊镇】")))
+    code, out, _ = run(capsys, "check", str(returns), "--period", "2022-03", "--plan", str(wrong_total), "--json")
+    assert json.loads(out)[0]["code"] == "sum-mismatch"
+    code, out, _ = run(capsys, "run", str(returns), "--period", "2022-03", "--plan", str(wrong_total),
+                       "--out", str(tmp_path / "out"))
+    assert code == 1 and out.startswith(f"目标分解表：{wrong_total}\n") and "目标分解表问题" in out
+    sheet = openpyxl.load_workbook(tmp_path / "out" / "成绩单-2022-03.xlsx")["数据问题"]
+    codes = [c.value for row in sheet.iter_rows() for c in row if c.value in ("sum-mismatch", "number-invalid")]
+    assert codes[0] == "sum-mismatch"
+    code, out, _ = run(capsys, "check", str(returns), "--period", "2022-03")
+    assert "程序自带的模板" in out.splitlines()[0]
+
+
+def test_json_is_utf8_on_a_gbk_console(tmp_path):
+    """`check --json` piped on a Chinese Windows console (GBK) wrote GBK, not UTF-8 JSON."""
+    (tmp_path / "友谊镇.xlsx").write_text("不是工作簿", encoding="utf-8")
+    env = {**__import__("os").environ, "PYTHONIOENCODING": "gbk"}
+    done = subprocess.run([sys.executable, "-m", "youyi_xl", "check", str(tmp_path), "--period", "2022-03",
+                           "--json"], capture_output=True, env=env, timeout=120)
+    issues = json.loads(done.stdout.decode("utf-8"))
+    assert done.returncode == 1 and issues[0]["code"] == "file-unreadable" and "友谊镇" in issues[0]["unit"]

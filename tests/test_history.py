@@ -1,14 +1,13 @@
 """History across periods: youyi.db, 较上期 changes, re-running a period replaces it."""
 from __future__ import annotations
 
-import re
-
 import datetime as dt
+import re
 import sqlite3
 
 import pytest
-
 from builders import project, write_return
+
 from youyi_xl.cli.main import main
 from youyi_xl.evaluation.history import DB_NAME, compare, unit_history
 from youyi_xl.pipeline import run
@@ -105,3 +104,28 @@ def test_the_change_against_the_previous_period_in_words():
     assert [describe_change(c) for c in (2, -1, 0, pd.NA, None)] == ["上升2位", "下降1位", "持平", "未排名", "未排名"]
     assert describe_change(pd.NA, first=True) == "首期"
     assert describe_change(0, missing=True) == "未报送"          # nothing to compare, not 持平
+
+
+def test_a_database_in_use_is_not_called_damaged(two_periods, monkeypatch, capsys):
+    """A youyi.db another program holds locked was reported as damaged ("delete it"), which
+    invites deleting the history; a damaged one is not to be deleted either."""
+    import youyi_xl.evaluation.history as history
+
+    _, _, out = two_periods
+    monkeypatch.setattr(history, "DB_TIMEOUT", 0.05)
+    holder = sqlite3.connect(out / DB_NAME)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        assert main(["history", "--out", str(out)]) == 2
+    finally:
+        holder.rollback()
+        holder.close()
+    err = capsys.readouterr().err
+    assert "正被其他程序使用" in err and "删除" not in err and "损坏" not in err
+
+
+def test_a_damaged_database_is_to_be_kept_not_deleted(tmp_path, capsys):
+    (tmp_path / DB_NAME).write_bytes(b"this is not a database" * 100)
+    assert main(["history", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "已损坏" in err and "改名保存" in err and "删除" not in err

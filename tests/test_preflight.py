@@ -471,3 +471,72 @@ def test_xls_error_results_are_read_from_their_records():
         _record(0x0205, struct.pack("<HHHBB", 10, 2, 15, 0x07, 1)),       # after EOF: another sheet
     ])
     assert pf._xls_sheet_errors(stream, 0) == {(4, 10): "#REF!", (7, 2): "#N/A", (9, 2): "#DIV/0!"}
+
+
+# --- files that must never be read whole, or opened at all (DOMAIN §9) -------------
+
+def test_a_huge_file_is_refused_before_any_byte_is_read(tmp_path, monkeypatch):
+    """A 2.5 GB file named .xlsx (sparse here): judged by its size first, never read."""
+    path = tmp_path / "友谊镇.xlsx"
+    with open(path, "wb") as handle:
+        handle.truncate(2_500 * 1024 * 1024)
+    reads = []
+    real_fdopen = pf.os.fdopen
+
+    class Counting:                               # the stream read_source reads from
+        def __init__(self, stream):
+            self.stream = stream
+
+        def read(self, size=-1):
+            reads.append(size)
+            return self.stream.read(size)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.stream.close()
+
+    monkeypatch.setattr(pf.os, "fdopen", lambda *args, **kwargs: Counting(real_fdopen(*args, **kwargs)))
+    source = pf.read_source(path)
+    assert source.data is None and source.checked.problem == pf.TOO_LARGE and source.size > 2 * 1024 ** 3
+    assert reads == []                            # not one byte read
+
+
+FIFO_READER = """
+import os, sys
+from youyi_xl.workbook import preflight
+if sys.argv[2] == "no-nonblock":          # Windows has no O_NONBLOCK: the fallback is a stat first
+    preflight._NONBLOCK = 0
+print(preflight.read_source(sys.argv[1]).checked.message)
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="FIFOs are POSIX")
+@pytest.mark.parametrize("mode", ["nonblock", "no-nonblock"])
+def test_a_fifo_where_a_return_was_is_refused_without_blocking(tmp_path, mode):
+    """A file replaced by a FIFO between listing and reading: open() would wait for a writer
+    for ever; it is refused at once (in a child, bounded by a timeout)."""
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "友谊镇.xlsx"
+    os.mkfifo(fifo)
+    done = subprocess.run([sys.executable, "-c", FIFO_READER, str(fifo), mode], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0 and "不是普通文件" in done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("winerror, reason", [(32, "占用"), (112, "磁盘空间不足"), (206, "路径过长")])
+def test_windows_error_numbers_have_a_chinese_reason(winerror, reason):
+    exc = PermissionError(13, "Access is denied")
+    exc.winerror = winerror                      # as Windows reports a file open in WPS, a full disk …
+    assert reason in pf.os_reason(exc)
+
+
+def test_posix_error_numbers_have_a_chinese_reason():
+    import errno
+
+    assert pf.os_reason(OSError(errno.ENOSPC, "No space left on device")) == "磁盘空间不足"
+    assert "没有权限" in pf.os_reason(PermissionError(errno.EACCES, "Permission denied"))

@@ -10,6 +10,11 @@
     out/催报-2022-03.txt          the reminder for units that have not reported
     out/退回意见/…                 one workbook per unit with issues
     out/youyi.db                  the history of every period run into this folder
+
+A run that cannot be right stops before it writes (DOMAIN §9): every argument is checked
+before a return is read, a batch that cannot be the period's is refused after reading, and
+the period's outputs are written into a staging folder and replace the previous set only when
+all are written (outputs/publish.py). Inputs are never modified, moved or deleted.
 """
 from __future__ import annotations
 
@@ -21,10 +26,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .core import FEEDBACK_FOLDER, OutputError, Period, UsageError, YouyiError, feedback_suffix, output_names
-from .evaluation import Result, compare_history, evaluate, record_history
-from .intake import Batch, Progress, check_period, collect
+from .core import (
+    DB_NAME,
+    FEEDBACK_FOLDER,
+    OutputError,
+    Period,
+    RefusedError,
+    UsageError,
+    YouyiError,
+    output_names,
+)
+from .evaluation import Result, compare_history, copy_history, evaluate, record_history
+from .intake import Batch, Progress, collect, period_outside_plan, refusal
 from .plan import Plan, load_plan
+from .workbook import os_reason
 
 Step = Callable[[str], None]
 
@@ -94,46 +109,116 @@ def demo(out: str | Path, *, plan: Plan | str | Path | None = None, periods=DEMO
     return runs
 
 
+def _plan_folder(plan: Plan) -> Path | None:
+    first = next(iter(plan.files.values()), None)
+    return Path(first).parent if first else None
+
+
 def _notice_template(plan: Plan, given: str | Path | None) -> Path | None:
     """The clerk's template: the one given, else 通报模板.docx beside the plan's attachments."""
     if given is not None:
         return Path(given)
-    first = next(iter(plan.files.values()), None)
-    beside = Path(first).parent / NOTICE_TEMPLATE_NAME if first else None
+    folder = _plan_folder(plan)
+    beside = folder / NOTICE_TEMPLATE_NAME if folder else None
     return beside if beside is not None and beside.is_file() else None
 
 
-def prepare_output(out: str | Path, returns: str | Path) -> Path:
-    """The output folder, created; refused when it lies inside the returns folder."""
+def check_output(out: str | Path, returns: str | Path, period: Period) -> Path:
+    """The output folder, checked before any return is read (nothing is created here): not
+    inside the returns folder, nor holding them in its 退回意见; a folder (or creatable); its
+    退回意见 not a link elsewhere; no output name of the period taken by a folder."""
     folder, source = Path(out).resolve(), Path(returns).resolve()
     if folder == source or source in folder.parents:
         raise UsageError(f"输出文件夹“{out}”位于报表文件夹内，会混入下次收集的报表；请另选输出文件夹")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"无法创建输出文件夹“{out}”：{exc.strerror or exc}") from exc
+    feedback = folder / FEEDBACK_FOLDER
+    if source == feedback or feedback in source.parents:
+        raise UsageError(f"报表文件夹“{returns}”是输出文件夹的“{FEEDBACK_FOLDER}”文件夹：本次生成的退回意见会与"
+                         "报回的文件同名。请把报回的文件移到单独的文件夹（如 回收/2022-06）后再运行")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"输出文件夹“{out}”是一个文件，不是文件夹；请另选输出文件夹")
+    _check_writable(folder, out)
+    if os.path.lexists(feedback) and (feedback.is_symlink() or os.path.realpath(feedback) != str(feedback)):
+        raise UsageError(f"输出文件夹中的“{FEEDBACK_FOLDER}”是指向别处的链接，退回意见会写到输出文件夹以外；"
+                         "请删除该链接或另选输出文件夹")
+    if os.path.lexists(feedback) and not feedback.is_dir():
+        raise UsageError(f"输出文件夹中的“{FEEDBACK_FOLDER}”是一个文件，不是文件夹；请把它改名或移走后重新运行")
+    for name in (*output_names(period).values(), DB_NAME):
+        if (folder / name).is_dir():
+            raise UsageError(f"输出文件夹中已有名为“{name}”的文件夹，与要生成的文件同名；请把它改名或移走后重新运行")
     return folder
+
+
+def _check_writable(folder: Path, out: str | Path) -> None:
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is None or not existing.is_dir():
+        raise UsageError(f"无法创建输出文件夹“{out}”：路径中的“{existing}”不是文件夹")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"无法在“{existing}”中写入输出文件夹“{out}”：没有权限")
+
+
+def _refuse(reason: str | None) -> None:
+    if reason is not None:
+        raise RefusedError(reason)
 
 
 def run(returns: str | Path, period: str | Period, *, plan: Plan | str | Path | None = None,
         out: str | Path = "out", notice_template: str | Path | None = None,
         notice_date: dt.date | str | None = None, progress: Progress | None = None,
         step: Step | None = None, workers: int | None = None) -> RunOutputs:
-    """Collect the returns of `period`, evaluate them and write every output into `out`."""
+    """Collect the returns of `period`, evaluate them and write every output into `out`.
+
+    Every argument is checked before a return is read; a batch that cannot be this period's
+    is refused (RefusedError) with nothing written; the outputs replace the previous set of the
+    period only when all are written. The plan's own problems head the result's issues."""
+    from .outputs import as_date, check_template
+
     period = Period.parse(period)
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
-    check_period(period, plan)               # before the output folder is made
-    folder = prepare_output(out, returns)
+    _refuse(period_outside_plan(period, plan))      # before anything is read or made
+    template = _notice_template(plan, notice_template)
+    check_template(template)
+    date = as_date(notice_date) if notice_date is not None else default_notice_date(period)
+    folder = check_output(out, returns, period)
     _say(step, "读取并校验各单位报表")
     batch = collect(returns, period, plan, progress=progress, workers=workers)
+    _refuse(refusal(batch))
     _say(step, "计算指标、得分和排名")
-    result = evaluate(batch, plan)           # the 考核细则 of the plan folder, else the shipped one
-    result.comparison = compare_history(result, folder)
-    outputs = RunOutputs(result, folder)
-    _write_outputs(outputs, period, _notice_template(plan, notice_template),
-                   notice_date or default_notice_date(period), step)
-    outputs.files["history"] = record_history(result, folder)
-    return outputs
+    result = evaluate(batch, plan)           # scored by plan.rules (its 考核细则)
+    result.issue_list = [*plan.issues, *result.issue_list]       # the plan's problems first
+    return _publish(result, folder, period, template, date, step)
+
+
+def _publish(result: Result, folder: Path, period: Period, template, date, step: Step | None) -> RunOutputs:
+    """Every output into a staging folder, then all of them in place of the previous set."""
+    from .outputs import failure_message, os_failure, publishing
+
+    inputs = [Path(r.path) for r in (*result.batch.returns, *result.batch.superseded)]
+    waiting = (lambda holder: _say(step, f"等待另一个 youyi-xl 写完（{holder}）")) if step else None
+    try:
+        with publishing(folder, period, inputs, waiting=waiting) as staging:
+            result.comparison = compare_history(result, folder)
+            staged = RunOutputs(result, staging.folder)
+            _write_outputs(staged, period, template, date, step)
+            copy_history(folder, staging.folder)
+            staged.files["history"] = record_history(result, staging.folder)
+            _say(step, "替换上次生成的文件")
+            staging.commit()
+    except YouyiError:
+        raise
+    except Exception as exc:
+        cause = os_failure(exc)
+        if cause is None:
+            raise
+        raise OutputError(failure_message(cause)) from exc
+    return _moved(staged, folder)
+
+
+def _moved(staged: RunOutputs, folder: Path) -> RunOutputs:
+    """The outputs at their final names."""
+    final = RunOutputs(staged.result, folder)
+    final.files = {k: folder / p.relative_to(staged.folder) for k, p in staged.files.items()}
+    final.feedback = [folder / p.relative_to(staged.folder) for p in staged.feedback]
+    return final
 
 
 def _write_outputs(outputs: RunOutputs, period: Period, template, date, step: Step | None) -> None:
@@ -150,7 +235,6 @@ def _write_outputs(outputs: RunOutputs, period: Period, template, date, step: St
     outputs.files.update(notice=docx, notice_html=html)
     outputs.files["reminder"] = write_reminder(result, folder / names["reminder"], date)
     _say(step, "生成退回意见")
-    _clear_old_feedback(folder, period)
     outputs.feedback = write_feedback(result.batch, folder)
     outputs.files["scorecard"] = scorecard.wait()
 
@@ -193,19 +277,12 @@ def _child(sender, fn: Callable, args: tuple) -> None:
         sender.send(("ok", fn(*args)))
     except YouyiError as exc:
         sender.send(("error", str(exc)))
+    except OSError as exc:
+        sender.send(("error", f"无法写入成绩单：{os_reason(exc)}；上次生成的文件未改动"))
     except Exception as exc:  # the child's boundary: the parent reports it as one Chinese line
         sender.send(("error", f"生成成绩单时出错：{type(exc).__name__}: {exc}"))
     finally:
         sender.close()
-
-
-def _clear_old_feedback(folder: Path, period: Period) -> None:
-    """Remove this period's 退回意见 of an earlier run: a unit that fixed its return gets none now."""
-    for old in (folder / FEEDBACK_FOLDER).glob(f"*{feedback_suffix(period)}"):
-        try:
-            old.unlink()
-        except OSError as exc:
-            raise OutputError(f"无法删除上次生成的退回意见“{old.name}”（是否在Excel中打开？）：{exc.strerror}") from exc
 
 
 def _say(step: Step | None, what: str) -> None:

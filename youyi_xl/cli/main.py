@@ -1,8 +1,9 @@
 """The `youyi-xl` command: a thin layer over the public API.
 
-Exit codes: 0 fine, 1 problems found in the data, 2 usage or fatal error.
-Every failure is one Chinese line on stderr, never a traceback (set
-YOUYI_DEBUG=1 to see one).
+Exit codes: 0 fine, 1 problems found in the data (or in the plan), 2 usage or fatal error
+(a refused batch included). Every failure is one Chinese line on stderr, never a traceback
+(set YOUYI_DEBUG=1 to see one). `--json` is written as UTF-8 bytes whatever the console's
+encoding (a GBK console on Windows included).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .. import __version__
-from ..core import SEVERITY_LABELS, Period, UsageError, YouyiError, count_by_severity
+from ..core import SEVERITY_LABELS, Period, RefusedError, UsageError, YouyiError, count_by_severity
 from .textfmt import display_width, pad, table, two_columns
 
 EXIT_OK, EXIT_DATA, EXIT_FATAL = 0, 1, 2
@@ -127,29 +128,62 @@ def cmd_forms(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ..intake import collect
+    from ..intake import collect, period_outside_plan, refusal
     from ..plan import load_plan
 
+    period = Period.parse(args.period)
     plan = load_plan(args.plan)
-    batch = collect(args.returns, args.period, plan, progress=_progress_bar(args))
+    _refuse(period_outside_plan(period, plan))
+    batch = collect(args.returns, period, plan, progress=_progress_bar(args))
+    _refuse(refusal(batch))
     if args.json:
-        print(json.dumps([i.to_dict() for i in batch.issue_list], ensure_ascii=False, indent=1))
+        print_json([i.to_dict() for i in (*plan.issues, *batch.issue_list)])
     else:
         print(_check_report(batch))
-    return EXIT_DATA if batch.counts["error"] else EXIT_OK
+    return EXIT_DATA if batch.counts["error"] or plan.has_errors else EXIT_OK
+
+
+def _refuse(reason: str | None) -> None:
+    if reason is not None:
+        raise RefusedError(reason)
+
+
+def print_json(data) -> None:
+    """`data` as indented JSON in UTF-8 on stdout, whatever the console's encoding."""
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
+
+
+def _plan_lines(plan) -> list[str]:
+    """Which plan folder was used (named first in check and run) and its own problems."""
+    from ..plan import default_template_dir
+
+    folder = next(iter(plan.files.values())).parent if plan.files else None
+    shipped = folder is not None and Path(folder).resolve() == default_template_dir().resolve()
+    note = "（程序自带的模板；如下发填报表时用的是自己的模板，请加 --plan 指定）" if shipped else ""
+    lines = [f"目标分解表：{folder}{note}"]
+    if plan.issues:
+        lines += _issue_lines(plan.issues, "目标分解表问题（请先改正模板）")
+    return lines + [""]
 
 
 def _check_report(batch) -> str:
-    """Issues grouped by unit and file, one line each, then the summary line."""
-    lines: list[str] = []
+    """The plan used, problems of the whole batch, then issues grouped by unit and file, one
+    line each, then the summary line."""
+    lines: list[str] = _plan_lines(batch.plan)
+    whole = [i for i in batch.issue_list if not i.unit and not i.file]
+    lines += [f"【全部报表】[{SEVERITY_LABELS[i.severity]}] {i.message} → {i.hint}" for i in whole]
+    lines += [""] if whole else []
     groups: dict[tuple[str, str], list] = {}
     for issue in batch.issue_list:
-        if not issue.unit and not issue.file:           # about the whole batch: first
-            lines.append(f"【全部报表】[{SEVERITY_LABELS[issue.severity]}] {issue.message} → {issue.hint}")
-            continue
-        groups.setdefault((issue.unit or "（未识别单位）", issue.file), []).append(issue)
-    if lines:
-        lines.append("")
+        if issue.unit or issue.file:
+            groups.setdefault((issue.unit or "（未识别单位）", issue.file), []).append(issue)
     for (unit, file), issues in groups.items():
         lines.append(f"【{unit}】{file}")
         for i in issues:
@@ -175,16 +209,19 @@ def cmd_run(args: argparse.Namespace) -> int:
                   notice_template=args.notice_template, notice_date=args.date,
                   progress=_progress_bar(args), step=step)
     if quiet:
-        print(json.dumps(outputs.result.to_json(), ensure_ascii=False, indent=1))
+        print_json(outputs.result.to_json())
     else:
         print(_run_report(outputs))
-    return EXIT_DATA if outputs.batch.counts["error"] else EXIT_OK
+    return EXIT_DATA if outputs.batch.counts["error"] or outputs.result.plan.has_errors else EXIT_OK
 
 
 def _run_report(outputs) -> str:
     result, batch = outputs.result, outputs.batch
     units = result.unit_table
-    lines = [f"{result.period.dash_label}（序时进度 {result.time_progress:.1%}）考评结果："]
+    lines = _plan_lines(result.plan)
+    lines += [f"【全部报表】[{SEVERITY_LABELS[i.severity]}] {i.message} → {i.hint}"
+              for i in batch.issue_list if not i.unit and not i.file]
+    lines.append(f"{result.period.dash_label}（序时进度 {result.time_progress:.1%}）考评结果：")
     for group in ("乡镇", "部门"):
         members = units[units["group"] == group].sort_values(["rank", "order"])
         top = "、".join(f"{r.unit}（{r.score:.1f}分）" for r in members.head(3).itertuples())

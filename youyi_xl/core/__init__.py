@@ -1,6 +1,7 @@
 """Stage 0 — the vocabulary every stage shares: the table schema and its records, what an
 indicator is and how one is counted (the plan declares them), issues, errors, the reporting
-period, value parsing, cell references and the names of the files youyi-xl writes.
+period, value parsing, cell references, the names of the files youyi-xl writes and the mark it
+puts in them (`stamp`).
 
 Nothing here reads or writes a file. Later stages import these names from the package
 (``from ..core import Period``), never from its modules (tests/test_layers.py).
@@ -8,7 +9,7 @@ Nothing here reads or writes a file. Later stages import these names from the pa
 from __future__ import annotations
 
 from .cells import cell_ref, column_letters
-from .errors import OutputError, PlanError, RulesError, TemplateError, UsageError, YouyiError
+from .errors import OutputError, PlanError, RefusedError, RulesError, TemplateError, UsageError, YouyiError
 from .indicators import (
                          CHAIN_PROJECT_MIN_INVESTMENT,
                          COUNT,
@@ -48,6 +49,7 @@ from .names import (
                          form_name,
                          json_name,
                          named_file,
+                         named_output,
                          notice_name,
                          output_names,
                          reminder_name,
@@ -110,17 +112,30 @@ from .views import (
                          summary_html,
                          summary_repr,
 )
+from .stamp import (
+                     FEEDBACK,
+                     FORM,
+                     HTML_GENERATOR,
+                     MARK_PROPERTY,
+                     NOTICE,
+                     SCORECARD,
+                     Mark,
+                     property_value,
+                     read_mark,
+                     stamp,
+)
 
 __all__ = [
     "cell_ref", "column_letters",
-    "OutputError", "PlanError", "RulesError", "TemplateError", "UsageError", "YouyiError",
+    "OutputError", "PlanError", "RefusedError", "RulesError", "TemplateError", "UsageError", "YouyiError",
     "CHAIN_PROJECT_MIN_INVESTMENT", "COUNT", "IN", "METHOD_LABELS", "METHODS", "REPORTED", "SOURCES", "SUM",
     "Condition", "ConditionError", "Indicator", "column_of", "in_window", "is_signed", "is_started",
     "measure", "numeric", "parse_conditions", "table_of",
     "CODES", "ISSUE_COLUMNS", "ISSUE_LABELS", "Issue", "Severity", "count_by_severity",
     "issues_frame", "make_issue",
     "DB_NAME", "FEEDBACK_FOLDER", "MAX_NAME_BYTES", "feedback_suffix", "form_name", "json_name",
-    "named_file", "notice_name", "output_names", "reminder_name", "safe_filename", "scorecard_name",
+    "named_file", "named_output", "notice_name", "output_names", "reminder_name", "safe_filename",
+    "scorecard_name",
     "Parsed", "clean_text", "compact", "header_key", "invisible_chars", "is_blank", "parse_choice",
     "parse_date", "parse_number", "parse_yes_no", "plausible", "strip_invisible", "tidy_text",
     "unit_factor", "MAX_MAGNITUDE",
@@ -131,4 +146,6 @@ __all__ = [
     "Column", "CoverField", "Reported", "Table", "target_column", "with_targets",
     "COLOUR_LABELS", "SEVERITY_LABELS", "STATUS_LABELS", "YES_NO", "chinese_frame", "summary_html",
     "summary_repr",
+    "FEEDBACK", "FORM", "HTML_GENERATOR", "MARK_PROPERTY", "NOTICE", "SCORECARD", "Mark", "property_value",
+    "read_mark", "stamp",
 ]

@@ -30,3 +30,7 @@ class TemplateError(YouyiError):
 
 class OutputError(YouyiError, OSError):
     """An output file or folder cannot be written."""
+
+
+class RefusedError(YouyiError):
+    """The returns cannot be this period's batch (none found, another period's): nothing written."""

@@ -63,6 +63,10 @@ CODES: dict[str, CodeInfo] = {
     "setting-invalid": CodeInfo(E, "考核细则设置有误"),
     "form-blank": CodeInfo(E, "空白填报表"),
     "forms-all-blank": CodeInfo(W, "报表均为空白"),
+    "output-skipped": CodeInfo(I, "程序生成的文件已跳过"),
+    "link-skipped": CodeInfo(I, "链接未读取"),
+    "folder-unreadable": CodeInfo(W, "文件夹无法读取"),
+    "plan-mismatch": CodeInfo(W, "目标与目标分解表不符"),
 }
 
 

@@ -56,6 +56,21 @@ def named_file(unit: str, tail: str, reserve: int = 0) -> str:
     return safe_filename(stem + tail)
 
 
+_PERIOD_KEY = r"\d{4}-\d{2}"
+_NAMED_OUTPUTS = {   # the files run writes that are not workbooks, by name: what each is
+    re.compile(rf"result-{_PERIOD_KEY}\.json"): "结果数据",
+    re.compile(re.escape(DB_NAME)): "历史数据库",
+    re.compile(rf"催报-{_PERIOD_KEY}\.txt"): "催报稿",
+    re.compile(rf"通报-{_PERIOD_KEY}\.html"): "通报网页稿",
+}
+
+
+def named_output(name: str) -> str | None:
+    """What a file named like one of run's non-workbook outputs is ('结果数据' …), or None;
+    the intake confirms it by the file's first bytes."""
+    return next((kind for pattern, kind in _NAMED_OUTPUTS.items() if pattern.fullmatch(name)), None)
+
+
 def output_names(period: Period | str) -> dict[str, str]:
     """The files one `run` writes for a period, by kind."""
     return {"json": json_name(period), "scorecard": scorecard_name(period),

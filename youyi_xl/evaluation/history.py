@@ -4,6 +4,11 @@
 their SHA-256); re-running a period replaces it. `compare()` gives the change against the
 latest earlier period in the database (较上期: rank up/down, newly signed projects), which the
 scorecard and the notice show. `unit_history()` is what `youyi-xl history` prints.
+
+`run` never writes the output folder's database in place: it copies it into its staging folder
+(`copy_history`), records the period there, and the copy replaces the database with the rest of
+the period's outputs (outputs/publish.py). Reading opens the database read-only. A database
+another program holds locked is said to be in use, not damaged.
 """
 from __future__ import annotations
 
@@ -58,21 +63,60 @@ class Comparison:
         return f"排名较上期{'上升' if change > 0 else '下降'}{abs(change)}位"
 
 
+DB_TIMEOUT = 5.0          # seconds to wait for a database another program holds locked
+
+
 @contextlib.contextmanager
-def connect(folder: str | Path) -> Iterator[sqlite3.Connection]:
+def connect(folder: str | Path, *, readonly: bool = False) -> Iterator[sqlite3.Connection]:
     path = Path(folder) / DB_NAME
     try:
-        db = sqlite3.connect(path)
+        db = sqlite3.connect(path.resolve().as_uri() + ("?mode=ro" if readonly else ""), uri=True,
+                             timeout=DB_TIMEOUT)
     except sqlite3.Error as exc:
-        raise OutputError(f"无法打开历史数据库“{path}”：{exc}") from exc
+        raise OutputError(db_problem(path, exc)) from exc
     try:
-        db.executescript(SCHEMA)
+        if not readonly:
+            db.executescript(SCHEMA)
         with db:
             yield db
-    except sqlite3.DatabaseError as exc:
-        raise OutputError(f"历史数据库“{path}”已损坏或无法写入：{exc}（可删除该文件后重新运行）") from exc
+    except sqlite3.Error as exc:
+        raise OutputError(db_problem(path, exc)) from exc
     finally:
         db.close()
+
+
+def db_problem(path: Path, exc: sqlite3.Error) -> str:
+    """One Chinese line for a database failure: in use, disk full, read-only, damaged."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary, text = (code & 0xFF if isinstance(code, int) else None), str(exc).lower()
+    if primary in (5, 6) or "locked" in text:                 # SQLITE_BUSY, SQLITE_LOCKED
+        return (f"历史数据库“{path}”正被其他程序使用（如在数据库工具中打开，或另一个 youyi-xl 正在运行），"
+                "请关闭后重新运行")
+    if primary == 13 or "disk is full" in text:               # SQLITE_FULL
+        return f"无法写入历史数据库“{path}”：磁盘空间不足"
+    if primary == 8 or "readonly" in text:                    # SQLITE_READONLY
+        return f"无法写入历史数据库“{path}”：文件只读或没有权限"
+    if primary in (11, 26) or "malformed" in text or "not a database" in text:   # CORRUPT, NOTADB
+        return (f"历史数据库“{path}”已损坏，无法读取（{exc}）：请把它改名保存（如 youyi.db.bak，交技术人员查看）"
+                "后重新运行，各期记录将从本期重新开始")
+    return f"无法读写历史数据库“{path}”：{exc}"
+
+
+def copy_history(folder: str | Path, target: str | Path) -> None:
+    """Copy the folder's youyi.db (if any) into the folder `target`, consistently (SQLite's
+    backup, which waits for a writer to finish), for a run to record its period in."""
+    if not (Path(folder) / DB_NAME).exists():
+        return
+    destination = Path(target) / DB_NAME
+    with connect(folder, readonly=True) as source:
+        try:
+            copy = sqlite3.connect(destination)
+            try:
+                source.backup(copy)
+            finally:
+                copy.close()
+        except sqlite3.Error as exc:
+            raise OutputError(db_problem(destination, exc)) from exc
 
 
 def record(result: Any, folder: str | Path) -> Path:
@@ -119,7 +163,9 @@ def previous_period(folder: str | Path, period: Period) -> Period | None:
     """The latest period recorded before `period`, if any."""
     if not (Path(folder) / DB_NAME).exists():
         return None
-    with connect(folder) as db:
+    with connect(folder, readonly=True) as db:
+        if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'periods'").fetchone() is None:
+            return None                                # an empty file: no period recorded
         row = db.execute("SELECT MAX(period) FROM periods WHERE period < ?", (period.key,)).fetchone()
     return Period.parse(row[0]) if row and row[0] else None
 
@@ -130,7 +176,7 @@ def compare(result: Any, folder: str | Path) -> Comparison | None:
     if before is None:
         return None
     headline = result.plan.indicators[0].key
-    with connect(folder) as db:
+    with connect(folder, readonly=True) as db:
         scores = {u: (rank, score) for u, rank, score in db.execute(
             "SELECT unit, rank, score FROM unit_scores WHERE period = ?", (before.key,))}
         signed = dict(db.execute("SELECT unit, actual FROM unit_indicators WHERE period = ? "
@@ -168,8 +214,9 @@ def unit_history(folder: str | Path, unit: str | None = None, indicator: str = "
     if unit:
         query += " WHERE s.unit = ?"
         params = (indicator, unit)
-    with connect(folder) as db:
-        frame = pd.read_sql_query(query + " ORDER BY s.unit, s.period", db, params=params)
+    with connect(folder, readonly=True) as db:      # sqlite3 itself: its errors say locked or damaged
+        cursor = db.execute(query + " ORDER BY s.unit, s.period", params)
+        frame = pd.DataFrame(cursor.fetchall(), columns=[c[0] for c in cursor.description])
     frame["rank"] = frame["rank"].astype("Int64")
     frame["rank_change"] = (frame.groupby("unit")["rank"].shift(1) - frame["rank"]).astype("Int64")
     first = frame.groupby("unit").cumcount() == 0

@@ -43,10 +43,13 @@ from .returndata import ReturnData, TableRead
 from .rows import RowReader
 
 
-def read_return(path: str | Path, plan: Plan, period: Period, display: str | None = None, *,
+def read_return(path: str | Path | Source, plan: Plan, period: Period, display: str | None = None, *,
                 source: Source | None = None, member: str = "") -> ReturnData:
-    """Read one returned workbook (never raises on bad data); the file is opened once. A
-    `source` already read (a member of a .zip at `path`, named `member`) is used as it is."""
+    """Read one returned workbook (never raises on bad data); the file is opened once, or not at
+    all when `path` (or `source`) is its `workbook.Source` read already — a member of a .zip at
+    `path`, named `member`, say."""
+    if isinstance(path, Source):
+        source, path = path, path.path
     source = source if source is not None else read_source(path)
     ret = ReturnData(file=display or source.path.name, path=str(path), sha256=source.sha256,
                      mtime=source.mtime, format=source.checked.format, member=member)

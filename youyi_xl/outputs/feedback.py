@@ -28,6 +28,7 @@ from typing import Any, Iterable
 
 from ..core import (
     CODES,
+    FEEDBACK,
     FEEDBACK_FOLDER,
     Issue,
     OutputError,
@@ -35,6 +36,7 @@ from ..core import (
     count_by_severity,
     feedback_suffix,
     named_file,
+    stamp,
 )
 from ..intake import ReturnData
 from ..workbook import SheetData, Source, copy_refusal, read_member, read_source, read_workbook
@@ -84,7 +86,7 @@ def write_feedback(batch: Any, out_dir: str | Path, *, deadline: str = "") -> li
         if target in inputs:
             raise OutputError(f"输出文件“{target}”是一份报送的原表，已拒绝覆盖；请换一个输出文件夹")
         data = _workbook_bytes(group, batch.period, deadline or DEADLINE_BLANK)
-        paths.append(atomic_write(target, data))
+        paths.append(atomic_write(target, stamp(data, FEEDBACK)))   # read as a return only once edited
     return paths
 
 

@@ -23,6 +23,7 @@ from ..core import (
     COVER_FIELDS,
     COVER_SHEET,
     DATE,
+    FORM,
     INT,
     KEY_PROJECTS,
     RETURN_TABLES,
@@ -37,6 +38,7 @@ from ..core import (
     Table,
     UsageError,
     form_name,
+    stamp,
 )
 from ..intake import OTHER_CHAIN
 from ..plan import Plan
@@ -126,7 +128,7 @@ class _FormWriter:
             self.table_sheet(self.book.add_worksheet(table.sheet), table)
         self.options(self.book.add_worksheet(OPTIONS_SHEET))
         self.book.close()
-        return self.buffer.getvalue()
+        return stamp(self.buffer.getvalue(), FORM)      # a form left blank is not read as a return
 
     def properties(self) -> dict[str, Any]:
         return {"title": self.form_title(), "subject": f"{self.unit} {self.period.label}",

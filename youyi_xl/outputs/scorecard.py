@@ -19,10 +19,13 @@ from ..core import (
     INT,
     ISSUE_LABELS,
     KEY_PROJECTS,
+    MARK_PROPERTY,
     PLANNED,
     PROJECTS,
+    SCORECARD,
     Severity,
     Table,
+    property_value,
 )
 from ..intake import STATUS_LABELS
 from . import xlstyle as xs
@@ -62,6 +65,7 @@ def write_scorecard(result: Any, path: str | Path) -> Path:
     with atomic_write(path) as temp:
         book = xlsxwriter.Workbook(str(temp), WORKBOOK_OPTIONS)
         book.set_properties({"title": _title(result, "招商引资和项目建设成绩单"), "author": "youyi-xl"})
+        book.set_custom_property(MARK_PROPERTY, property_value(SCORECARD))    # never read as a return
         cx = _Context(book, xs.Formats(book), result)
         _write_sheets(cx)
         book.close()

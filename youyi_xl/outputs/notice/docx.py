@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import os
 import zipfile
 from importlib import resources
@@ -14,7 +15,7 @@ import jinja2
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
 
-from ...core import OutputError, TemplateError, notice_name
+from ...core import NOTICE, OutputError, TemplateError, notice_name, stamp
 from ..safeio import atomic_write
 from .context import notice_context
 from .html import notice_html
@@ -54,9 +55,19 @@ def render_docx(context: dict[str, Any], path: str | os.PathLike,
             raise TemplateError(undefined_message(exc, paragraphs)) from exc
         except jinja2.TemplateError as exc:
             raise TemplateError(f"通报模板无法套用：{exc}") from exc
-        with atomic_write(path) as temp:
-            tpl.save(temp)
+        buffer = io.BytesIO()
+        tpl.save(buffer)
+        atomic_write(path, stamp(buffer.getvalue(), NOTICE))     # never read as a return
     return tpl.docx
+
+
+def check_template(template: str | os.PathLike | None) -> None:
+    """A clerk's template, checked before any return is read: it exists, is a .docx that opens,
+    and its tags are well formed (its variables are checked against the result when rendered)."""
+    if template is None:
+        return
+    with _template_path(template) as source:
+        preflight(_open_template(source), None, docx_env())
 
 
 @contextlib.contextmanager

@@ -48,7 +48,8 @@ def preflight(tpl: Any, context: dict[str, Any], env: jinja2.Environment) -> lis
     Catches what Word and Chinese input methods do to tags: curly quotes (“” ‘’), full-width
     braces (｛｛ ｝｝), a tag not closed in its paragraph, a tag split by a hyperlink, field or
     tracked change (docxtpl can only join plain runs), Jinja syntax errors, and variables
-    the context does not have. Returns the paragraphs as (where, text), for later messages.
+    the context does not have (not checked when `context` is None: before there is a result).
+    Returns the paragraphs as (where, text), for later messages.
     """
     paragraphs = []
     for where, part in _parts(tpl):
@@ -124,7 +125,7 @@ def _check_runs(place: str, paragraph: Any, start: int, end: int, tag: str) -> N
 
 def _check_jinja(tpl: Any, context: dict[str, Any], env: jinja2.Environment,
                  paragraphs: list[tuple[str, str]]) -> None:
-    known = set(context) | set(env.globals)
+    known = set(context or ()) | set(env.globals)
     for xml in _patched_xml(tpl):
         try:
             ast = env.parse(xml)
@@ -132,7 +133,7 @@ def _check_jinja(tpl: Any, context: dict[str, Any], env: jinja2.Environment,
             line = xml.splitlines()[exc.lineno - 1] if exc.lineno else ""
             near = _snippet(re.sub(r"<[^>]+>", "", line))
             raise TemplateError(f"通报模板的标签有语法错误（{exc.message}），位置在“{near}”附近") from exc
-        unknown = sorted(meta.find_undeclared_variables(ast) - known)
+        unknown = sorted(meta.find_undeclared_variables(ast) - known) if context is not None else []
         if unknown:
             raise TemplateError(_unknown_message(unknown[0], paragraphs, len(unknown)))
 
