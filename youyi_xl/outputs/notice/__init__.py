@@ -8,12 +8,12 @@
 """
 from __future__ import annotations
 
-from .context import notice_context
+from .context import default_deadline, notice_context
 from .docx import copy_template, render_docx, render_notice
 from .html import notice_html
 from .reminder import reminder_context, render_reminder, write_reminder
 from .templating import preflight
 
-__all__ = ["notice_context", "copy_template", "render_docx", "render_notice",
+__all__ = ["notice_context", "default_deadline", "copy_template", "render_docx", "render_notice",
            "notice_html", "reminder_context", "render_reminder", "write_reminder",
            "preflight"]
