@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .core import FEEDBACK_FOLDER, OutputError, Period, UsageError, YouyiError, feedback_suffix, output_names
+from .core import (FEEDBACK_FOLDER, OutputError, Period, UsageError, YouyiError, cn_date, feedback_suffix,
+                   output_names)
 from .evaluation import Result, compare_history, evaluate, record_history
 from .intake import Batch, Progress, check_period, collect
 from .plan import Plan, load_plan
@@ -118,9 +119,13 @@ def prepare_output(out: str | Path, returns: str | Path) -> Path:
 def run(returns: str | Path, period: str | Period, *, plan: Plan | str | Path | None = None,
         out: str | Path = "out", notice_template: str | Path | None = None,
         notice_date: dt.date | str | None = None, progress: Progress | None = None,
-        step: Step | None = None, workers: int | None = None) -> RunOutputs:
-    """Collect the returns of `period`, evaluate them and write every output into `out`."""
+        step: Step | None = None, workers: int | None = None,
+        deadline: dt.date | str | None = None) -> RunOutputs:
+    """Collect the returns of `period`, evaluate them and write every output into `out`.
+    `deadline`: the date corrected returns are due (通报 and every 退回意见; default a week
+    after the 成文日期)."""
     period = Period.parse(period)
+    deadline = _day(deadline, "--deadline") if deadline is not None else None
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
     check_period(period, plan)               # before the output folder is made
     folder = prepare_output(out, returns)
@@ -131,14 +136,17 @@ def run(returns: str | Path, period: str | Period, *, plan: Plan | str | Path | 
     result.comparison = compare_history(result, folder)
     outputs = RunOutputs(result, folder)
     _write_outputs(outputs, period, _notice_template(plan, notice_template),
-                   notice_date or default_notice_date(period), step)
+                   notice_date or default_notice_date(period), step, deadline)
     outputs.files["history"] = record_history(result, folder)
     return outputs
 
 
-def _write_outputs(outputs: RunOutputs, period: Period, template, date, step: Step | None) -> None:
-    from .outputs import render_notice, write_feedback, write_reminder, write_result_json, write_scorecard
+def _write_outputs(outputs: RunOutputs, period: Period, template, date, step: Step | None,
+                   deadline: dt.date | None = None) -> None:
+    from .outputs import (default_deadline, render_notice, write_feedback, write_reminder, write_result_json,
+                          write_scorecard)
 
+    due = deadline or default_deadline(_day(date, "--date"))
     names, folder, result = output_names(period), outputs.folder, outputs.result
     _say(step, "生成成绩单")
     scorecard = _Background(write_scorecard, result, folder / names["scorecard"],
@@ -146,13 +154,23 @@ def _write_outputs(outputs: RunOutputs, period: Period, template, date, step: St
     _say(step, "写出结果文件")
     outputs.files["json"] = write_result_json(result, folder / names["json"])
     _say(step, "生成通报和催报稿")
-    docx, html = render_notice(result, folder / names["notice"], template, date)
+    docx, html = render_notice(result, folder / names["notice"], template, date, due)
     outputs.files.update(notice=docx, notice_html=html)
     outputs.files["reminder"] = write_reminder(result, folder / names["reminder"], date)
     _say(step, "生成退回意见")
     _clear_old_feedback(folder, period)
-    outputs.feedback = write_feedback(result.batch, folder)
+    outputs.feedback = write_feedback(result.batch, folder, deadline=cn_date(due))
     outputs.files["scorecard"] = scorecard.wait()
+
+
+def _day(value: dt.date | str, option: str) -> dt.date:
+    """A date given as a date or as 2022-04-06; a UsageError naming the option otherwise."""
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError as exc:
+        raise UsageError(f"{option} 的日期“{value}”无法识别，请写成 2022-04-06 这样的年-月-日格式") from exc
 
 
 BACKGROUND_FROM = 300      # returns; from here the scorecard is written beside the other outputs

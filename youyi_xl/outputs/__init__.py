@@ -12,13 +12,14 @@ _LAZY = {
     "write_scorecard": "scorecard", "write_feedback": "feedback",
     "make_forms": "forms", "FIRST_ROW": "forms",
     "render_notice": "notice", "write_reminder": "notice", "copy_template": "notice",
+    "default_deadline": "notice",
     "write_result_json": "resultjson", "atomic_write": "safeio", "inside": "safeio",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from .feedback import write_feedback  # noqa: F401
     from .forms import FIRST_ROW, make_forms  # noqa: F401
-    from .notice import copy_template, render_notice, write_reminder  # noqa: F401
+    from .notice import copy_template, default_deadline, render_notice, write_reminder  # noqa: F401
     from .resultjson import write_result_json  # noqa: F401
     from .safeio import atomic_write, inside  # noqa: F401
     from .scorecard import write_scorecard  # noqa: F401
