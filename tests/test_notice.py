@@ -762,6 +762,7 @@ def record_position(pages):
     return n, rules[-1]["top"], "".join(w["text"] for w in words)
 
 
+@pytest.mark.slow
 @needs_soffice
 def test_pdf_record_at_the_foot_of_the_last_even_page(pdf, tmp_path):
     """The 版记's last rule lies on the 版心's bottom edge of the last page, an even one, whichever
