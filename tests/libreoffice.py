@@ -68,8 +68,15 @@ def convert(files: Path | Iterable[Path], fmt: str = "pdf", outdir: Path | None 
     return converted
 
 
+# Writer's PDF export leaves out the blank pages it inserts (a section that starts on an even page
+# after an odd one); a printer prints them, so the test PDF keeps them (page parity is tested).
+WRITER_PDF = 'pdf:writer_pdf_Export:{"IsSkipEmptyPages":{"type":"boolean","value":"false"}}'
+WRITER_SUFFIXES = frozenset({".docx", ".doc", ".odt"})
+
+
 def to_pdf(path: Path, outdir: Path | None = None) -> Path:
-    return convert(path, "pdf", outdir)[0]
+    fmt = WRITER_PDF if Path(path).suffix.lower() in WRITER_SUFFIXES else "pdf"
+    return convert(path, fmt, outdir)[0]
 
 
 def pdf_text(pdf: Path, layout: bool = False) -> str:

@@ -211,8 +211,10 @@ def test_check_and_run_name_the_plan_and_put_its_problems_first(capsys, tmp_path
                        "--out", str(tmp_path / "out"))
     assert code == 1 and out.startswith(f"目标分解表：{wrong_total}\n") and "目标分解表问题" in out
     sheet = openpyxl.load_workbook(tmp_path / "out" / "成绩单-2022-03.xlsx")["数据问题"]
-    codes = [c.value for row in sheet.iter_rows() for c in row if c.value in ("sum-mismatch", "number-invalid")]
-    assert codes[0] == "sum-mismatch"
+    codes = [code for row in sheet.iter_rows() for c in row for code in ("sum-mismatch", "number-invalid")
+             if isinstance(c.value, str) and c.value.endswith(f"（{code}）")]
+    assert codes[0] == "sum-mismatch" and "number-invalid" in codes
+    assert [c.value for c in sheet[5]][:1] == ["（目标分解表）"]       # not 未识别单位
     code, out, _ = run(capsys, "check", str(returns), "--period", "2022-03")
     assert "程序自带的模板" in out.splitlines()[0]
 

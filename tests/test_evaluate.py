@@ -301,6 +301,18 @@ def test_hand_example_key_projects(hand):
     assert (k3["listed"], k3["reported"], k3["rate"], k3["colour"], k3["unit"]) == (False, True, 0.0, "red", "发展和改革局")
     assert k1["file"] == "发展和改革局-2022-06.xlsx" and isinstance(k1["row"], int)
     assert [r["name"] for r in hand.key_project_records] == [K1.name, K2.name, K3_ROW["name"]]
+    # the 重点项目 sheet shows 包保县级领导 (the plan's list) and the return's 形象进度 and 存在问题
+    assert (k1["leader"], k3["leader"]) == ("副县长（示例）", "")
+    assert {k1["progress"], k1["problems"]} <= {r.progress or "" for r in hand.batch.rows("key_projects")} | {""}
+    assert set(hand.key_project_table.columns) >= {"leader", "progress", "problems"}
+
+
+def test_provisional_ranks_of_units_with_errors(hand):
+    """A unit 数据有误 is ranked without its faulty rows: its rank is provisional (待更正)."""
+    for record in hand.unit_records:
+        assert record["provisional"] == (record["status"] == "errors" and record["rank"] is not None)
+    assert unit_row(hand, "发展和改革局")["provisional"]              # its number-invalid row left out
+    assert not unit_row(hand, "友谊镇")["provisional"]
 
 
 def test_hand_example_cross_checks_are_in_the_result(hand):

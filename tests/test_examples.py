@@ -87,17 +87,28 @@ def test_second_period_shows_the_change_against_the_first(run_all_out):
     book = openpyxl.load_workbook(run_all_out / "成绩单-2022-06.xlsx")
     shown = {}
     for sheet in ("乡镇排名", "部门排名"):
+        at = [c.value for c in book[sheet][4]].index("较上期")
         for row in book[sheet].iter_rows(values_only=True):
-            if row and row[2] in expected:
-                shown[row[2]] = row[1]
-    arrow = lambda n: "—" if n == 0 else f"{'↑' if n > 0 else '↓'}{abs(n)}"  # noqa: E731
-    assert shown == {unit: arrow(n) for unit, n in expected.items()}
+            if row and row[1] in expected:
+                shown[row[1]] = row[at]
+    status = {p: {u["unit"]: u["status"] for u in data["units"]} for p, data in (("03", march), ("06", june))}
+
+    def word(unit, n):                          # a rank moved by a missing return is not a move
+        now, then = status["06"][unit] == "missing", status["03"][unit] == "missing"
+        if now:
+            return "连续两期未报送" if then else "本期未报送"
+        if then:
+            return "上期未报送"
+        return "持平" if n == 0 else f"{'↑' if n > 0 else '↓'}{abs(n)}"
+
+    assert shown == {unit: word(unit, n) for unit, n in expected.items()}
     new = june["county"]["signed_projects"]["actual"] - march["county"]["signed_projects"]["actual"]
     html = (run_all_out / "通报-2022-06.html").read_text(encoding="utf-8")
     assert f"与上期（2022年1—3月）相比，全县新增签约项目{new:g}个" in html
-    assert max(expected.values()) > 0                          # some unit rose: the notice names the top one
-    top = min(expected, key=lambda u: (-expected[u], u))
-    assert f"{top}（上升{expected[top]}位）" in html
+    compared = {u: n for u, n in expected.items() if "missing" not in (status["03"][u], status["06"][u])}
+    assert max(compared.values()) > 0                          # some unit rose: the notice names the top one
+    top = min(compared, key=lambda u: (-compared[u], u))
+    assert f"{top}（上升{compared[top]}位）" in html
 
 
 def test_notebook_is_saved_without_outputs():

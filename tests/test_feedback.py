@@ -9,13 +9,14 @@ import os
 from pathlib import Path
 
 import openpyxl
+from youyi_xl.outputs.xlstyle import LINE_HEIGHT, text_lines
 import pytest
 from builders import project, write_return
 from libreoffice import convert, needs_soffice, pdf_text, to_pdf
 
 from youyi_xl.intake.folder import collect
 from youyi_xl.outputs import feedback as feedback
-from youyi_xl.outputs.feedback import LIST_HEADERS, LIST_SHEET, write_feedback
+from youyi_xl.outputs.feedback import LIST_HEADERS, LIST_SHEET, LIST_WIDTHS, write_feedback
 from youyi_xl.outputs.xlstyle import SEVERITY_FILL
 
 PERIOD = "2022-03"
@@ -100,6 +101,10 @@ def test_issue_list_sheet(written):
     assert {r[6].split("（")[0] for r in table} == {"date-invalid", "number-invalid", "unit-converted"}
     assert _fill(sheet.cell(header + 2, 2)) == "FFC7CE"
     assert sheet.print_title_rows and sheet.page_setup.orientation == "landscape"
+    # rows as tall as their wrapped Chinese text (LibreOffice does not fit them and would clip)
+    for n, row in enumerate(table, start=header + 2):
+        lines = max(text_lines(str(v), w) for v, w in zip(row, LIST_WIDTHS) if v is not None)
+        assert (sheet.row_dimensions[n].height or 15) >= LINE_HEIGHT * lines, n
 
 
 def test_originals_are_untouched(tmp_path):

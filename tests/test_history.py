@@ -86,8 +86,10 @@ def test_scorecard_and_notice_show_the_change(two_periods):
     _, second, _ = two_periods
     change = second.result.comparison.rank_change["兴隆镇"]
     sheet = openpyxl.load_workbook(second.files["scorecard"])["乡镇排名"]
-    rows = {row[2]: row for row in sheet.iter_rows(values_only=True) if row and len(row) > 2}
-    assert rows["兴隆镇"][1] == f"↑{change}"
+    headers = [c.value for c in sheet[4]]
+    rows = {row[1]: row for row in sheet.iter_rows(values_only=True) if row and len(row) > 2}
+    assert rows["兴隆镇"][headers.index("较上期")] == f"↑{change}"
+    assert rows["凤岗镇"][headers.index("较上期")] == "连续两期未报送"       # no rank move to speak of
     overview = " ".join(str(c) for row in openpyxl.load_workbook(second.files["scorecard"])["总览"]
                         .iter_rows(values_only=True) for c in row if c)
     assert "较上期（2022年1—3月）全县新增签约项目4个" in overview
@@ -129,3 +131,20 @@ def test_a_damaged_database_is_to_be_kept_not_deleted(tmp_path, capsys):
     assert main(["history", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "已损坏" in err and "改名保存" in err and "删除" not in err
+def test_verdicts_and_statuses_of_the_previous_period(two_periods):
+    """The comparison knows who was 后进 and who did not report last time (连续两期), and says
+    持平 / 未报送 in words where a rank did not move or cannot be compared."""
+    first, second, out = two_periods
+    comp = second.result.comparison
+    lagging_before = {r["unit"] for r in first.result.unit_records if r["lagging"]}
+    assert lagging_before and {u for u, flag in comp.previous_lagging.items() if flag} == lagging_before
+    assert comp.previous_status["兴隆镇"] == "submitted" and comp.previous_status["凤岗镇"] == "missing"
+    assert comp.change_text("凤岗镇", "missing") == "连续两期未报送"
+    assert comp.change_text("兴隆镇", "missing") == "本期未报送"
+    assert comp.change_text("凤岗镇", "submitted") == "上期未报送"
+    assert not comp.comparable("凤岗镇", "submitted") and comp.comparable("兴隆镇", "submitted")
+    comp.rank_change["友谊镇"] = 0
+    assert comp.change_text("友谊镇", "submitted") == "持平"
+    assert comp.change_text("不在上期的单位", "submitted") == "—"
+    db = sqlite3.connect(out / DB_NAME)
+    assert db.execute("SELECT COUNT(*) FROM unit_verdicts WHERE period = '2022-06'").fetchone()[0] == 26

@@ -48,6 +48,21 @@ TARGETS = {**{i.key: i.county_target for i in INDICATORS},
            "out_of_province_funds": 44000, "foreign_direct_investment": 500}
 
 
+BEHIND = {"signed_projects": 0.5, "fixed_asset_investment": 0.8}   # × the unit's 序时完成率; others 1.2
+
+
+def indicator_cells(time_rate):
+    """A unit's per-indicator columns: 签约项目 and 固定资产投资 below 序时进度 (签约项目 furthest),
+    every other indicator ahead of it."""
+    cells = {}
+    for ind in INDICATORS:
+        rate = time_rate * BEHIND[ind.key] if ind.key in BEHIND else 1.2
+        cells.update({f"{ind.key}__target": 10, f"{ind.key}__actual": rate * 10 / 4, f"{ind.key}__rate": rate / 4,
+                      f"{ind.key}__time_rate": rate, f"{ind.key}__colour": "green",
+                      f"{ind.key}__points": 7.0})
+    return cells
+
+
 def unit_rows(towns=TOWNS, departments=DEPARTMENTS, missing=MISSING, with_errors=WITH_ERRORS):
     """unit_table rows: scores fall by 7.5 per rank; top 3 先进, bottom 3 后进 (all below 序时进度)."""
     rows = []
@@ -60,7 +75,9 @@ def unit_rows(towns=TOWNS, departments=DEPARTMENTS, missing=MISSING, with_errors
                          "deduction": {"missing": 5, "errors": 2}.get(status, 0), "score": score,
                          "rank": i + 1, "rank_label": f"第{i + 1}名", "colour": "green",
                          "advanced": i < 3, "lagging": i >= len(names) - 3,
-                         "errors": 3 if status == "errors" else 0, "warnings": 0})
+                         "provisional": status == "errors",
+                         "errors": 3 if status == "errors" else 0, "warnings": 0,
+                         **indicator_cells(score / 100)})
     return rows
 
 
@@ -83,13 +100,15 @@ def chain_rows(progress):
 
 def key_project_rows(progress):
     return [{"name": name, "category": "省级百大", "nature": "新建", "unit": "友谊镇", "chain": "大豆",
-             "listed": True, "reported": reported, "plan_investment": 10000, "completed_investment": done,
-             "rate": done / 10000, "time_rate": done / 10000 / progress, "colour": "green",
-             "status": status, "start_date": None, "file": "", "row": 0}
-            for name, reported, done, status in (
-                ("友谊县大豆精深加工项目", True, 3000, "已开工"),
-                ("年产5万吨鲜食玉米加工项目", True, 0, "未开工"),
-                ("友谊县冷链物流园项目", False, 0, None))]
+             "leader": "副县长", "listed": True, "reported": reported, "plan_investment": 10000,
+             "completed_investment": done, "rate": done / 10000, "time_rate": done / 10000 / progress,
+             "colour": "green", "status": status, "start_date": None, "progress": "", "problems": problem,
+             "file": "", "row": 0}
+            for name, reported, done, status, problem in (
+                ("友谊县大豆精深加工项目", True, 3000, "已开工", "建设资金到位慢"),
+                ("年产5万吨鲜食玉米加工项目", True, 0, "未开工", "用地手续待批。"),
+                ("友谊县粮食烘干项目", True, 500, "已开工", "建设资金到位慢"),
+                ("友谊县冷链物流园项目", False, 0, None, ""))]
 
 
 def fake_result(month=3, units=None, actuals=ACTUALS):
@@ -103,10 +122,24 @@ def fake_result(month=3, units=None, actuals=ACTUALS):
 
 
 def text_of(path):
+    """Body paragraphs in order, with each table's cells where the table stands."""
     document = docx.Document(str(path))
-    paragraphs = [p.text for p in document.paragraphs]
-    cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
-    return "\n".join(paragraphs + cells)
+    parts = []
+    for item in document.iter_inner_content():
+        if isinstance(item, docx.table.Table):
+            parts += [c.text for r in item.rows for c in r.cells]
+        else:
+            parts.append(item.text)
+    return "\n".join(parts)
+
+
+def record_table(document):
+    """The 版记: a table in the even-page footer of the last section."""
+    return document.sections[-1].even_page_footer.tables[0]
+
+
+def text_of_record(document):
+    return "\n".join(c.text for r in record_table(document).rows for c in r.cells)
 
 
 def paragraph_with(document, text):
@@ -164,9 +197,12 @@ def test_outline_follows_the_county_bulletin(rendered):
     outline = ["各乡（镇）人民政府，县政府直属和在县中、省直各有关单位：", "现将有关情况通报如下：",
                "一、总体情况", "二、产业链和重点项目推进情况", "三、考评排名情况", "四、存在问题",
                "五、下步工作要求", "特此通报。", "附件：2022年一季度全县招商引资和项目建设成绩单",
-               "友谊县人民政府办公室", "2022年4月6日", "抄送：", "2022年4月6日印发"]
+               "友谊县人民政府办公室", "2022年4月6日", "\n附件1\n", "\n附件2\n"]
+    outline[8] = "附件：1.2022年一季度乡镇招商引资和项目建设考评排名"
     positions = [text.index(part) for part in outline]
     assert positions == sorted(positions)
+    record = text_of_record(rendered[2])
+    assert record.startswith("抄送：") and record.endswith("2022年4月6日印发")
 
 
 def test_totals_against_targets_and_schedule(rendered):
@@ -176,7 +212,8 @@ def test_totals_against_targets_and_schedule(rendered):
     assert "省级百大项目完成投资1.71亿元，占年度计划投资5.40亿元的31.6%，超序时进度6.6个百分点" in text
     assert "实际利用省外资金1.20亿元，占年度目标4.40亿元的27.3%，超序时进度2.3个百分点" in text
     assert "直接利用外资120万美元，占市定目标500万美元的24.0%" in text
-    assert "市级百大项目完成投资9000万元，占年度计划投资4.50亿元的20.0%，低于序时进度5.0个百分点" in text
+    # one money style within a sentence: 9000万元 beside 4.50亿元 is written 0.90亿元
+    assert "市级百大项目完成投资0.90亿元，占年度计划投资4.50亿元的20.0%，低于序时进度5.0个百分点" in text
     assert "完成固定资产投资2.68亿元，占年度目标10.70亿元的25.0%，与序时进度持平" in text
 
 
@@ -204,7 +241,7 @@ def test_problems_are_derived_from_the_figures(rendered):
 def test_chain_and_key_project_highlights(rendered):
     text = text_of(rendered[0])
     assert "全县4条产业链共签约总投资5000万元以上项目3个、落地开工项目1个" in text
-    assert "年产5万吨鲜食玉米加工项目尚未开工；友谊县冷链物流园项目未报送进展情况" in text
+    assert "年产5万吨鲜食玉米加工项目尚未开工；友谊县冷链物流园项目（友谊镇）未报送进展情况" in text
 
 
 def test_a_unit_on_schedule_is_never_named_lagging():
@@ -284,7 +321,7 @@ def test_page_numbers_odd_right_even_left(rendered):
 
 
 def test_record_has_cc_and_printer(rendered):
-    table = rendered[2].tables[-1]
+    table = record_table(rendered[2])
     cc, printed = (row.cells[0].text for row in table.rows)
     assert cc.startswith("抄送：县委办")
     assert printed == "友谊县人民政府办公室\t2022年4月6日印发"
@@ -544,3 +581,213 @@ def test_real_pipeline_result_renders(tmp_path):
     assert "关于2022年一季度全县" in text and "发展和改革局（1处）报送的数据有误" in text
     assert "龙山镇" in text and "未按时报送调度数据" in text
     assert "<b>" not in html_path.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- reasons, not only scores (§7.1)
+
+def comparison(previous_status=None, previous_lagging=None):
+    """A history.Comparison with the earlier period 2021-12's verdicts (no rank moves)."""
+    from youyi_xl.evaluation.history import Comparison
+
+    return Comparison(Period(2022, 1), previous_status=previous_status or {},
+                      previous_lagging=previous_lagging or {}, headline="signed_projects",
+                      county_new={"signed_projects": 2})
+
+
+def with_history(result, **kwargs):
+    result.comparison = comparison(**kwargs)
+    return result
+
+
+def test_each_lagging_unit_is_followed_by_its_reason(rendered):
+    towns = paragraph_with(rendered[2], "（一）乡镇组。").text
+    assert ("其中，友邻乡签约项目、固定资产投资低于序时进度；新镇乡签约项目、固定资产投资低于序时进度；"
+            "成富朝鲜族满族乡签约项目、固定资产投资低于序时进度。") in towns
+    departments = paragraph_with(rendered[2], "（二）部门组。").text
+    assert "住房和城乡建设局签约项目、固定资产投资低于序时进度" in departments
+    assert "交通运输局未按时报送调度数据" in departments.split("其中，")[1]
+
+
+def test_reasons_name_the_indicators_furthest_behind_first():
+    units = unit_rows()
+    lagging = next(u for u in units if u["unit"] == "新镇乡")
+    for ind in INDICATORS[:6]:                                   # six more behind, 落地开工 the furthest of them
+        lagging[f"{ind.key}__time_rate"] = 0.9 - 0.1 * (ind.key == "started_projects")
+    group = notice.notice_context(fake_result(units=units), DATE)["groups"][0]
+    reason = next(u["reason"] for u in group["lagging"] if u["unit"] == "新镇乡")
+    # 固定资产投资 0.8 × 30.5% first; then 落地开工 80%, then the 90% ones in plan order
+    assert reason == "固定资产投资、落地开工、签约项目、省外资金等7项指标低于序时进度"
+
+
+def test_units_lagging_or_missing_twice_are_named():
+    result = with_history(fake_result(), previous_status={"建设乡": "missing", "交通运输局": "submitted"},
+                          previous_lagging={"新镇乡": True, "友邻乡": False})
+    context = notice.notice_context(result, DATE)
+    towns = context["groups"][0]["sentence"]
+    assert "新镇乡签约项目、固定资产投资低于序时进度，连续两期排名后进" in towns
+    assert "友邻乡签约项目、固定资产投资低于序时进度；" in towns             # 后进 once only
+    assert context["consecutive"]["units"] == ["建设乡", "新镇乡"]       # rank order
+    assert context["consecutive"]["text"] == "连续两期排名后进的新镇乡和连续两期未按时报送的建设乡"
+    assert "建设乡、交通运输局未按时报送调度数据（其中建设乡连续两期未按时报送）" in context["reporting"]["sentence"]
+    assert any("其中新镇乡连续两期排名靠后" in p for p in context["problems"])
+
+
+def test_escalation_is_a_sentence_of_the_template(tmp_path):
+    """约谈 is the template's wording, shown only when a unit was 后进 or 未报送 twice running; the
+    code supplies who, never the escalation."""
+    context = notice.notice_context(fake_result(), DATE)
+    assert "约谈" not in str(context)
+    plain, _ = notice.render_notice(fake_result(), tmp_path / "plain.docx", date=DATE)
+    assert "约谈" not in text_of(plain)
+    lagging = with_history(fake_result(), previous_lagging={"新镇乡": True})
+    flagged, _ = notice.render_notice(lagging, tmp_path / "flagged.docx", date=DATE)
+    assert ("对连续两期排名后进的新镇乡，由县发改局、县政府督查室约谈其主要负责同志，限期整改"
+            in text_of(flagged))
+    assert "约谈其主要负责同志" in text_of(ROOT / "youyi_xl" / "outputs" / "notice" / "notice.docx")
+
+
+def test_slow_key_projects_are_named_with_their_completion():
+    sentence = notice.notice_context(fake_result(), DATE)["key_projects"]["sentence"]
+    assert sentence.endswith("投资完成率不足序时进度一半的有年产5万吨鲜食玉米加工项目（友谊镇，完成投资0万元，"
+                             "占年度计划投资的0.0%）、友谊县粮食烘干项目（友谊镇，完成投资500万元，占年度计划投资的5.0%）。")
+    assert "友谊县大豆精深加工项目（" not in sentence                     # 30% against 25%: on schedule
+
+
+def test_problems_draw_on_the_returns_column():
+    problems = notice.notice_context(fake_result(), DATE)["problems"]
+    quoted = next(p for p in problems if "各单位报送的重点项目中" in p)
+    assert quoted.endswith("反映“建设资金到位慢”的2个、“用地手续待批”的1个。")
+
+
+def test_corrections_deadline_in_the_requirements_and_the_reporting(tmp_path):
+    path, _ = notice.render_notice(fake_result(), tmp_path / "n.docx", date=DATE)
+    document = docx.Document(str(path))
+    assert "于2022年4月13日前重新报送" in paragraph_with(document, "（三）提高报送质量。").text   # a week on
+    assert "请于2022年4月13日前按退回意见更正后重新报送" in paragraph_with(document, "（三）报送情况。").text
+    path, _ = notice.render_notice(fake_result(), tmp_path / "d.docx", date=DATE, deadline="2022-04-20")
+    assert "于2022年4月20日前重新报送" in text_of(path)
+    with pytest.raises(UsageError):
+        notice.notice_context(fake_result(), DATE, deadline="下周")
+
+
+def test_provisional_ranks_are_said_not_claimed(rendered):
+    """Units 数据有误 keep ranks computed without their faulty rows: 暂列, 待更正, and no claim that
+    the data were corrected."""
+    text = text_of(rendered[0])
+    assert "已逐一退回核实更正" not in text
+    reporting = paragraph_with(rendered[2], "（三）报送情况。").text
+    assert "兴盛乡（3处）、商务局（3处）报送的数据有误，有误部分暂未计入统计，名次为暂列、待更正后重新核定" in reporting
+    context = notice.notice_context(fake_result(), DATE)
+    towns = {u["unit"]: u for u in context["groups"][0]["ranking"]}
+    assert towns["兴盛乡"]["label"] == "兴盛乡（暂列第5名，68.00分，名次待更正）"
+    rows = {r["unit"]: r for r in context["attachments"][0]["rows"]}
+    assert rows["兴盛乡"]["verdict"] == "待更正" and rows["建设乡"]["verdict"] == "未报送"
+    assert "兴盛乡报送数据有误，有误部分暂未计入，名次为暂列，待更正后重新核定" in context["attachments"][0]["note"]
+
+
+# ---------------------------------------------------------------- 附件 pages (GB/T 9704 7.3.7)
+
+def test_attachments_follow_the_date_as_pages_with_the_ranking_tables(rendered):
+    document = rendered[2]
+    body = list(document.iter_inner_content())
+    date = next(i for i, p in enumerate(body) if getattr(p, "text", "") == "2022年4月6日")
+    marks = [i for i, p in enumerate(body) if not isinstance(p, docx.table.Table) and p.style.name == "附件标识"]
+    assert [body[i].text for i in marks] == ["附件1", "附件2"] and marks[0] > date
+    style = document.styles["附件标识"]
+    assert east_asian_font(style) == "黑体" and style.font.size == Pt(16)
+    assert style.paragraph_format.page_break_before and style.paragraph_format.first_line_indent == Pt(0)
+    groups = [("乡镇", TOWNS), ("部门", DEPARTMENTS)]
+    for mark, (group, units) in zip(marks, groups):
+        blank, title, after, table = body[mark + 1:mark + 5]
+        assert blank.text == "" and after.text == ""                  # the title on the third line
+        assert title.text == f"2022年一季度{group}\n招商引资和项目建设考评排名"
+        assert title.alignment == 1 or document.styles["附件标题"].paragraph_format.alignment == 1
+        assert isinstance(table, docx.table.Table)
+        rows = [[c.text for c in r.cells] for r in table.rows]
+        assert rows[0] == ["名次", "单位", "综合得分", "综合序时完成率", "评定"]
+        assert [r[1] for r in rows[1:]] == units                       # every ranked unit, in rank order
+        assert rows[1][:4] == ["第1名", units[0], "98.00", "98.0%"] and rows[1][4] == "先进"
+    lines = [p.text for p in document.paragraphs if p.style.name in ("附件说明", "附件说明续")]
+    assert lines == ["附件：1.2022年一季度乡镇招商引资和项目建设考评排名",
+                     "2.2022年一季度部门招商引资和项目建设考评排名"]
+    assert "（详见附件1、2）" in paragraph_with(document, "进行了考评排名").text
+
+
+def test_record_is_the_even_footer_of_a_last_section_starting_on_an_even_page(rendered):
+    section = rendered[2].sections[-1]
+    assert section.start_type == docx.enum.section.WD_SECTION.EVEN_PAGE
+    assert section.footer_distance == section.bottom_margin               # its foot is the 版心's foot
+    assert not section.footer.tables and not section.footer.paragraphs[0].text   # the blank page stays blank
+    assert "抄送：" in text_of_record(rendered[2])
+
+
+# ---------------------------------------------------------------- the printed 附件 and 版记 (LibreOffice)
+
+MM = 72 / 25.4
+TOP, LEFT, WIDTH, BOTTOM = 37 * MM, 28 * MM, 156 * MM, (297 - 35) * MM     # the 版心
+LINE_PT = 28.95
+
+
+def pdf_pages(pdf_path):
+    pdfplumber = pytest.importorskip("pdfplumber")
+    with pdfplumber.open(pdf_path) as document:
+        return [(page.extract_words(), page.lines, "".join(c["text"] for c in page.chars))
+                for page in document.pages]
+
+
+@needs_soffice
+def test_pdf_attachment_pages(pdf):
+    """Each 附件 starts a page: 附件N on the first line at the left margin, its title centred on the
+    third line, and its table names every ranked unit of the group."""
+    pages = pdf_pages(pdf)
+    starts = [(n, words) for n, (words, _, _) in enumerate(pages) if words and words[0]["text"] == "附件"]
+    assert [words[1]["text"] for _, words in starts] == ["1", "2"]
+    for (n, words), units in zip(starts, (TOWNS, DEPARTMENTS)):
+        heading, title = words[0], next(w for w in words if w["text"].startswith("2022"))
+        assert TOP <= heading["top"] < TOP + LINE_PT and abs(heading["x0"] - LEFT) < 1.5
+        assert TOP + 2 * LINE_PT <= title["top"] < TOP + 3 * LINE_PT                 # the third line
+        line = [w for w in words if abs(w["top"] - title["top"]) < 2]
+        centre = (line[0]["x0"] + line[-1]["x1"]) / 2
+        assert abs(centre - (LEFT + WIDTH / 2)) < 3
+        text = pages[n][2] + (pages[n + 1][2] if n + 1 < len(pages) else "")
+        assert all(unit in text for unit in units), n
+
+
+def record_position(pages):
+    """(1-based page of the 版记, the y of its last rule, its other words' text)."""
+    n = next(i for i, (_, _, text) in enumerate(pages) if "抄送：" in text) + 1
+    words, lines, _ = pages[n - 1]
+    rules = sorted((line for line in lines if abs(line["top"] - line["bottom"]) < 0.5), key=lambda l: l["top"])
+    assert rules and abs(rules[-1]["x0"] - LEFT) < 1.5 and abs(rules[-1]["x1"] - (LEFT + WIDTH)) < 1.5
+    return n, rules[-1]["top"], "".join(w["text"] for w in words)
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_pdf_record_at_the_foot_of_the_last_even_page(pdf, tmp_path):
+    """The 版记's last rule lies on the 版心's bottom edge of the last page, an even one, whichever
+    parity the text ends on (one page more of text: the other parity, and a blank page between)."""
+    document = docx.Document(str(notice.copy_template(tmp_path)))
+    for _ in range(22):
+        add_paragraph_before(document, "特此通报。", "（补充说明。）")
+    document.save(str(tmp_path / "longer.docx"))
+    longer, _ = notice.render_notice(fake_result(), tmp_path / "n.docx", template=tmp_path / "longer.docx",
+                                     date=DATE)
+    endings = []
+    for pages in (pdf_pages(pdf), pdf_pages(to_pdf(longer, tmp_path))):
+        page, rule, text = record_position(pages)
+        assert page == len(pages) and page % 2 == 0
+        assert abs(rule - BOTTOM) < 2.5, rule
+        assert text.startswith("抄送：") and text.endswith("印发") and "—" not in text   # no page number
+        content = max(i for i, (words, _, _) in enumerate(pages[:-1], 1) if words)
+        assert all(not words for words, _, _ in pages[content:-1])    # only blank pages in between
+        endings.append(content % 2)
+    assert sorted(endings) == [0, 1]
+
+
+@needs_soffice
+def test_pdf_names_each_lagging_unit_with_its_reason(pdf):
+    text = "".join("".join(t.split()) for _, _, t in pdf_pages(pdf))
+    for unit in ("友邻乡", "新镇乡", "成富朝鲜族满族乡", "自然资源局", "住房和城乡建设局"):
+        assert f"{unit}签约项目、固定资产投资低于序时进度" in text or f"{unit}未按时报送" in text, unit
+    assert "交通运输局未按时报送调度数据" in text

@@ -132,3 +132,20 @@ def test_names_and_counts():
     assert nf.names_count(["友谊镇", "兴隆镇"]) == "友谊镇、兴隆镇等2个单位"
     assert nf.names_count(["水稻", "大豆", "玉米"], "条产业链", limit=2) == "水稻、大豆等3条产业链"
     assert nf.names_count(["a", "b"], limit=5) == "a、b等2个单位"
+
+
+def test_one_money_style_within_a_sentence():
+    """The sentence's largest amount decides: from 1亿元 every amount in 亿元, else every one in 万元."""
+    style = nf.money_style(9000, 45000)
+    assert (style(9000), style(45000)) == ("0.90亿元", "4.50亿元")
+    style = nf.money_style(850, 9999.99, None, float("nan"))
+    assert (style(850), style(9999.99)) == ("850万元", "9999.99万元")
+    assert nf.money_style()(0) == "0万元"
+    assert nf.amount(9000, "万元", nf.money_style(9000, 45000)) == "0.90亿元"
+    assert nf.amount(9000, "万元") == "9000万元"                    # alone, by its own size
+    assert nf.amount(9, "个", nf.money_style(45000)) == "9个"          # counts keep their unit
+
+
+def test_chain_names_take_full_width_brackets():
+    assert nf.full_width("玉米(含鲜食玉米)") == "玉米（含鲜食玉米）"
+    assert nf.full_width("畜牧（蛋鸡/生猪/肉牛）") == "畜牧（蛋鸡/生猪/肉牛）"

@@ -92,6 +92,26 @@ def test_cli_run(returns, tmp_path, capsys):
     assert code == 1 and {u["unit"] for u in data["units"]} >= {"友谊镇", "兴隆镇"}
 
 
+@pytest.mark.slow
+def test_deadline_reaches_the_notice_and_every_feedback(returns, tmp_path):
+    """run --deadline: the date corrected returns are due, in 下步工作要求 and in every 退回意见
+    instead of ____月____日; by default a week after the 成文日期; a bad date stops before reading."""
+    default = run(returns, "2022-03", out=tmp_path / "a")
+    for path in default.feedback:
+        notes = "".join(str(c.value) for c in openpyxl.load_workbook(path)["问题清单"]["A"][:5])
+        assert "请修改后于2022年4月13日前重新报送。" in notes and "____月____日" not in notes, path.name
+    assert "于2022年4月13日前重新报送" in default.files["notice_html"].read_text(encoding="utf-8")
+    with pytest.raises(UsageError, match="--deadline"):
+        run(returns, "2022-03", out=tmp_path / "c", deadline="4月15日")
+    assert not (tmp_path / "c").exists()
+    out = tmp_path / "d"
+    assert main(["run", str(returns), "--period", "2022-03", "--out", str(out), "--deadline", "2022-04-20"]) == 1
+    assert "于2022年4月20日前重新报送" in (out / "通报-2022-03.html").read_text(encoding="utf-8")
+    for path in (out / "退回意见").iterdir():
+        notes = "".join(str(c.value) for c in openpyxl.load_workbook(path)["问题清单"]["A"][:5])
+        assert "请修改后于2022年4月20日前重新报送。" in notes, path.name
+
+
 # --- an interrupted run leaves no half-written file under a final name ------------
 
 def _big_batch(folder: Path) -> None:

@@ -19,10 +19,10 @@ from youyi_xl.intake.folder import collect
 from youyi_xl.evaluation.scoring import evaluate
 from shipped import INDICATORS
 from youyi_xl.core.issues import ISSUE_COLUMNS, ISSUE_LABELS, make_issue
-from youyi_xl.outputs.scorecard import (SHEETS, TABLE_TOP, issue_columns, ledger_columns, ranking_columns,
-                                write_scorecard)
+from youyi_xl.outputs.scorecard import (SHEETS, TABLE_TOP, files_received, issue_columns, ledger_columns,
+                                       printed_ranking_columns, ranking_columns, write_scorecard)
 from youyi_xl.core.schema import KEY_PROJECTS, PROJECTS
-from youyi_xl.outputs.xlstyle import BANDS
+from youyi_xl.outputs.xlstyle import BANDS, LINE_HEIGHT, text_lines, wrapped_lines
 
 from builders import project, write_return
 from libreoffice import needs_soffice, pdf_text, to_pdf
@@ -116,50 +116,80 @@ def test_township_ranking(book, result):
     sheet = book["乡镇排名"]
     assert sheet["A1"].value == "友谊县2022年1—3月招商引资和项目建设考评排名（乡镇）"
     columns = ranking_columns(INDICATORS)
-    assert [c.value for c in sheet[HEADER]][:4] == ["名次", "较上期", "单位", "报送状态"]
-    assert sheet.cell(HEADER, 10).value == "签约项目" and sheet.cell(HEADER + 1, 10).value == "完成率"
+    printed = printed_ranking_columns(INDICATORS)
+    headers = [c.value for c in sheet[HEADER]]
+    assert headers[:6] == ["名次", "单位", "报送状态", "综合得分", "综合序时完成率", "评定"]
+    assert sheet.cell(HEADER, 7).value == "签约项目" and sheet.cell(HEADER + 1, 7).value == "完成率"
+    assert headers[printed:printed + 4] == ["较上期", "指标得分", "扣分", "错误数"]
+    assert headers[-1] == "来源文件" and len(headers) == len(columns)
     rows = _rows(sheet, HEADER + 2)
     units = result.unit_table[result.unit_table["group"] == "乡镇"]
     assert len(rows) == len(units) == 11
     expected = units.sort_values(["rank", "order"]).to_dict("records")
     for row, record in zip(rows, expected):
-        assert row[0].value == record["rank_label"] and row[2].value == record["unit"]
-        assert row[1].value in (None, "")                         # no earlier period: 较上期 blank
-        assert row[4].value == pytest.approx(record["score"]) and row[4].number_format == "0.00"
-        assert _fill(row[7]) == FILLS[record["colour"]]
-        assert row[-1].value == (record["file"] or "（未报送）")
-    top = {r[2].value: r for r in rows}
-    assert top["友谊镇"][3].value == "数据有误" and top["龙山镇"][3].value == "未报送"
-    assert top["龙山镇"][6].value == 5                            # 未按时报送 −5
-    assert [r[8].value for r in rows[:2]] == ["先进", "先进"]
-    assert rows[-1][0].value.startswith("并列第")
-    signed = top["兴隆镇"][9]                                    # 签约项目 完成率
+        assert row[0].value == record["rank"] and row[1].value == record["unit"]
+        assert row[printed].value in (None, "")                   # no earlier period: 较上期 blank
+        assert row[3].value == pytest.approx(record["score"]) and row[3].number_format == "0.00"
+        assert _fill(row[4]) == FILLS[record["colour"]]
+        assert row[len(columns) - 1].value == (record["file"] or "（未报送）")
+    top = {r[1].value: r for r in rows}
+    assert top["友谊镇"][2].value == "数据有误" and top["龙山镇"][2].value == "未报送"
+    assert top["龙山镇"][printed + 2].value == 5                   # 未按时报送 −5
+    assert [r[5].value for r in rows[:2]] == ["先进", "先进"]
+    signed = top["兴隆镇"][6]                                     # 签约项目 完成率: the number on its fill
     record = units.set_index("unit").loc["兴隆镇"]
     assert signed.value == pytest.approx(record["signed_projects__rate"])
-    assert _fill(signed) == FILLS[record["signed_projects__colour"]]
-    assert signed.number_format == f'"{BANDS[record["signed_projects__colour"]].word} "0.0%'
-    assert top["兴隆镇"][10].value == record["signed_projects__target"]      # 目标, grouped
-    assert len(rows[0]) >= len(columns)
+    assert _fill(signed) == FILLS[record["signed_projects__colour"]] and signed.number_format == "0.0%"
+    assert top["兴隆镇"][printed + 4].value == record["signed_projects__target"]   # 目标, grouped
+
+
+def test_rank_is_a_number_printed_as_words(book, result):
+    """名次 sorts as a number (1, 2, 10): 第N名, 并列第N名, and 暂列第N名 for a unit whose data
+    are wrong (its faulty rows are left out, so its rank is provisional)."""
+    rows = _rows(book["乡镇排名"], HEADER + 2)
+    formats = {r[1].value: (r[0].value, r[0].number_format) for r in rows}
+    assert all(isinstance(value, int) for value, _ in formats.values())
+    assert formats["兴隆镇"][1] == '"第"0"名"'
+    assert formats["友谊镇"][1] == '"暂列第"0"名"'               # 数据有误: provisional
+    tied = [r for r in rows if r[0].number_format == '"并列第"0"名"']
+    assert len(tied) == 9 and len({r[0].value for r in tied}) == 1       # the nine that did not report
+    record = result.unit_table.set_index("unit").loc["友谊镇"]
+    assert bool(record["provisional"]) and formats["友谊镇"][0] == record["rank"]
+    assert "“暂列”名次的单位报送数据有误" in book["乡镇排名"]["A2"].value
 
 
 def test_ranking_detail_columns_are_grouped_and_collapsed(book):
-    dims = book["部门排名"].column_dimensions
-    assert dims["K"].hidden and dims["K"].outline_level == 1      # 签约项目 目标/完成
-    assert dims["M"].hidden and dims["M"].outline_level == 1      # 签约项目 得分
-    assert not dims["J"].hidden and not dims["N"].hidden          # 完成率 columns stay visible
+    sheet = book["部门排名"]
+    printed = printed_ranking_columns(INDICATORS)
+    first_detail = printed + 4 + 1                                 # 1-based, after 较上期 … 错误数
+    for column in range(first_detail, first_detail + 3 * len(INDICATORS)):   # every 目标/完成/得分
+        dim = _column(sheet, column)
+        assert dim is not None and dim.hidden and dim.outline_level == 1, column
+    for column in range(1, printed + 5):                           # the printed columns and 较上期 … 错误数
+        dim = _column(sheet, column)
+        assert dim is None or not dim.hidden, column
+
+
+def _column(sheet, index: int):
+    """The column dimension covering a 1-based column (openpyxl keeps runs of equal columns as one)."""
+    return next((d for d in sheet.column_dimensions.values() if d.min <= index <= d.max), None)
 
 
 def test_print_setup(book):
     for name in SHEETS:
         sheet = book[name]
-        assert sheet.page_setup.paperSize == 9, name
+        assert sheet.page_setup.paperSize == (8 if name.endswith("明细") else 9), name
         assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToHeight == 0, name
         assert sheet.oddFooter.center.text == "第 &P 页 共 &N 页", name
         assert sheet.freeze_panes, name
     ranking = book["乡镇排名"]
-    assert ranking.page_setup.orientation == "landscape" and book["总览"].page_setup.orientation == "portrait"
+    assert ranking.page_setup.orientation == "landscape" and book["总览"].page_setup.orientation == "landscape"
     assert ranking.print_title_rows == "$4:$5" and ranking.freeze_panes == "C6"
     assert ranking.auto_filter.ref.startswith("A5:")
+    last = openpyxl.utils.get_column_letter(printed_ranking_columns(INDICATORS))
+    assert ranking.print_area == f"'乡镇排名'!$A$1:${last}$16"       # 名次 … the last 完成率, 11 units
+    assert book["产业链"].print_area.startswith("'产业链'!$A$1:$L$")  # 项目所属单位 on screen only
+    assert book["重点项目"].print_area.startswith("'重点项目'!$A$1:$L$")
     assert book["招商项目明细"].print_title_rows == "$4:$4" and book["招商项目明细"].auto_filter.ref
 
 
@@ -183,18 +213,25 @@ def test_project_ledger_carries_source_and_validity(book, result):
     assert good[col["是否开工"] - 1].value == "是"
 
 
-def test_issue_sheet_has_the_issue_frame_columns(book, result):
+def test_issue_sheet_leads_with_unit_severity_and_place(book, result):
+    """数据问题: 单位, 级别, 工作表, 单元格, 问题说明, 修改建议 first, in Chinese, sorted by unit (plan
+    order) then severity; the issue code last, with its Chinese title; no developer document."""
     sheet = book["数据问题"]
-    shown = [ISSUE_LABELS[k] for k in ISSUE_COLUMNS if k != "row"]        # the cell names the row
-    assert [c.value for c in sheet[HEADER]] == shown
-    assert [c.header for c in issue_columns()] == shown
+    headers = [c.value for c in sheet[HEADER]]
+    assert headers[:6] == ["单位", "级别", "工作表", "单元格", "问题说明", "修改建议"]
+    assert headers == [c.header for c in issue_columns()] and headers[-1] == "问题代码"
+    assert set(headers) == {ISSUE_LABELS[k] for k in ISSUE_COLUMNS if k != "row"}   # the cell names the row
     rows = _rows(sheet, HEADER + 1)
     assert len(rows) == len(result.issues)
-    codes = [r[0].value for r in rows]
-    assert codes == list(result.issues["code"])
-    error = rows[codes.index("number-invalid")]
-    assert error[1].value == "错误" and _fill(error[1]) == "FFC7CE"
-    assert error[4].value == "K4" and error[7].value == "约500"
+    order = {u.name: i for i, u in enumerate(result.plan.units)}
+    severity = {"错误": 0, "警告": 1, "提示": 2}
+    keys = [(order.get(r[0].value, len(order)), severity[r[1].value]) for r in rows]
+    assert keys == sorted(keys)
+    error = next(r for r in rows if r[-1].value == "数字无法识别（number-invalid）")
+    assert error[0].value == "友谊镇" and error[1].value == "错误" and _fill(error[1]) == "FFC7CE"
+    assert error[3].value == "K4" and error[headers.index("填报值")].value == "约500"
+    assert "docs/" not in sheet["A2"].value and "issue-codes" not in sheet["A2"].value
+    assert book["数据问题"].print_area.startswith("'数据问题'!$A$1:$G$")   # … 修改建议, 填报值
 
 
 def test_missing_units_sheet(book, result):
@@ -205,16 +242,44 @@ def test_missing_units_sheet(book, result):
 
 
 def test_chain_and_key_project_sheets(book, result):
-    chains = _rows(book["产业链"], HEADER + 2)
-    assert [r[1].value for r in chains] == list(result.chain_table["chain"])
+    chains = [r for r in book["产业链"].iter_rows(min_row=HEADER + 2) if r[1].value is not None]
+    names = [c.replace("(", "（").replace(")", "）") for c in result.chain_table["chain"]]
+    assert [r[1].value for r in chains][:len(names)] == names         # full-width brackets
     animal = next(r for r in chains if r[1].value.startswith("畜牧"))
+    assert animal[1].value == "畜牧（蛋鸡/生猪/肉牛）"
     assert animal[6].value == 1 and animal[9].value == 1            # 6000万元, signed and started
     assert animal[11].value == "兴隆镇蛋鸡项目" and animal[12].value == "兴隆镇"
     assert _fill(animal[7]) == FILLS["green"]                         # 1/2 against 25%: 200%
-    projects = _rows(book["重点项目"], HEADER + 1)
-    assert len(projects) == len(result.key_project_table)
-    unreported = next(r for r in projects if r[7].value == "未填报")
-    assert unreported[10].value == "无目标" and _fill(unreported[10]) == FILLS["grey"]
+    total = chains[len(names)]
+    assert total[1].value == "合计"
+    assert total[5].value == result.chain_table["signed_target"].sum()
+    assert total[6].value == result.chain_table["signed_actual"].sum()
+    assert total[7].value == pytest.approx(total[6].value / total[5].value)
+    projects = [r for r in book["重点项目"].iter_rows(min_row=HEADER + 1) if r[1].value is not None]
+    headers = [c.value for c in book["重点项目"][HEADER]]
+    assert {"包保县级领导", "形象进度", "存在问题"} <= set(headers[:12])
+    table = result.key_project_table
+    assert len(projects) == len(table) + 1                            # and 合计
+    unreported = next(r for r in projects if r[headers.index("是否填报")].value == "未填报")
+    rate = unreported[headers.index("完成率")]
+    assert rate.value == "未填报" and _fill(rate) != FILLS["grey"]       # grey means 无目标
+    total = projects[-1]
+    assert total[1].value == f"合计（{len(table)}个项目）"
+    assert total[headers.index("年度计划投资(万元)")].value == pytest.approx(table["plan_investment"].sum())
+    leader = projects[0][headers.index("包保县级领导")].value
+    assert leader and leader == result.plan.key_projects[0].leader
+
+
+def test_files_received_counts_every_file(tmp_path):
+    """说明: 收到N个文件 counts the returns in use, older duplicates, unusable files and files that
+    are not workbooks; 采用M份 the returns whose data count."""
+    folder = _returns(tmp_path / "returns")
+    write_return(folder / "兴隆镇（旧）.xlsx", unit="兴隆镇", fill_date="2022-04-01")
+    (folder / "说明.txt").write_text("附言", encoding="utf-8")
+    (folder / "坏文件.xlsx").write_bytes(b"not a workbook")
+    batch = collect(folder, "2022-03")
+    assert files_received(batch) == ("共收到6个文件，采用3份（1份是同一单位较早报送的版本，未采用；1份无法采用；"
+                                     "1个不是Excel工作簿，已忽略，详见“数据问题”）。")
 
 
 def test_explanation_sheet(book):
@@ -227,29 +292,57 @@ def test_control_characters_and_formula_text_in_issues(result, tmp_path):
     odd = make_issue("number-invalid", "数值“\x07=1+1”不是数字", "=请改正", file="x.xlsx", unit="友谊镇",
                      value="=1+1\x07")
     path = write_scorecard(dataclasses.replace(result, issue_list=[odd]), tmp_path / "成绩单.xlsx")
-    row = _rows(openpyxl.load_workbook(path)["数据问题"], HEADER + 1)[0]
-    assert row[7].value == "=1+1" and row[7].data_type == "s"
-    assert row[9].value == "=请改正" and row[9].data_type == "s"
+    sheet = openpyxl.load_workbook(path)["数据问题"]
+    headers = [c.value for c in sheet[HEADER]]
+    row = _rows(sheet, HEADER + 1)[0]
+    value, hint = row[headers.index("填报值")], row[headers.index("修改建议")]
+    assert value.value == "=1+1" and value.data_type == "s"
+    assert hint.value == "=请改正" and hint.data_type == "s"
 
 
-def _pdf_pages(xlsx: Path, outdir: Path) -> list[str]:
-    return pdf_text(to_pdf(xlsx, outdir), layout=True).split("\f")
+@pytest.fixture(scope="module")
+def pdf(path, tmp_path_factory):
+    return to_pdf(path, tmp_path_factory.mktemp("pdf"))
 
 
 @needs_soffice
-def test_libreoffice_prints_the_scorecard(path, tmp_path):
-    pages = _pdf_pages(path, tmp_path)
+def test_libreoffice_prints_the_scorecard(pdf):
+    pages = pdf_text(pdf, layout=True).split("\f")
     text = "".join(pages)
     assert "友谊县2022年1—3月招商引资和项目建设主要指标完成情况" in text
     for unit in ("友谊镇", "兴隆镇", "发展和改革局", "成富朝鲜族满族乡"):
-        assert unit in text
+        assert unit in text.replace("\n", "").replace(" ", "") or unit in text
     # One page wide: every printed page of 乡镇排名 holds both the first column (名次) and the
-    # last one (来源文件). Were the sheet two pages wide, the right-hand page would repeat the
-    # header rows but not the 名次 column.
+    # last printed one (固定资产投资's 完成率); 来源文件 and the detail stay on screen.
     ranking = [p for p in pages if "考评排名（乡镇）" in p and "完成率" in p]
     assert ranking
-    assert all("名次" in p and "来源文件" in p for p in ranking)
-    assert all(unit in ranking[0] for unit in ("友谊镇", "兴隆镇", "成富朝鲜族满族乡"))
+    assert all("名次" in p and "固定资" in p and "（未报送）" not in p and "兴隆镇.xlsx" not in p for p in ranking)
+    assert all(unit in ranking[0] for unit in ("友谊镇", "兴隆镇", "龙山镇"))
+
+
+# the smallest printed character a reader meets, by sheet (DOMAIN §7.1): leader sheets 9 pt, ledgers 7 pt
+LEADER_SHEETS = {"主要指标完成情况": 9, "考评排名（乡镇）": 9, "考评排名（部门）": 9, "产业链建设推进情况": 9,
+                 "重点项目推进情况": 9, "招商引资项目明细": 7, "重点项目进展明细": 7, "新策划生成项目明细": 7}
+
+
+@needs_soffice
+def test_printed_text_is_large_enough(pdf):
+    """pdfplumber on LibreOffice's PDF: every character on the pages a leader reads is 9 pt or more
+    (A4), on the ledgers 7 pt or more (A3); the ranking fits one page wide at that size."""
+    pdfplumber = pytest.importorskip("pdfplumber")
+    seen = set()
+    with pdfplumber.open(pdf) as document:
+        for page in document.pages:
+            text = "".join(c["text"] for c in page.chars)
+            sheet = next((name for name in LEADER_SHEETS if name in text[:80]), None)
+            if sheet is None:
+                continue
+            seen.add(sheet)
+            smallest = min(c["size"] for c in page.chars if c["text"].strip())
+            assert smallest >= LEADER_SHEETS[sheet] - 0.05, (sheet, page.page_number, smallest)
+            a3 = sheet.endswith("明细")
+            assert round(max(page.width, page.height)) == (1191 if a3 else 842), sheet
+    assert seen == set(LEADER_SHEETS)
 
 
 def test_score_charts_plot_the_score_column_against_unit_names(path, book):
@@ -336,3 +429,59 @@ def test_ledger_xml_from_two_processes_is_the_same_bytes(result, tmp_path, monke
     a, b = zipfile.ZipFile(one), zipfile.ZipFile(two)
     sheets = [n for n in a.namelist() if n.startswith("xl/worksheets/sheet")]
     assert sheets and all(a.read(n) == b.read(n) for n in sheets)
+
+
+def test_wrapped_chinese_text_counts_two_units_a_character():
+    """The 产业链 clipping: 17 Chinese characters are 34 units, two lines in a 24-wide column
+    (counted one unit a character they looked like one line)."""
+    partners = "工业和信息化局、农业农村局、友谊镇"
+    assert wrapped_lines([partners], [(0, 24)]) == 2 == text_lines(partners, 24)
+    assert wrapped_lines(["abc"], [(0, 24)]) == 1
+    assert wrapped_lines(["第一行\n第二行"], [(0, 24)]) == 2
+
+
+@pytest.mark.parametrize("name", ["产业链", "重点项目", "乡镇排名", "部门排名"])
+def test_rows_are_as_tall_as_their_wrapped_chinese_text(book, name):
+    sheet = book[name]
+    first = HEADER + (2 if name != "重点项目" else 1)
+    widths = {c.header: c for c in _sheet_columns(name)}
+    if name == "重点项目":
+        headers = [c.value for c in sheet[HEADER]]
+    else:                                       # two header rows: a fixed column's header is merged down
+        headers = [low.value or top.value for top, low in zip(sheet[HEADER], sheet[HEADER + 1])]
+    checked = 0
+    for row in sheet.iter_rows(min_row=first):
+        for cell, header in zip(row, headers):
+            column = widths.get(header)
+            if column is None or column.kind != "wrap" or not isinstance(cell.value, str):
+                continue
+            height = sheet.row_dimensions[cell.row].height or 15
+            assert text_lines(cell.value, column.width) * LINE_HEIGHT <= height + 0.01, (name, cell.coordinate)
+            checked += 1
+    assert checked
+
+
+def _sheet_columns(name):
+    import youyi_xl.outputs.scorecard as sc
+
+    return {"产业链": sc.CHAIN_COLUMNS, "重点项目": sc.KEY_PROJECT_COLUMNS}.get(name) or sc.ranking_columns(INDICATORS)
+
+
+def test_rank_change_in_words(result, tmp_path):
+    """较上期: ↑/↓ and 持平 for a rank, and words where there is nothing to compare."""
+    from youyi_xl.evaluation.history import Comparison
+    from youyi_xl.core.period import Period
+
+    ranks = {r["unit"]: r["rank"] for r in result.unit_records}
+    comparison = Comparison(Period(2022, 1), headline="signed_projects",
+                            rank_change={"兴隆镇": 2, "友谊镇": 0, "发展和改革局": -1},
+                            previous_status={"兴隆镇": "submitted", "友谊镇": "submitted", "发展和改革局": "submitted",
+                                             "龙山镇": "missing", "凤岗镇": "submitted"})
+    path = write_scorecard(dataclasses.replace(result, comparison=comparison), tmp_path / "c.xlsx")
+    sheet = openpyxl.load_workbook(path)["乡镇排名"]
+    at = [c.value for c in sheet[HEADER]].index("较上期")
+    words = {r[1].value: r[at].value for r in _rows(sheet, HEADER + 2)}
+    assert (words["兴隆镇"], words["友谊镇"], words["龙山镇"], words["凤岗镇"]) == ("↑2", "持平", "连续两期未报送",
+                                                                                "本期未报送")
+    assert words["成富朝鲜族满族乡"] == "本期未报送" and ranks["兴隆镇"]
+    assert "持平" in sheet["A2"].value and "“—”为上期没有名次" in sheet["A2"].value

@@ -92,7 +92,9 @@ def test_the_ranking_view_says_why_a_unit_is_lagging(result):
     shorts = {i.key: i.short for i in result.plan.indicators}
     for row in ranking.to_dict("records"):
         record = by_unit[row["单位"]]
-        below = [shorts[k] for k in shorts if record[f"{k}__points"] is not None and record[f"{k}__time_rate"] < 1]
+        below = [shorts[k] for k in sorted((k for k in shorts if record[f"{k}__points"] is not None
+                                             and record[f"{k}__time_rate"] < 1),
+                                            key=lambda k: record[f"{k}__time_rate"])]    # worst first
         assert row["滞后指标"] == "、".join(below), row["单位"]
         assert (row["评定"] == "后进") == bool(record["lagging"])
         if record["lagging"]:

@@ -12,7 +12,12 @@ GB/T 9704-2012 《党政机关公文格式》:
   一、 headings 黑体, （一） headings 楷体_GB2312 (a character style, run-in as bulletins write them);
 - page numbers "— 1 —" in 4号 宋体 (半角 digits), odd pages right and even pages left, one
   character in from the edge;
-- 版记 (抄送, 印发机关 and 印发日期) between rules at the foot of the last page.
+- after the 成文日期, one 附件 page per ranking table (GB/T 9704 7.3.7 / 8: "附件1" 3号黑体 flush
+  left on the first line, the title centred on the third line), named by the 附件说明;
+- 版记 (抄送, 印发机关 and 印发日期) between rules at the foot of the last even page: it is the
+  even-page footer of a last section that starts on an even page (an odd last page is followed
+  by a blank even page), its footer distance the bottom margin so the last rule lies on the
+  版心's bottom edge (docs/notice.md).
 
 Font names are the ones the standard names (and Windows/WPS ship); on Linux fontconfig
 substitutes them (docs/notice.md). The output is byte-for-byte reproducible: zip members
@@ -27,6 +32,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_SECTION
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
@@ -39,6 +45,10 @@ OUT = ROOT / "youyi_xl" / "outputs" / "notice" / "notice.docx"
 
 TITLE_FONT, BODY_FONT, HEI, KAI, SONG = "方正小标宋简体", "仿宋_GB2312", "黑体", "楷体_GB2312", "宋体"
 ER_HAO, SAN_HAO, SI_HAO = Pt(22), Pt(16), Pt(14)     # 2号, 3号, 4号
+TEXT_HEIGHT = Mm(225)             # the 版心
+XIAO_SI = Pt(12)                  # 小四: the 附件 tables
+ATTACHMENT_COLUMNS = (("名次", "rank", 26), ("单位", "unit", 47), ("综合得分", "score", 24),
+                      ("综合序时完成率", "time_rate", 31), ("评定", "verdict", 28))   # mm, 156 in all
 LINE = Pt(28.95)                  # 225 mm / 22 lines, rounded down to Word's twip (579)
 CONDENSE = -5                     # twentieths of a point: 16 pt - 0.25 pt, 28 characters in 156 mm
 INDENT_2 = Pt(32)                 # two 3号 characters
@@ -138,13 +148,37 @@ def styles(doc) -> None:
     off_grid(title)
     paragraph_style(doc, "主送机关", BODY_FONT, SAN_HAO, indent=Pt(0))
     paragraph_style(doc, "一级标题", HEI, SAN_HAO).paragraph_format.keep_with_next = True
-    paragraph_style(doc, "附件说明", BODY_FONT, SAN_HAO)
     signature_styles(doc)
     kai = doc.styles.add_style("二级标题", WD_STYLE_TYPE.CHARACTER)
     kai.quick_style = True
     set_fonts(kai.element, KAI, SAN_HAO)
+    attachment_styles(doc)
     paragraph_style(doc, "版记", BODY_FONT, SI_HAO, indent=Pt(0), spacing=Pt(24))
     paragraph_style(doc, "页码", SONG, SI_HAO, indent=Pt(0), spacing=Pt(20))
+
+
+def attachment_styles(doc) -> None:
+    """附件说明 (hanging after 附件：1.), 附件标识 (黑体, flush left, on a new page), 附件标题
+    (小标宋 2号 centred, two lines, from the third line), the table's text (仿宋 小四)
+    and the hair-thin paragraph that carries the section break before the 版记."""
+    first = paragraph_style(doc, "附件说明", BODY_FONT, SAN_HAO, indent=-INDENT_2 * 2)
+    first.paragraph_format.left_indent = INDENT_2 * 3                     # 左空二字, 附件：1. hangs
+    more = paragraph_style(doc, "附件说明续", BODY_FONT, SAN_HAO, indent=-SAN_HAO)
+    more.paragraph_format.left_indent = INDENT_2 * 3                      # 2. under 1.
+    mark = paragraph_style(doc, "附件标识", HEI, SAN_HAO, indent=Pt(0))
+    mark.paragraph_format.page_break_before = True
+    mark.paragraph_format.keep_with_next = True
+    title = paragraph_style(doc, "附件标题", TITLE_FONT, ER_HAO, align=WD_ALIGN_PARAGRAPH.CENTER, indent=Pt(0),
+                            spacing=Pt(35))
+    title.paragraph_format.keep_with_next = True
+    off_grid(title)
+    cell = paragraph_style(doc, "附件表格", BODY_FONT, XIAO_SI, align=WD_ALIGN_PARAGRAPH.CENTER,
+                           indent=Pt(0), spacing=Pt(18))
+    off_grid(cell)
+    note = paragraph_style(doc, "附件表注", BODY_FONT, SI_HAO, indent=Pt(28), spacing=Pt(24))
+    off_grid(note)
+    thin = paragraph_style(doc, "分节", BODY_FONT, Pt(1), indent=Pt(0), spacing=Pt(1))
+    off_grid(thin)
 
 
 def off_grid(style) -> None:
@@ -228,7 +262,8 @@ REQUIREMENTS = (
     ("（二）加快追赶进度。", "低于序时进度的单位要深入分析原因，制定追赶措施，紧盯签约项目落地、"
      "重点项目开复工和投资完成，全力以赴补短板、追进度；后进单位要认真反思，限期扭转被动局面。"),
     ("（三）提高报送质量。", "各承标单位要明确专人负责调度数据填报，严格按照填报表口径如实、准确、"
-     "按时报送，对退回的问题数据要及时核实更正，杜绝迟报、漏报、错报。"),
+     "按时报送。数据有误的单位要对照退回意见逐项核实更正，于{{ deadline }}前重新报送；"
+     "杜绝迟报、漏报、错报。"),
     ("（四）强化督导考评。", "{{ assessors_duty }}加强调度和督导，"
      "按期通报排名，公开亮晒“成绩单”，严格兑现奖惩，对抓招商上项目成果突出的单位给予表彰奖励，"
      "对成果差的单位给予批评反思。"),
@@ -252,8 +287,20 @@ def body(doc) -> None:
     para(doc, "一级标题", "五、下步工作要求")
     for heading, text in REQUIREMENTS:
         h2(heading, text, doc)
-    para(doc, "Normal", "特此通报。")
+        if heading.startswith("（二）"):
+            escalation(doc)
     closing(doc)
+    attachments(doc)
+    record_section(doc)
+
+
+def escalation(doc) -> None:
+    """约谈: a sentence of the template (the clerk words or deletes it), there only when a unit
+    was 后进 or did not report in this period and the one before."""
+    para(doc, "Normal", "{%p if consecutive.units %}")
+    para(doc, "Normal", "对{{ consecutive.text }}，由{{ organisers }}约谈其主要负责同志，"
+         "限期整改，并在下期调度中重点督导。")
+    para(doc, "Normal", "{%p endif %}")
 
 
 def overview(doc) -> None:
@@ -268,7 +315,7 @@ def overview(doc) -> None:
 def ranking(doc) -> None:
     para(doc, "一级标题", "三、考评排名情况")
     para(doc, "Normal", "按照考核细则，对各承标单位{{ period_range }}招商引资和项目建设情况分乡镇、"
-         "部门两组进行了考评排名（详见附件）。")
+         "部门两组进行了考评排名（详见{{ attachment_refs }}）。")
     para(doc, "Normal", "{%p for group in groups %}")
     h2("{{ group.number }}{{ group.name }}组。", "{{ group.sentence }}", doc)
     para(doc, "Normal", "{%p endfor %}")
@@ -276,13 +323,84 @@ def ranking(doc) -> None:
 
 
 def closing(doc) -> None:
-    para(doc, "Normal")
-    para(doc, "附件说明", "附件：{{ attachment }}")
-    para(doc, "Normal")
-    para(doc, "Normal")
-    para(doc, "发文机关署名", "{{ issuer }}")
+    """特此通报, 附件说明, 署名 and 成文日期 kept on one page (the 署名 never stands alone)."""
+    kept = [para(doc, "Normal", "特此通报。"), para(doc, "Normal"),
+            para(doc, "附件说明", "附件：{{ attachments[0].label }}{{ attachments[0].title }}"),
+            para(doc, "附件说明续", "{%p for item in attachments[1:] %}"),
+            para(doc, "附件说明续", "{{ item.label }}{{ item.title }}"),
+            para(doc, "附件说明续", "{%p endfor %}"), para(doc, "Normal"), para(doc, "Normal"),
+            para(doc, "发文机关署名", "{{ issuer }}")]
+    for paragraph in kept:
+        paragraph.paragraph_format.keep_with_next = True
     para(doc, "成文日期", "{{ date }}")
-    record(doc)
+
+
+def attachments(doc) -> None:
+    """One 附件 per ranking table, each on a new page: 附件1 on the first line, blank, the title
+    on the third line, blank, the table (header row repeated on every page), its note."""
+    para(doc, "Normal", "{%p for item in attachments %}")
+    para(doc, "附件标识", "{{ item.heading }}")
+    para(doc, "Normal").paragraph_format.keep_with_next = True
+    para(doc, "附件标题", "{{ item.title_lines }}")
+    para(doc, "Normal").paragraph_format.keep_with_next = True
+    ranking_table(doc)
+    para(doc, "附件表注", "{{ item.note }}")
+    para(doc, "Normal", "{%p endfor %}")
+
+
+def ranking_table(doc) -> None:
+    """名次, 单位, 综合得分, 综合序时完成率, 评定: a header row and one templated row per unit
+    ({%tr for %} rows vanish from the output)."""
+    table = doc.add_table(rows=4, cols=len(ATTACHMENT_COLUMNS))
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.style = doc.styles["Table Grid"]
+    full_width(table)
+    cell_margins(table, Pt(1.4))
+    texts = ([h for h, _, _ in ATTACHMENT_COLUMNS], ["{%tr for row in item.rows %}"] + [""] * 4,
+             ["{{ row.%s }}" % key for _, key, _ in ATTACHMENT_COLUMNS], ["{%tr endfor %}"] + [""] * 4)
+    for r, (row, values) in enumerate(zip(table.rows, texts)):
+        row.height, row.height_rule = Pt(22), WD_ROW_HEIGHT_RULE.AT_LEAST
+        for cell, value, (_, _, width) in zip(row.cells, values, ATTACHMENT_COLUMNS):
+            cell.width = Mm(width)
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            paragraph = cell.paragraphs[0]
+            paragraph.style = doc.styles["附件表格"]
+            run = paragraph.add_run(value)
+            if r == 0:
+                set_fonts(run._r, HEI)
+    header = table.rows[0]._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")
+    header.append(repeat)
+    columns = table._tbl.tblGrid.findall(qn("w:gridCol"))
+    for column, (_, _, width) in zip(columns, ATTACHMENT_COLUMNS):
+        column.set(qn("w:w"), str(int(Mm(width).twips)))
+
+
+def cell_margins(table, side) -> None:
+    """Narrow left and right cell margins, so a unit name of nine characters stays on one line."""
+    margins = OxmlElement("w:tblCellMar")
+    for edge in ("left", "right"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:w"), str(int(side.twips)))
+        element.set(qn("w:type"), "dxa")
+        margins.append(element)
+    table._tbl.tblPr.append(margins)
+
+
+def record_section(doc) -> None:
+    """The last section holds only the 版记, in its even-page footer: it starts on an even page
+    (Word, WPS and LibreOffice add a blank page after an odd one) and its footer's foot is the
+    版心's foot (footer distance = bottom margin), so the last rule lies on the 版心's bottom
+    edge. Its odd footer is empty: the blank page a renderer may insert carries nothing; the
+    版记 page has no page number (GB/T 9704 7.5: 版记页可不编排页码)."""
+    section = doc.add_section(WD_SECTION.EVEN_PAGE)
+    doc.paragraphs[-1].style = doc.styles["分节"]          # the paragraph that ends the 附件 section
+    para(doc, "分节")                                      # the 版记 section's only (hair-thin) body line
+    section.footer_distance = section.bottom_margin
+    for part in (section.footer, section.even_page_footer, section.header, section.even_page_header):
+        part.is_linked_to_previous = False
+        part.paragraphs[0].style = doc.styles["分节"]
+    record(doc, section.even_page_footer)
 
 
 def rule(cell, edge: str, eighths: int) -> None:
@@ -298,15 +416,10 @@ def rule(cell, edge: str, eighths: int) -> None:
     borders.append(line)
 
 
-def record(doc) -> None:
-    """版记: 抄送 and 印发 between a thick rule, a thin rule and a thick rule.
-
-    It follows the 落款 in the flow of text. GB/T 9704 puts it at the foot of the last page;
-    a floating table would do that in Word, but LibreOffice drops such a table when it
-    converts to PDF, so the clerk adds blank lines before it when printing the final copy.
-    """
-    para(doc, "Normal")
-    table = doc.add_table(rows=2, cols=1)
+def record(doc, footer) -> None:
+    """版记: 抄送 and 印发 between a thick rule, a thin rule and a thick rule, in `footer`."""
+    table = footer.add_table(rows=2, cols=1, width=Mm(156))
+    footer.paragraphs[0]._p.addprevious(table._tbl)           # a footer ends with a paragraph
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     full_width(table)
     cc, printed = table.rows[0].cells[0], table.rows[1].cells[0]

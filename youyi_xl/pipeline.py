@@ -34,6 +34,7 @@ from .core import (
     RefusedError,
     UsageError,
     YouyiError,
+    cn_date,
     output_names,
 )
 from .evaluation import Result, compare_history, copy_history, evaluate, record_history
@@ -164,13 +165,16 @@ def _refuse(reason: str | None) -> None:
 def run(returns: str | Path, period: str | Period, *, plan: Plan | str | Path | None = None,
         out: str | Path = "out", notice_template: str | Path | None = None,
         notice_date: dt.date | str | None = None, progress: Progress | None = None,
-        step: Step | None = None, workers: int | None = None) -> RunOutputs:
+        step: Step | None = None, workers: int | None = None,
+        deadline: dt.date | str | None = None) -> RunOutputs:
     """Collect the returns of `period`, evaluate them and write every output into `out`.
 
     Every argument is checked before a return is read; a batch that cannot be this period's
     is refused (RefusedError) with nothing written; the outputs replace the previous set of the
-    period only when all are written. The plan's own problems head the result's issues."""
-    from .outputs import as_date, check_template
+    period only when all are written. The plan's own problems head the result's issues.
+    `deadline`: the date corrected returns are due (通报 and every 退回意见; default a week
+    after the 成文日期)."""
+    from .outputs import as_date, check_template, default_deadline
 
     period = Period.parse(period)
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
@@ -178,6 +182,7 @@ def run(returns: str | Path, period: str | Period, *, plan: Plan | str | Path | 
     template = _notice_template(plan, notice_template)
     check_template(template)
     date = as_date(notice_date) if notice_date is not None else default_notice_date(period)
+    due = _day(deadline, "--deadline") if deadline is not None else default_deadline(date)
     folder = check_output(out, returns, period)
     _say(step, "读取并校验各单位报表")
     batch = collect(returns, period, plan, progress=progress, workers=workers)
@@ -185,10 +190,11 @@ def run(returns: str | Path, period: str | Period, *, plan: Plan | str | Path | 
     _say(step, "计算指标、得分和排名")
     result = evaluate(batch, plan)           # scored by plan.rules (its 考核细则)
     result.issue_list = [*plan.issues, *result.issue_list]       # the plan's problems first
-    return _publish(result, folder, period, template, date, step)
+    return _publish(result, folder, period, template, date, due, step)
 
 
-def _publish(result: Result, folder: Path, period: Period, template, date, step: Step | None) -> RunOutputs:
+def _publish(result: Result, folder: Path, period: Period, template, date, due: dt.date,
+             step: Step | None) -> RunOutputs:
     """Every output into a staging folder, then all of them in place of the previous set."""
     from .outputs import failure_message, os_failure, publishing
 
@@ -198,7 +204,7 @@ def _publish(result: Result, folder: Path, period: Period, template, date, step:
         with publishing(folder, period, inputs, waiting=waiting) as staging:
             result.comparison = compare_history(result, folder)
             staged = RunOutputs(result, staging.folder)
-            _write_outputs(staged, period, template, date, step)
+            _write_outputs(staged, period, template, date, due, step)
             copy_history(folder, staging.folder)
             staged.files["history"] = record_history(result, staging.folder)
             _say(step, "替换上次生成的文件")
@@ -221,7 +227,8 @@ def _moved(staged: RunOutputs, folder: Path) -> RunOutputs:
     return final
 
 
-def _write_outputs(outputs: RunOutputs, period: Period, template, date, step: Step | None) -> None:
+def _write_outputs(outputs: RunOutputs, period: Period, template, date: dt.date, due: dt.date,
+                   step: Step | None) -> None:
     from .outputs import render_notice, write_feedback, write_reminder, write_result_json, write_scorecard
 
     names, folder, result = output_names(period), outputs.folder, outputs.result
@@ -231,12 +238,19 @@ def _write_outputs(outputs: RunOutputs, period: Period, template, date, step: St
     _say(step, "写出结果文件")
     outputs.files["json"] = write_result_json(result, folder / names["json"])
     _say(step, "生成通报和催报稿")
-    docx, html = render_notice(result, folder / names["notice"], template, date)
+    docx, html = render_notice(result, folder / names["notice"], template, date, due)
     outputs.files.update(notice=docx, notice_html=html)
     outputs.files["reminder"] = write_reminder(result, folder / names["reminder"], date)
     _say(step, "生成退回意见")
-    outputs.feedback = write_feedback(result.batch, folder)
+    outputs.feedback = write_feedback(result.batch, folder, deadline=cn_date(due))
     outputs.files["scorecard"] = scorecard.wait()
+
+
+def _day(value: dt.date | str, option: str) -> dt.date:
+    """A date given as a date or as 2022-04-06; a UsageError naming the option otherwise."""
+    from .outputs import as_date
+
+    return as_date(value, f"{option} 的日期")
 
 
 BACKGROUND_FROM = 300      # returns; from here the scorecard is written beside the other outputs

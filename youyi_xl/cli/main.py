@@ -207,7 +207,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     step = None if quiet or not sys.stderr.isatty() else (lambda what: print(f"… {what}", file=sys.stderr))
     outputs = run(args.returns, args.period, plan=args.plan, out=args.out,
                   notice_template=args.notice_template, notice_date=args.date,
-                  progress=_progress_bar(args), step=step)
+                  progress=_progress_bar(args), step=step, deadline=args.deadline)
     if quiet:
         print_json(outputs.result.to_json())
     else:
@@ -407,6 +407,8 @@ def _run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--notice-template", metavar="文件", default=None,
                    help="自己修改过的通报模板（.docx），默认使用随程序提供的模板")
     p.add_argument("--date", metavar="日期", default=None, help="通报成文日期，如 2022-04-06（默认为期末后第6天）")
+    p.add_argument("--deadline", metavar="日期", default=None,
+                   help="数据有误的单位重新报送的截止日期，如 2022-04-13（写入通报和退回意见；默认为成文日期后7天）")
     p.add_argument("--json", action="store_true", help="把结果数据以JSON输出到屏幕")
 
 

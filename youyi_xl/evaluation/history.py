@@ -34,11 +34,15 @@ CREATE TABLE IF NOT EXISTS unit_indicators (
 CREATE TABLE IF NOT EXISTS county (
     period TEXT NOT NULL, indicator TEXT NOT NULL, target REAL, actual REAL,
     PRIMARY KEY (period, indicator));
+CREATE TABLE IF NOT EXISTS unit_verdicts (
+    period TEXT NOT NULL, unit TEXT NOT NULL, advanced INTEGER NOT NULL, lagging INTEGER NOT NULL,
+    PRIMARY KEY (period, unit));
 CREATE TABLE IF NOT EXISTS files (
     period TEXT NOT NULL, file TEXT NOT NULL, unit TEXT, sha256 TEXT NOT NULL, used INTEGER NOT NULL,
     PRIMARY KEY (period, file));
 """
-_TABLES = ("periods", "unit_scores", "unit_indicators", "county", "files")
+_TABLES = ("periods", "unit_scores", "unit_indicators", "county", "unit_verdicts", "files")
+MISSING = "missing"
 
 
 @dataclass
@@ -52,6 +56,25 @@ class Comparison:
     new_signed: dict[str, float] = field(default_factory=dict)    # the headline indicator's growth since then
     headline: str = ""                                             # the plan's first indicator (its key)
     county_new: dict[str, float] = field(default_factory=dict)    # county actual minus the previous one
+    previous_status: dict[str, str] = field(default_factory=dict)  # submitted / missing / errors then
+    previous_lagging: dict[str, bool] = field(default_factory=dict)  # 后进 then (units recorded with verdicts)
+
+    def change_text(self, unit: str, status: str) -> str:
+        """较上期 as the 成绩单 prints it: ↑2 / ↓1 / 持平; 本期未报送, 上期未报送 or 连续两期未报送 where
+        a rank moved only because a return was missing; — where the unit had no rank then."""
+        if status == MISSING:
+            return "连续两期未报送" if self.previous_status.get(unit) == MISSING else "本期未报送"
+        if self.previous_status.get(unit) == MISSING:
+            return "上期未报送"
+        change = self.rank_change.get(unit)
+        if change is None:
+            return "—"
+        return "持平" if change == 0 else f"{'↑' if change > 0 else '↓'}{abs(change)}"
+
+    def comparable(self, unit: str, status: str) -> bool:
+        """Whether the unit's rank change means something (both periods reported and ranked)."""
+        return (status != MISSING and self.previous_status.get(unit) not in (None, MISSING)
+                and unit in self.rank_change)
 
     def describe_rank(self, unit: str) -> str:
         """较上期排名上升2位 / 下降1位 / 持平 / '' when the unit was not ranked before."""
@@ -136,6 +159,9 @@ def record(result: Any, folder: str | Path) -> Path:
                         for row in _indicator_rows(period, r, [i.key for i in result.plan.indicators])])
         db.executemany("INSERT INTO county VALUES (?, ?, ?, ?)",
                        [(period, r["indicator"], r["target"], r["actual"]) for r in result.county_records])
+        db.executemany("INSERT INTO unit_verdicts VALUES (?, ?, ?, ?)",
+                       [(period, r["unit"], int(bool(r["advanced"])), int(bool(r["lagging"])))
+                        for r in result.unit_records])
         db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)", _file_rows(period, result.batch))
     return Path(folder) / DB_NAME
 
@@ -177,12 +203,24 @@ def compare(result: Any, folder: str | Path) -> Comparison | None:
         return None
     headline = result.plan.indicators[0].key
     with connect(folder, readonly=True) as db:
-        scores = {u: (rank, score) for u, rank, score in db.execute(
-            "SELECT unit, rank, score FROM unit_scores WHERE period = ?", (before.key,))}
+        rows = list(db.execute("SELECT unit, rank, score, status FROM unit_scores WHERE period = ?",
+                               (before.key,)))
+        verdicts = _previous_verdicts(db, before)
         signed = dict(db.execute("SELECT unit, actual FROM unit_indicators WHERE period = ? "
                                  "AND indicator = ?", (before.key, headline)))
         county = dict(db.execute("SELECT indicator, actual FROM county WHERE period = ?", (before.key,)))
-    return _comparison(result, before, scores, signed, county)
+    scores = {u: (rank, score) for u, rank, score, _ in rows}
+    comp = _comparison(result, before, scores, signed, county)
+    comp.previous_status = {u: status for u, _, _, status in rows}
+    comp.previous_lagging = {u: bool(flag) for u, flag in verdicts.items()}
+    return comp
+
+
+def _previous_verdicts(db: sqlite3.Connection, before: Period) -> dict[str, int]:
+    """后进 flags of the earlier period; none from a youyi.db written before verdicts were kept."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'unit_verdicts'").fetchone() is None:
+        return {}
+    return dict(db.execute("SELECT unit, lagging FROM unit_verdicts WHERE period = ?", (before.key,)))
 
 
 def _comparison(result, before, scores, signed, county) -> Comparison:

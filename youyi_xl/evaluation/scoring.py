@@ -55,7 +55,7 @@ UNIT_HEAD = {"unit": "单位", "group": "类别", "order": "序号", "status": "
 UNIT_TAIL = {
     "time_rate": "综合序时完成率", "points": "指标得分", "deduction": "扣分", "score": "综合得分",
     "rank": "排名", "rank_label": "名次", "colour": "综合颜色", "advanced": "先进", "lagging": "后进",
-    "errors": "错误数", "warnings": "警告数", "vetoed": "一票否决",
+    "errors": "错误数", "warnings": "警告数", "vetoed": "一票否决", "provisional": "名次待更正",
 }
 
 
@@ -81,9 +81,10 @@ def chain_labels(min_investment: float) -> dict[str, str]:
 CHAIN_LABELS = chain_labels(5000)        # the column keys (the labels follow the plan: Result.chains)
 KEY_PROJECT_LABELS: dict[str, str] = {
     "name": "项目名称", "category": "项目类别", "nature": "建设性质", "unit": "责任单位",
-    "chain": "所属产业链", "listed": "清单内项目", "reported": "已填报", "plan_investment": "年度计划投资(万元)",
-    "completed_investment": "本年累计完成投资(万元)", "rate": "完成率", "time_rate": "序时完成率",
-    "colour": "颜色", "status": "开工状态", "start_date": "开工日期", "file": "来源文件", "row": "来源行",
+    "chain": "所属产业链", "leader": "包保县级领导", "listed": "清单内项目", "reported": "已填报",
+    "plan_investment": "年度计划投资(万元)", "completed_investment": "本年累计完成投资(万元)", "rate": "完成率",
+    "time_rate": "序时完成率", "colour": "颜色", "status": "开工状态", "start_date": "开工日期",
+    "progress": "形象进度", "problems": "存在问题", "file": "来源文件", "row": "来源行",
 }
 COUNTY_LABELS: dict[str, str] = {
     "indicator": "指标代码", "label": "指标", "unit": "计量单位", "target": "全县目标",
@@ -93,7 +94,7 @@ CHAIN_COLUMNS = tuple(CHAIN_LABELS)
 KEY_PROJECT_COLUMNS = tuple(KEY_PROJECT_LABELS)
 COUNTY_COLUMNS = tuple(COUNTY_LABELS)
 JSON_UNIT_EXTRAS = ("rank_label", "time_rate", "colour", "points", "advanced", "lagging", "vetoed",
-                    "errors", "warnings")
+                    "provisional", "errors", "warnings")
 
 
 # --------------------------------------------------------------------------
@@ -364,7 +365,8 @@ class _Scorer:
                       score=round(points - deduction, 6) if points is not None else None,
                       rank=None, rank_label=NOT_RANKED, colour=self.rules.colour(time_rate),
                       advanced=False, lagging=False, errors=intake.errors[unit.name],
-                      warnings=intake.warnings[unit.name], vetoed=False)
+                      warnings=intake.warnings[unit.name], vetoed=False,
+                      provisional=status == "errors" and points is not None)
         return record
 
 
@@ -472,10 +474,11 @@ def _key_project_record(project: KeyProject, row: Any, file: str, scorer: _Score
     completed = row.completed_investment if row else None
     rate, time_rate, colour = scorer.rates(project.plan_investment, completed)
     return {"name": project.name, "category": project.category, "nature": project.nature,
-            "unit": project.unit, "chain": project.chain, "listed": True, "reported": row is not None,
-            "plan_investment": project.plan_investment, "completed_investment": completed,
-            "rate": rate, "time_rate": time_rate, "colour": colour,
+            "unit": project.unit, "chain": project.chain, "leader": project.leader or "", "listed": True,
+            "reported": row is not None, "plan_investment": project.plan_investment,
+            "completed_investment": completed, "rate": rate, "time_rate": time_rate, "colour": colour,
             "status": (row.status or "") if row else "", "start_date": row.start_date if row else None,
+            "progress": (row.progress or "") if row else "", "problems": (row.problems or "") if row else "",
             "file": file if row else "", "row": row.row if row else None}
 
 
@@ -483,10 +486,11 @@ def _unlisted_record(unit: str, row: Any, file: str, scorer: _Scorer) -> dict[st
     plan_investment = row.plan_investment
     rate, time_rate, colour = scorer.rates(plan_investment, row.completed_investment)
     return {"name": row.name, "category": row.category, "nature": row.nature,
-            "unit": unit, "chain": row.chain or "", "listed": False, "reported": True,
+            "unit": unit, "chain": row.chain or "", "leader": "", "listed": False, "reported": True,
             "plan_investment": plan_investment, "completed_investment": row.completed_investment,
             "rate": rate, "time_rate": time_rate, "colour": colour, "status": row.status or "",
-            "start_date": row.start_date, "file": file, "row": row.row}
+            "start_date": row.start_date, "progress": row.progress or "", "problems": row.problems or "",
+            "file": file, "row": row.row}
 
 
 def county_records(intake: _Intake, plan: Plan, scorer: _Scorer,

@@ -17,13 +17,19 @@ RANKING_LABELS = {"group": "类别", "rank_label": "名次", "unit": "单位", "
 
 
 def behind(record: Mapping[str, Any], indicators: Iterable[Indicator]) -> list[Indicator]:
-    """The scored indicators of a unit below 序时进度 (those with a target and points), in plan order."""
-    out = []
-    for ind in indicators:
+    """The scored indicators of a unit below 序时进度 (those with a target and points), the
+    furthest behind first (plan order among equals). The 通报's reasons and the ranking view
+    both take them from here."""
+    found = []
+    for position, ind in enumerate(indicators):
         rate, points = record.get(f"{ind.key}__time_rate"), record.get(f"{ind.key}__points")
-        if points is not None and rate is not None and rate < ON_SCHEDULE:
-            out.append(ind)
-    return out
+        if _known(points) and _known(rate) and float(rate) < ON_SCHEDULE:
+            found.append((float(rate), position, ind))
+    return [ind for _, _, ind in sorted(found, key=lambda f: f[:2])]
+
+
+def _known(value: Any) -> bool:
+    return value is not None and value == value        # NaN from a DataFrame counts as unknown
 
 
 def lag_reason(record: Mapping[str, Any], indicators: Iterable[Indicator]) -> str:

@@ -12,6 +12,7 @@ _LAZY = {
     "write_scorecard": "scorecard", "write_feedback": "feedback",
     "make_forms": "forms", "FIRST_ROW": "forms",
     "render_notice": "notice", "write_reminder": "notice", "copy_template": "notice",
+    "default_deadline": "notice",
     "write_result_json": "resultjson", "atomic_write": "safeio", "inside": "safeio",
     "check_template": "notice", "as_date": "notice",
     "publishing": "publish", "os_failure": "publish", "failure_message": "publish",
@@ -20,7 +21,7 @@ _LAZY = {
 if TYPE_CHECKING:  # pragma: no cover
     from .feedback import write_feedback  # noqa: F401
     from .forms import FIRST_ROW, make_forms  # noqa: F401
-    from .notice import as_date, check_template, copy_template, render_notice, write_reminder  # noqa: F401
+    from .notice import as_date, check_template, copy_template, default_deadline, render_notice, write_reminder  # noqa: F401
     from .publish import failure_message, os_failure, publishing  # noqa: F401
     from .resultjson import write_result_json  # noqa: F401
     from .safeio import atomic_write, inside  # noqa: F401

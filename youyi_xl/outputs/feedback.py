@@ -419,13 +419,18 @@ def _write_table(ws: Any, issues: list[Issue], headers: tuple[str, ...]) -> None
         cell.font = Font(name=xlstyle.HEITI, size=11, bold=True)
         cell.fill = PatternFill("solid", start_color=xlstyle.HEADER_FILL, end_color=xlstyle.HEADER_FILL)
         cell.alignment, cell.border = Alignment(horizontal="center", vertical="center"), border
+    widths = LIST_WIDTHS + (FILE_WIDTH,)
     for n, issue in enumerate(issues, start=1):
-        for c, value in enumerate(_list_row(n, issue, headers), start=1):
+        values = _list_row(n, issue, headers)
+        for c, value in enumerate(values, start=1):
             cell = ws.cell(header_row + n, c)
             _put(cell, value)
             cell.font = Font(name=xlstyle.SONG, size=10)
             cell.alignment, cell.border = Alignment(wrap_text=True, vertical="top"), border
         _colour_severity(ws.cell(header_row + n, 2), issue.severity)
+        lines = max(xlstyle.text_lines(str(v), w) for v, w in zip(values, widths))
+        if lines > 1:            # LibreOffice does not fit row heights: wrapped text would be clipped
+            ws.row_dimensions[header_row + n].height = xlstyle.LINE_HEIGHT * lines + 2
 
 
 def _list_row(n: int, issue: Issue, headers: tuple[str, ...]) -> list[Any]:

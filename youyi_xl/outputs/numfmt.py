@@ -1,7 +1,9 @@
 """Numbers written the way county bulletins write them (DOMAIN §6).
 
 - money in prose: 亿元 with two decimals ("5.40亿元"); amounts under 1亿元 stay in
-  万元 ("850万元"), since "0.09亿元" hides what a clerk needs to read;
+  万元 ("850万元"), since "0.09亿元" hides what a clerk needs to read; one style within a
+  sentence: where a sentence compares amounts, all of them take the style of the largest
+  (`money_style`: "完成投资0.90亿元，占年度计划投资4.50亿元");
 - money in tables: 万元 with 0–2 decimals ("1234.5");
 - counts: "9个"; percentages: one decimal ("23.7%");
 - distance from 序时进度 in 个百分点 ("超序时进度6.6个百分点");
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import math
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from ..core import chinese_number, cn_date  # noqa: F401 - cn_date is part of this module's API
 
@@ -73,12 +75,20 @@ def money(wan_value: object) -> str:
     return wan(wan_value)
 
 
-def amount(value: object, unit: str) -> str:
-    """A figure with its unit as prose writes it: 9个, 5.40亿元, 850万元, 120万美元."""
+def money_style(*values: object) -> Callable[[object], str]:
+    """The money writer of one sentence: `yi` for every amount when the largest of `values` is
+    1亿元 or more, else `wan` — so a sentence never mixes 万元 and 亿元."""
+    largest = max((abs(float(v)) for v in values if not is_missing(v)), default=0.0)  # type: ignore[arg-type]
+    return yi if largest >= PROSE_YI_FROM else wan
+
+
+def amount(value: object, unit: str, style: Callable[[object], str] | None = None) -> str:
+    """A figure with its unit as prose writes it: 9个, 5.40亿元, 850万元, 120万美元. `style`
+    (from `money_style`) writes 万元 amounts in the style of their sentence."""
     if is_missing(value):
         return MISSING
     if unit == "万元":
-        return money(value)
+        return (style or money)(value)
     if unit == "个":
         return f"{decimal(value, 0)}个"
     return decimal(value) + unit
@@ -111,6 +121,11 @@ def schedule(rate: object, progress: float) -> str:
     if gap < 0:
         return f"低于序时进度{-gap:.1f}个百分点"
     return "与序时进度持平"
+
+
+def full_width(name: str) -> str:
+    """A name for prose with full-width brackets: 玉米(含鲜食玉米) → 玉米（含鲜食玉米）."""
+    return str(name).replace("(", "（").replace(")", "）")
 
 
 def score(value: object) -> str:

@@ -53,8 +53,8 @@ DATE = "yyyy-mm-dd"
 PERCENT_POINTS = '+0.0"个百分点";-0.0"个百分点";0.0"个百分点"'
 
 FOOTER = "&C第 &P 页 共 &N 页"
-A4 = 9                       # xlsxwriter / Excel paper code
-MARGINS = {"left": 0.4, "right": 0.4, "top": 0.6, "bottom": 0.6}
+A4, A3 = 9, 8                # xlsxwriter / Excel paper codes
+MARGINS = {"left": 0.3, "right": 0.3, "top": 0.6, "bottom": 0.6}
 
 _BASE = {"font_name": SONG, "font_size": 10, "valign": "vcenter"}
 
@@ -111,16 +111,18 @@ class Formats:
         return self.get(bg_color=band.fill, font_color=band.font, **extra, **props)
 
 
-def setup_print(sheet: Any, *, landscape: bool, repeat: tuple[int, int], freeze: tuple[int, int],
-                header: str = "") -> None:
-    """A4, one page wide, header rows repeated, page numbers, frozen panes (xlsxwriter)."""
-    sheet.set_paper(A4)
+def setup_print(sheet: Any, *, landscape: bool, repeat: tuple[int, int] | None, freeze: tuple[int, int],
+                header: str = "", paper: int = A4) -> None:
+    """A4 (or A3), one page wide, header rows repeated, page numbers, frozen panes (xlsxwriter).
+    The writer sets a print area (`sheet.print_area`) where some columns stay on screen only."""
+    sheet.set_paper(paper)
     if landscape:
         sheet.set_landscape()
     else:
         sheet.set_portrait()
     sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(*repeat)
+    if repeat is not None:
+        sheet.repeat_rows(*repeat)
     sheet.set_margins(**MARGINS)
     sheet.center_horizontally()
     sheet.set_footer(FOOTER)
@@ -136,7 +138,7 @@ def setup_print(sheet: Any, *, landscape: bool, repeat: tuple[int, int], freeze:
 TEXT, WRAP, CENTER, SHRINK, COUNT_KIND, MONEY_KIND, PERCENT_KIND, POINTS_KIND, DATE_KIND, INT_KIND = (
     "text", "wrap", "center", "shrink", "count", "money", "percent", "points", "date", "int")
 LINE_HEIGHT = 13.5           # points per line of 10-point text
-_KIND_FORMATS = {COUNT_KIND: COUNT, MONEY_KIND: MONEY, PERCENT_KIND: PERCENT, POINTS_KIND: POINTS,
+KIND_FORMATS = {COUNT_KIND: COUNT, MONEY_KIND: MONEY, PERCENT_KIND: PERCENT, POINTS_KIND: POINTS,
                  DATE_KIND: DATE, INT_KIND: "0"}
 
 
@@ -195,9 +197,9 @@ def column_formats(formats: Formats, columns: Sequence[Column]) -> list[Any]:
     """The body format of each column."""
     out = []
     for column in columns:
-        if column.kind in _KIND_FORMATS:
+        if column.kind in KIND_FORMATS:
             extra = {"align": "center"} if column.kind == DATE_KIND else {}
-            out.append(formats.number(_KIND_FORMATS[column.kind], **extra))
+            out.append(formats.number(KIND_FORMATS[column.kind], **extra))
         elif column.kind == CENTER:
             out.append(formats.text(align="center"))
         elif column.kind == SHRINK:
@@ -232,7 +234,10 @@ def write_grouped_header(sheet: Any, formats: Formats, row: int, columns: Sequen
     header = formats.header()
     grouped = set()
     for first, last, title in groups:
-        sheet.merge_range(row, first, row, last, title, header)
+        if first == last:
+            sheet.write_string(row, first, title, header)
+        else:
+            sheet.merge_range(row, first, row, last, title, header)
         for c in range(first, last + 1):
             sheet.write_string(row + 1, c, columns[c].header, header)
             grouped.add(c)
@@ -272,25 +277,40 @@ def wrapped_columns(columns: Sequence[Column]) -> list[tuple[int, float]]:
 
 
 def wrapped_lines(values: Sequence[Any], wrapped: Sequence[tuple[int, float]]) -> int:
-    """Lines the tallest wrapped cell of a row needs (estimated from its display width)."""
+    """Lines the tallest wrapped cell of a row needs, from its display width (`text_width`: a CJK
+    character two units, others about one) against the column's width less its padding; a line
+    break starts a new line. Text that cannot need a second line (two units a character at most)
+    is not measured."""
     lines = 1
     for i, width in wrapped:
         value = values[i]
         text = value.value if isinstance(value, Styled) else value
-        if isinstance(text, str) and len(text) * 1.1 > width - 1:
-            lines = max(lines, -(-int(text_width(text)) // max(int(width - 1), 1)))
+        if isinstance(text, str) and (2 * len(text) > width - 1 or "\n" in text):
+            lines = max(lines, text_lines(text, width))
     return min(lines, 15)
 
 
+def text_lines(text: str, width: float) -> int:
+    """Lines `text` takes in a wrapping cell `width` units wide (the same count as wrapped_lines)."""
+    room = max(width - 1, 1)
+    return sum(max(1, -(-int(text_width(part) + 0.999) // int(room))) for part in text.split("\n"))
+
+
+NOTE_LINE = 14.0             # points per line of the 10-point 仿宋 note under a title
+
+
 def write_title(sheet: Any, formats: Formats, width: int, title: str, subtitle: str = "",
-                subtitle_height: float = 30) -> None:
-    """Row 1: the title (黑体, centred over the table); row 2: a note in 仿宋."""
+                widths: Sequence[float] = ()) -> None:
+    """Row 1: the title (黑体, centred over the first `width` columns); row 2: a note in 仿宋,
+    its row as tall as its wrapped lines over those columns (`widths`, when known)."""
     last = max(width - 1, 1)
     sheet.merge_range(0, 0, 0, last, title, formats.title())
     sheet.set_row(0, 28)
     if subtitle:
         sheet.merge_range(1, 0, 1, last, subtitle, formats.subtitle())
-        sheet.set_row(1, subtitle_height)
+        room = sum(widths[:width]) if widths else 0
+        lines = text_lines(subtitle, room) if room else 2
+        sheet.set_row(1, max(2, lines) * NOTE_LINE + 2)
 
 
 @dataclass(frozen=True)
@@ -314,19 +334,23 @@ def write_legend(sheet: Any, formats: Formats, row: int, widths: Sequence[float]
     Each entry spans as many of the sheet's columns (`widths`, 0 for hidden ones)
     as its text needs, so the legend reads the same on narrow and wide sheets.
     """
-    cells = [("颜色说明", formats.get(bold=True, align="center"))]
-    cells += [(e.text, formats.get(bg_color=e.fill, font_color=e.font, align="center")) for e in entries]
-    col = 0
-    for text, fmt in cells:
+    cells = [("颜色说明", {"bold": True})] + [(e.text, {"bg_color": e.fill, "font_color": e.font}) for e in entries]
+    col, lines = 0, 1
+    for n, (text, props) in enumerate(cells):
+        left = len(cells) - n - 1                      # entries still to place, one column each at least
         span, room = 1, widths[col] if col < len(widths) else 10
-        while room < text_width(text) + 1 and col + span < len(widths):
+        while room < text_width(text) + 1 and col + span < len(widths) - left:
             room += widths[col + span]
             span += 1
+        lines = max(lines, text_lines(text, room))
+        fmt = formats.get(align="center", text_wrap=True, **props)
         if span > 1:
             sheet.merge_range(row, col, row, col + span - 1, text, fmt)
         else:
             sheet.write_string(row, col, text, fmt)
         col += span
+    if lines > 1:
+        sheet.set_row(row, LINE_HEIGHT * lines + 2)
 
 
 def text_width(text: str) -> float:

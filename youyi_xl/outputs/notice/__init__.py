@@ -8,12 +8,13 @@
 """
 from __future__ import annotations
 
-from .context import as_date, notice_context
+from .context import as_date, default_deadline, notice_context
 from .docx import check_template, copy_template, render_docx, render_notice
 from .html import notice_html
 from .reminder import reminder_context, render_reminder, write_reminder
 from .templating import preflight
 
-__all__ = ["notice_context", "as_date", "check_template", "copy_template", "render_docx", "render_notice",
+__all__ = ["notice_context", "as_date", "check_template", "default_deadline", "copy_template", "render_docx",
+           "render_notice",
            "notice_html", "reminder_context", "render_reminder", "write_reminder",
            "preflight"]

@@ -2,6 +2,7 @@
 already written in the county's number style (`numfmt`). Every template reads only this.
 
 Control characters from units' workbooks are dropped here, before any template sees them.
+The ranking words (reasons, 连续两期, provisional ranks, the 附件 tables) are in `ranking`.
 """
 from __future__ import annotations
 
@@ -9,42 +10,69 @@ import datetime as dt
 import re
 from typing import Any
 
-from ...core import CHOICE, IN, SOURCES, STARTED_STATUSES, SUM, Indicator, Period, UsageError, scorecard_name
+from ...core import (CHOICE, IN, SOURCES, STARTED_STATUSES, SUM, Indicator, Period, UsageError, is_blank,
+                     scorecard_name)
 from .. import numfmt as nf
+from . import ranking
 
 _STARTED = frozenset(STARTED_STATUSES)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 _BREAKS = re.compile(r"[\t\r\n\f\v]")
-_GROUP_ORDER = ("乡镇", "部门")
+DEADLINE_DAYS = 7          # corrected returns are due a week after the 成文日期 unless told
+SLOW_PROJECT = 0.5         # a key project below half of 序时进度 (序时完成率 < 50%) is named
+SLOW_NAMED = 5             # slow key projects spelled out before 等N个项目
+PROBLEMS_NAMED = 4         # distinct 存在问题 texts of the returns quoted
 
 
 def notice_context(result: Any, date: dt.date | str | None = None, *, issuer: str | None = None,
-                   recipients: str | None = None, cc: str | None = None) -> dict[str, Any]:
+                   recipients: str | None = None, cc: str | None = None,
+                   deadline: dt.date | str | None = None) -> dict[str, Any]:
     """Every variable the templates use (docs/notice.md lists them), from a `Result`. The
-    county, the offices and every indicator's wording are the plan's (基本信息, 指标设置)."""
+    county, the offices and every indicator's wording are the plan's (基本信息, 指标设置).
+    `deadline` is the date corrected returns are due (default: a week after the 成文日期)."""
     period = Period.parse(result.period)
     plan, settings = result.plan, result.plan.settings
     progress = float(result.time_progress)
     declared = {i.key: i for i in plan.indicators}
     county = _county(result.county_table, progress, declared)
-    groups = _groups(result.unit_table)
+    comparison = getattr(result, "comparison", None)
+    day = as_date(date)
+    due = as_date(deadline) if deadline is not None else default_deadline(day)
+    groups = ranking.groups(records(result.unit_table), plan.indicators, comparison)
     context = {**period_fields(period), "county_name": clean(settings.county),
-               "assessors": clean(settings.assessors()), "assessors_duty": clean(settings.assessors(duty=True)),
+               "assessors": clean(settings.assessors()), "organisers": clean(settings.organisers), "assessors_duty": clean(settings.assessors(duty=True)),
                "recipients": clean(settings.recipients if recipients is None else recipients),
                "time_progress": progress, "time_progress_text": nf.percent(progress),
                "county": county, "indicators": list(county.values()),
                "categories": _categories(plan.indicators, county),
-               "reporting": _reporting(result.unit_table, len(groups) + 1), "groups": groups,
+               "groups": groups, "consecutive": ranking.consecutive(groups, comparison),
+               "reporting": _reporting(groups, len(groups) + 1, nf.cn_date(due)),
                "chains": _chains(result.chain_table, progress, settings.chain_min_investment),
                "key_projects": _key_projects(result.key_project_table, progress),
-               "change": _change(getattr(result, "comparison", None), declared),
-               **_closing(period, as_date(date), settings.issuer if issuer is None else issuer,
+               "change": _change(comparison, declared, groups),
+               "deadline": nf.cn_date(due), "deadline_iso": due.isoformat(),
+               "attachments": ranking.attachments(groups, period_fields(period)["period_name"]),
+               **_closing(period, day, settings.issuer if issuer is None else issuer,
                           settings.cc if cc is None else cc, settings.printer)}
+    context["attachment_refs"] = _attachment_refs(context["attachments"])
     context["problems"] = _problems(context)
     return context
 
 
-def as_date(value: dt.date | str | None) -> dt.date:
+def default_deadline(day: dt.date) -> dt.date:
+    """The date corrected returns are due when none is given: DEADLINE_DAYS after the 成文日期."""
+    return day + dt.timedelta(days=DEADLINE_DAYS)
+
+
+def _attachment_refs(attachments: list[dict[str, Any]]) -> str:
+    """附件1、2 (or 附件) for “（详见附件1、2）”."""
+    if len(attachments) == 1:
+        return "附件"
+    return "附件" + "、".join(str(a["number"]) for a in attachments)
+
+
+def as_date(value: dt.date | str | None, what: str = "成文日期") -> dt.date:
+    """A date given as a date or as 2022-04-06 (None: today); a UsageError naming `what` otherwise."""
     if value is None:
         return dt.date.today()
     if isinstance(value, dt.date):
@@ -52,7 +80,7 @@ def as_date(value: dt.date | str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError as exc:
-        raise UsageError(f"成文日期“{value}”无法识别，请写成 2022-04-06 这样的年-月-日格式") from exc
+        raise UsageError(f"{what}“{value}”无法识别，请写成 2022-04-06 这样的年-月-日格式") from exc
 
 
 def period_fields(period: Period) -> dict[str, Any]:
@@ -112,19 +140,22 @@ def _indicator(row: dict[str, Any], progress: float, known: Indicator | None) ->
             "target_text": nf.amount(target, unit), "actual_text": nf.amount(actual, unit),
             "rate_text": nf.percent(rate) if has_target else nf.MISSING,
             "schedule_text": nf.schedule(rate, progress) if has_target else ""}
-    item["sentence"] = _indicator_sentence(item, known)
+    style = nf.money_style(target if has_target else None, actual)
+    item.update(target_text=nf.amount(target, unit, style), actual_text=nf.amount(actual, unit, style))
+    item["sentence"] = _indicator_sentence(item, known, style)
     return item
 
 
-def _indicator_sentence(item: dict[str, Any], known: Indicator | None) -> str:
+def _indicator_sentence(item: dict[str, Any], known: Indicator | None, style: Any) -> str:
     """新签约招商引资项目9个，完成年度目标38个的23.7%，低于序时进度1.3个百分点 (the words are the
-    declaration's 通报用语 and 目标称谓)."""
+    declaration's 通报用语 and 目标称谓); 万元 amounts written in `style` (numfmt.money_style)."""
     what, noun = (known.prose, known.target_noun) if known else (item["label"], "年度目标")
-    text = f"{what}{item['actual_text']}"
+    text = f"{what}{nf.amount(item['actual'], item['unit'], style)}"
     if not item["has_target"]:
         return text
     verb = "完成" if item["unit"] == "个" else "占"
-    return f"{text}，{verb}{noun}{item['target_text']}的{item['rate_text']}，{item['schedule_text']}"
+    target = nf.amount(item["target"], item["unit"], style)
+    return f"{text}，{verb}{noun}{target}的{item['rate_text']}，{item['schedule_text']}"
 
 
 def _categories(indicators: tuple[Indicator, ...], county: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -134,9 +165,13 @@ def _categories(indicators: tuple[Indicator, ...], county: dict[str, dict[str, A
         grouped.setdefault(ind.category or "其他指标", []).append(ind)
     out = []
     for number, (name, members) in enumerate(grouped.items(), 1):
-        parts = [county[members[0].key]["sentence"]]
+        items = [county[i.key] for i in members]
+        style = nf.money_style(*(v for i in items if i["unit"] == "万元"
+                                 for v in (i["actual"], i["target"] if i["has_target"] else None)))
+        sentences = {i.key: _indicator_sentence(county[i.key], i, style) for i in members}
+        parts = [sentences[members[0].key]]
         for before, ind in zip(members, members[1:]):
-            parts.append(("，" if _continues(before, ind) else "；") + county[ind.key]["sentence"])
+            parts.append(("，" if _continues(before, ind) else "；") + sentences[ind.key])
         out.append({"number": nf.subheading_number(number), "name": name, "sentence": "".join(parts),
                     "indicators": [county[i.key] for i in members]})
     return out
@@ -156,79 +191,56 @@ def _continues(before: Indicator, ind: Indicator) -> bool:
     return bool(shared & {(c.field, c.values) for c in before.conditions if c.op == IN})
 
 
-def _reporting(units: Any, number: int) -> dict[str, Any]:
-    rows = records(units)
-    missing = [r for r in rows if r.get("status") == "missing"]
-    wrong = [r for r in rows if r.get("status") == "errors"]
-    detail = [f"{r['unit']}（{int(_number(r.get('errors')))}处）" if _number(r.get("errors"))
-              else r["unit"] for r in wrong]
-    total = len(rows)
+def _reporting(groups: list[dict[str, Any]], number: int, deadline: str) -> dict[str, Any]:
+    units = [u for g in groups for u in g["ranking"]]
+    missing = [u for u in units if u["status"] == "missing"]
+    wrong = [u for u in units if u["status"] == "errors"]
+    detail = [f"{u['unit']}（{u['errors']}处）" if u["errors"] else u["unit"] for u in wrong]
+    total = len(units)
     summary = f"全县{total}个承标单位中，{total - len(missing)}个报送了调度数据" + (
         f"，{len(missing)}个未按时报送。" if missing else "，全部按时报送。")
     return {"number": nf.subheading_number(number), "total": total,
-            "submitted": total - len(missing), "missing": [r["unit"] for r in missing],
-            "errors": [r["unit"] for r in wrong], "errors_detail": detail,
-            "missing_text": nf.names(r["unit"] for r in missing), "errors_text": nf.names(detail),
-            "summary": summary, "sentence": _reporting_sentence(missing, detail, wrong)}
+            "submitted": total - len(missing), "missing": [u["unit"] for u in missing],
+            "errors": [u["unit"] for u in wrong], "errors_detail": detail,
+            "provisional": [u["unit"] for u in wrong if u["provisional"]],
+            "missing_text": nf.names(u["unit"] for u in missing), "errors_text": nf.names(detail),
+            "summary": summary, "sentence": _reporting_sentence(missing, detail, wrong, deadline)}
 
 
-def _reporting_sentence(missing: list[dict], detail: list[str], wrong: list[dict]) -> str:
+def _reporting_sentence(missing: list[dict], detail: list[str], wrong: list[dict], deadline: str) -> str:
+    """Who did not report (连续两期 named), whose data are wrong — left out, ranks provisional, to
+    be corrected by the deadline: nothing claims the data were already corrected."""
     parts = []
     if missing:
-        parts.append(f"{nf.names(r['unit'] for r in missing)}未按时报送调度数据"
-                     + ("，已按考核细则扣分" if _deducted(missing) else ""))
+        twice = [u["unit"] for u in missing if u["missed_twice"]]
+        names = nf.names(u["unit"] for u in missing)
+        if len(twice) == len(missing):
+            text = f"{names}连续两期未按时报送调度数据"
+        else:
+            text = f"{names}未按时报送调度数据" + (f"（其中{nf.names(twice)}连续两期未按时报送）" if twice else "")
+        parts.append(text + ("，已按考核细则扣分" if _deducted(missing) else ""))
     if wrong:
-        parts.append(f"{nf.names(detail)}报送的数据有误，已逐一退回核实更正"
-                     + ("，并按考核细则扣分" if _deducted(wrong) else ""))
+        provisional = any(u["provisional"] for u in wrong)
+        parts.append(f"{nf.names(detail)}报送的数据有误，有误部分暂未计入统计"
+                     + ("，名次为暂列、待更正后重新核定" if provisional else "")
+                     + ("，已按考核细则扣分" if _deducted(wrong) else "")
+                     + f"，请于{deadline}前按退回意见更正后重新报送")
     return "；".join(parts) + "。" if parts else "各承标单位均按时报送调度数据，经校验未发现数据错误。"
 
 
-def _deducted(rows: list[dict]) -> bool:
-    return any(_number(r.get("deduction")) > 0 for r in rows)
+def _deducted(units: list[dict]) -> bool:
+    return any(_number(u.get("deduction")) > 0 for u in units)
 
 
-def _groups(units: Any) -> list[dict[str, Any]]:
-    rows = records(units)
-    seen = list(dict.fromkeys(r.get("group") or "" for r in rows))
-    ordered = sorted(seen, key=lambda g: (_GROUP_ORDER.index(g) if g in _GROUP_ORDER else 9,
-                                          seen.index(g)))
-    return [_group(name, [r for r in rows if (r.get("group") or "") == name], number)
-            for number, name in enumerate(ordered, 1)]
-
-
-def _group(name: str, rows: list[dict], number: int) -> dict[str, Any]:
-    rows = sorted(rows, key=lambda r: (_number(r.get("rank")) or 1e9, _number(r.get("order"))))
-    ranking = [_ranked(r) for r in rows]
-    advanced = [u for u, r in zip(ranking, rows) if r.get("advanced")]
-    lagging = [u for u, r in zip(ranking, rows) if r.get("lagging")]
-    parts = []
-    if advanced:
-        parts.append(f"考评排名靠前的先进单位是{nf.names(u['label'] for u in advanced)}")
-    if lagging:
-        parts.append(f"排名靠后且低于序时进度的后进单位是{nf.names(u['label'] for u in lagging)}")
-    else:
-        parts.append("本组排名靠后的单位均达到序时进度，没有后进单位")
-    return {"number": nf.subheading_number(number), "name": name, "size": len(rows),
-            "ranking": ranking, "advanced": advanced, "lagging": lagging,
-            "advanced_names": nf.names(u["unit"] for u in advanced),
-            "lagging_names": nf.names(u["unit"] for u in lagging), "sentence": "；".join(parts) + "。"}
-
-
-def _ranked(row: dict[str, Any]) -> dict[str, Any]:
-    rank_label = row.get("rank_label") or (f"第{int(row['rank'])}名" if row.get("rank") else "")
-    score = nf.score(row.get("score"))
-    return {"unit": row["unit"], "rank": row.get("rank"), "rank_label": rank_label,
-            "score": row.get("score"), "score_text": score, "status": row.get("status"),
-            "time_rate": row.get("time_rate"), "time_rate_text": nf.percent(row.get("time_rate")),
-            "label": f"{row['unit']}（{rank_label}，{score}）" if rank_label else f"{row['unit']}（{score}）"}
-
-
-def _change(comparison: Any, declared: dict[str, Indicator]) -> dict[str, Any]:
-    """较上期: the growth of the plan's first indicator (new signings) and the biggest rank moves;
-    an empty sentence without history."""
+def _change(comparison: Any, declared: dict[str, Indicator], groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """较上期: the growth of the plan's first indicator (new signings) and the biggest rank moves
+    of units that reported in both periods (a rank that moved only because a return was missing
+    is not a move); an empty sentence without history."""
     if comparison is None:
         return {"previous": "", "new_signed": 0, "risers": [], "fallers": [], "sentence": ""}
-    moves = sorted(comparison.rank_change.items(), key=lambda kv: (-kv[1], kv[0]))
+    status = {u["unit"]: u["status"] for g in groups for u in g["ranking"]}
+    moves = sorted(((u, c) for u, c in comparison.rank_change.items()
+                    if comparison.comparable(u, status.get(u))), key=lambda kv: (-kv[1], kv[0]))
     risers = [f"{u}（上升{c}位）" for u, c in moves if c > 0][:3]
     fallers = [f"{u}（下降{-c}位）" for u, c in reversed(moves) if c < 0][:3]
     headline = declared[comparison.headline]
@@ -244,6 +256,8 @@ def _change(comparison: Any, declared: dict[str, Indicator]) -> dict[str, Any]:
 
 def _chains(table: Any, progress: float, floor: float) -> dict[str, Any]:
     rows = records(table)
+    for row in rows:
+        row["chain"] = nf.full_width(row.get("chain") or "")
     signed, started = (sum(_number(r.get(k)) for r in rows) for k in ("signed_actual", "started_actual"))
     signed_target, started_target = (sum(_number(r.get(k)) for r in rows)
                                      for k in ("signed_target", "started_target"))
@@ -277,14 +291,47 @@ def _key_projects(table: Any, progress: float) -> dict[str, Any]:
     plan = sum(_number(r.get("plan_investment")) for r in listed)
     done = sum(_number(r.get("completed_investment")) for r in rows)
     rate = done / plan if plan else None
+    style = nf.money_style(plan, done)
+    slow = _slow_projects(listed)
     info = {"count": len(listed), "started": len(started), "not_started": waiting,
             "unreported": unreported, "plan_investment": plan, "completed_investment": done,
             "start_rate_text": nf.percent(len(started) / len(listed)) if listed else nf.MISSING,
-            "plan_text": nf.money(plan), "completed_text": nf.money(done),
+            "plan_text": style(plan), "completed_text": style(done),
             "rate_text": nf.percent(rate), "schedule_text": nf.schedule(rate, progress),
-            "rows": rows}
+            "slow": slow, "slow_sentence": _slow_sentence(slow),
+            "unreported_detail": nf.names(f"{r['name']}（{r['unit']}）" for r in listed if not r.get("reported")),
+            "reported_problems": _reported_problems(rows), "rows": rows}
     info["sentence"] = _key_project_sentence(info) if listed else "本期暂无纳入调度的重点项目。"
     return info
+
+
+def _slow_projects(listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Reported key projects whose 序时完成率 is below SLOW_PROJECT, the furthest behind first."""
+    slow = [r for r in listed if r.get("reported") and not nf.is_missing(r.get("time_rate"))
+            and float(r["time_rate"]) < SLOW_PROJECT]
+    return sorted(slow, key=lambda r: (float(r["time_rate"]), r["name"]))
+
+
+def _slow_sentence(slow: list[dict[str, Any]]) -> str:
+    """投资完成率不足序时进度一半的有：A项目（完成投资393.26万元，占年度计划投资的3.3%）…"""
+    if not slow:
+        return ""
+    style = nf.money_style(*(r.get("completed_investment") for r in slow[:SLOW_NAMED]))
+    named = [f"{r['name']}（{r['unit']}，完成投资{style(_number(r.get('completed_investment')))}，"
+             f"占年度计划投资的{nf.percent(r.get('rate'))}）" for r in slow[:SLOW_NAMED]]
+    more = f"等{len(slow)}个项目" if len(slow) > SLOW_NAMED else ""
+    return f"投资完成率不足序时进度一半的有{nf.names(named)}{more}。"
+
+
+def _reported_problems(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The returns' 存在问题 column: each distinct text with the projects that report it, most first."""
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        text = clean(row.get("problems") or "").rstrip("。；;，,")
+        if text and not is_blank(text):
+            found.setdefault(text, []).append(row["name"])
+    ordered = sorted(found.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return [{"text": text, "projects": names, "count": len(names)} for text, names in ordered]
 
 
 def _key_project_sentence(info: dict[str, Any]) -> str:
@@ -295,16 +342,17 @@ def _key_project_sentence(info: dict[str, Any]) -> str:
     if info["not_started"]:
         text += f"。{nf.names_count(info['not_started'], '个项目', limit=3)}尚未开工"
     if info["unreported"]:
-        text += f"；{nf.names_count(info['unreported'], '个项目', limit=3)}未报送进展情况"
-    return text + "。"
+        text += f"；{info['unreported_detail'] if len(info['unreported']) <= 3 else nf.names_count(info['unreported'], '个项目', limit=3)}未报送进展情况"
+    return text + "。" + info["slow_sentence"]
 
 
 def _problems(context: dict[str, Any]) -> list[str]:
-    """存在问题, each a sentence opening with 一是/二是, derived from the figures."""
+    """存在问题, each a sentence opening with 一是/二是, derived from the figures and the returns."""
     found = [text for text in (_behind_problem(context["indicators"]),
                                _lagging_problem(context["groups"]),
                                _reporting_problem(context["reporting"]),
                                _project_problem(context["key_projects"]),
+                               _returns_problem(context["key_projects"]),
                                _chain_problem(context["chains"])) if text]
     if not found:
         return ["各项指标总体达到序时进度，各承标单位按时报送，未发现突出问题。"]
@@ -323,11 +371,13 @@ def _behind_problem(indicators: list[dict]) -> str:
 
 
 def _lagging_problem(groups: list[dict]) -> str:
-    lagging = [u["unit"] for g in groups for u in g["lagging"]]
+    lagging = [u for g in groups for u in g["lagging"]]
     if not lagging:
         return ""
-    return (f"单位之间进展不平衡。{nf.names_count(lagging, '个单位', limit=6)}考评排名靠后且低于序时进度，"
-            "招商引资和项目建设工作亟待加力。")
+    twice = [u["unit"] for u in lagging if u["lagged_twice"]]
+    return (f"单位之间进展不平衡。{nf.names_count([u['unit'] for u in lagging], '个单位', limit=6)}考评排名靠后"
+            "且低于序时进度" + (f"，其中{nf.names(twice)}连续两期排名靠后" if twice else "")
+            + "，招商引资和项目建设工作亟待加力。")
 
 
 def _reporting_problem(reporting: dict) -> str:
@@ -341,9 +391,25 @@ def _reporting_problem(reporting: dict) -> str:
 
 def _project_problem(projects: dict) -> str:
     waiting = len(projects["not_started"]) + len(projects["unreported"])
-    if not waiting:
+    slow = len(projects["slow"])
+    if not waiting and not slow:
         return ""
-    return f"部分重点项目推进缓慢。纳入调度的重点项目中尚有{waiting}个未开工或未报送进展情况。"
+    parts = []
+    if waiting:
+        parts.append(f"尚有{waiting}个未开工或未报送进展情况")
+    if slow:
+        parts.append(f"{slow}个项目投资完成率不足序时进度的一半")
+    return f"部分重点项目推进缓慢。纳入调度的重点项目中{'，'.join(parts)}。"
+
+
+def _returns_problem(projects: dict) -> str:
+    """What the returns' 存在问题 column says, the most reported first."""
+    problems = projects["reported_problems"]
+    if not problems:
+        return ""
+    quoted = [f"“{p['text']}”的{p['count']}个" for p in problems[:PROBLEMS_NAMED]]
+    more = "等" if len(problems) > PROBLEMS_NAMED else ""
+    return f"项目建设要素制约仍较突出。各单位报送的重点项目中，反映{'、'.join(quoted)}{more}。"
 
 
 def _chain_problem(chains: dict) -> str:

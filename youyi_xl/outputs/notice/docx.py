@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import jinja2
+from docx import Document
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
 
@@ -25,18 +26,23 @@ DOCX_TEMPLATE = "notice.docx"
 
 
 def render_notice(result: Any, path: str | os.PathLike, template: str | os.PathLike | None = None,
-                  date: dt.date | str | None = None) -> tuple[Path, Path]:
+                  date: dt.date | str | None = None,
+                  deadline: dt.date | str | None = None) -> tuple[Path, Path]:
     """Write the 通报 draft to `path` (.docx) and beside it the same text as .html.
 
     `path` may be a folder: the draft is then named 通报-2022-03.docx inside it.
     `template` is a clerk's .docx (a copy of the shipped one, edited in Word or WPS);
-    `date` the 成文日期 (default today). Returns (docx path, html path).
+    `date` the 成文日期 (default today); `deadline` the date corrected returns are due (default a
+    week after the 成文日期). Returns (docx path, html path).
     """
-    context = notice_context(result, date)
+    context = notice_context(result, date, deadline=deadline)
     docx_path = Path(path)
     if docx_path.is_dir():
         docx_path = docx_path / notice_name(context["period_key"])
-    document = render_docx(context, docx_path, template)
+    render_docx(context, docx_path, template)
+    # the .html reads the file written: docxtpl replaces the header and footer parts (the 版记 is a
+    # footer) behind python-docx's cache, so the in-memory document still shows their tags
+    document = Document(str(docx_path))
     html_path = docx_path.with_suffix(".html")
     atomic_write(html_path, notice_html(document, context).encode("utf-8"))
     return docx_path, html_path
