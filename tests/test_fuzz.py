@@ -34,7 +34,7 @@ from youyi_xl.core.period import Period
 from youyi_xl.plan.attachments import load_plan
 
 MASTER_SEED = int(os.environ.get("YOUYI_FUZZ_SEED", "20220224"))
-COUNT = int(os.environ.get("YOUYI_FUZZ_COUNT", "2000"))
+COUNT = int(os.environ.get("YOUYI_FUZZ_COUNT", "800"))     # YOUYI_FUZZ_COUNT=5000 for a long run
 ONLY = [int(i) for i in os.environ.get("YOUYI_FUZZ_ONLY", "").split(",") if i.strip()]
 KEEP = Path(os.environ.get("YOUYI_FUZZ_KEEP", Path(tempfile.gettempdir()) / "youyi-fuzz"))
 WORKERS = 2
