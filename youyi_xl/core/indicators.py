@@ -117,9 +117,18 @@ class Indicator:
         return tuple(dict.fromkeys(n for n in (self.summary_label, self.label, self.short,
                                                self.target_column, base) if n))
 
-    def value(self, rows: Iterable[Any], end: dt.date) -> float:
-        """What the rows count to (计数 / 求和); the caller passes only rows that count."""
-        chosen = [r for r in rows if all(c.holds(r, end) for c in self.conditions)]
+    def value(self, rows: Iterable[Any], end: dt.date, masks: dict | None = None) -> float:
+        """What the rows count to (计数 / 求和); the caller passes only rows that count.
+        `masks` (condition → which of these rows meet it) lets indicators over the same rows
+        share the work of conditions they have in common (`measure`)."""
+        if masks is None:
+            chosen = [r for r in rows if all(c.holds(r, end) for c in self.conditions)]
+        else:
+            rows = rows if isinstance(rows, list) else list(rows)
+            for c in self.conditions:
+                if c not in masks:
+                    masks[c] = [c.holds(r, end) for r in rows]
+            chosen = [r for i, r in enumerate(rows) if all(masks[c][i] for c in self.conditions)]
         if self.method == COUNT:
             return float(len(chosen))
         total = sum(_num(getattr(r, self.sum_field)) for r in chosen) * self.factor
@@ -156,7 +165,9 @@ def measure(indicators: Iterable[Indicator], rows: Mapping[str, Iterable[Any]], 
     `reported` gives the 填报 indicators their figure (None where there is none)."""
     reported = reported or {}
     lists = {key: list(value) for key, value in rows.items()}
-    return {ind.key: (reported.get(ind.key) if ind.method == REPORTED else ind.value(lists.get(ind.source, ()), end))
+    masks: dict[str, dict] = {key: {} for key in lists}
+    return {ind.key: (reported.get(ind.key) if ind.method == REPORTED
+                      else ind.value(lists.get(ind.source, []), end, masks.get(ind.source, {})))
             for ind in indicators}
 
 

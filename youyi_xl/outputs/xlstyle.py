@@ -7,6 +7,7 @@ a word (绿/黄/红/灰) that is printed with it, because county offices print i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
@@ -290,6 +291,7 @@ def wrapped_lines(values: Sequence[Any], wrapped: Sequence[tuple[int, float]]) -
     return min(lines, 15)
 
 
+@functools.lru_cache(maxsize=1 << 16)       # ledgers repeat their texts (进展, 问题, 产业链 …)
 def text_lines(text: str, width: float) -> int:
     """Lines `text` takes in a wrapping cell `width` units wide (the same count as wrapped_lines)."""
     room = max(width - 1, 1)
