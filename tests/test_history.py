@@ -148,3 +148,44 @@ def test_verdicts_and_statuses_of_the_previous_period(two_periods):
     assert comp.change_text("不在上期的单位", "submitted") == "—"
     db = sqlite3.connect(out / DB_NAME)
     assert db.execute("SELECT COUNT(*) FROM unit_verdicts WHERE period = '2022-06'").fetchone()[0] == 26
+
+
+def test_a_rerun_after_corrections_reports_who_moved(tmp_path, capsys):
+    """DOMAIN §9: while a unit is 数据有误 its rank is provisional; running the period again after
+    it corrected its return says who moved (CLI, result JSON, the 成绩单's 说明) — and an
+    identical re-run says nothing moved and writes the same JSON as before."""
+    import json
+
+    import openpyxl
+
+    def batch(folder, bad):
+        counts = {"友谊镇": 1, "兴隆镇": 2, "龙山镇": 0}
+        for unit, n in counts.items():
+            rows = [project(name=f"{unit}项目{i}", investor=f"{unit}公司{i}", sign_date=dt.date(2022, 1, 10),
+                            start_date=dt.date(2022, 1, 20)) for i in range(n)]
+            if unit == "龙山镇":             # three projects, one amount typed as text while bad
+                rows = [project(name=f"龙山镇项目{i}", investor=f"龙山镇公司{i}", sign_date=dt.date(2022, 1, 10),
+                                start_date=dt.date(2022, 1, 20),
+                                **({"funds_in": "约500"} if bad and i == 0 else {})) for i in range(3)]
+            write_return(folder / f"{unit}.xlsx", unit=unit, period="2022年1-3月", projects=rows, key_projects=())
+        return folder
+
+    out = tmp_path / "out"
+    first = run(batch(tmp_path / "v1", bad=True), "2022-03", out=out)
+    assert first.result.rerun is None                          # the period's first run
+    lagging = {r["unit"]: r for r in first.result.unit_records}["龙山镇"]
+    assert lagging["status"] == "errors"
+    assert main(["run", str(batch(tmp_path / "v2", bad=False)), "--period", "2022-03", "--out", str(out)]) in (0, 1)
+    said = capsys.readouterr().out
+    data = json.loads((out / "result-2022-03.json").read_text(encoding="utf-8"))
+    moved = {m["unit"]: m for m in data["rerun"]}
+    assert moved["龙山镇"]["before"] == f"暂列{lagging['rank_label']}" and moved["龙山镇"]["now"].startswith("第")
+    assert "与2022年1—3月上次汇总相比" in said and f"龙山镇：暂列{lagging['rank_label']} → " in said
+    explain = [c.value for row in openpyxl.load_workbook(out / "成绩单-2022-03.xlsx")["说明"].iter_rows()
+               for c in row if isinstance(c.value, str)]
+    assert any(text.startswith(f"龙山镇由暂列{lagging['rank_label']}变为") for text in explain)
+
+    assert main(["run", str(tmp_path / "v2"), "--period", "2022-03", "--out", str(out)]) in (0, 1)
+    assert "各单位名次没有变化" in capsys.readouterr().out
+    again = json.loads((out / "result-2022-03.json").read_text(encoding="utf-8"))
+    assert again == {k: v for k, v in data.items() if k != "rerun"}     # only the 更正后 note is gone

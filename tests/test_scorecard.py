@@ -366,14 +366,15 @@ def _xlsxwriter_ledger(result, table, path: Path) -> Path:
     reference the spliced sheet XML must read back like."""
     import xlsxwriter
 
-    import youyi_xl.outputs.scorecard as sc
+    import youyi_xl.outputs.scorecard.base as base
+    import youyi_xl.outputs.scorecard.details as sc
     from youyi_xl.outputs import xlstyle as xs
 
-    book = xlsxwriter.Workbook(str(path), sc.WORKBOOK_OPTIONS)
+    book = xlsxwriter.Workbook(str(path), base.WORKBOOK_OPTIONS)
     sheet, fm = book.add_worksheet("ledger"), xs.Formats(book)
     columns = sc.ledger_columns(table)
     keys = [c.key for c in table.columns if c.key != "seq"]
-    xs.write_rows(sheet, fm, sc.TABLE_TOP + 1, columns, sc._ledger_rows(fm, result.batch, table.key, keys))
+    xs.write_rows(sheet, fm, base.TABLE_TOP + 1, columns, sc._ledger_rows(fm, result.batch, table.key, keys))
     book.close()
     return path
 
@@ -462,9 +463,9 @@ def test_rows_are_as_tall_as_their_wrapped_chinese_text(book, name):
 
 
 def _sheet_columns(name):
-    import youyi_xl.outputs.scorecard as sc
+    import youyi_xl.outputs.scorecard.details as details
 
-    return {"产业链": sc.CHAIN_COLUMNS, "重点项目": sc.KEY_PROJECT_COLUMNS}.get(name) or sc.ranking_columns(INDICATORS)
+    return {"产业链": details.CHAIN_COLUMNS, "重点项目": details.KEY_PROJECT_COLUMNS}.get(name) or ranking_columns(INDICATORS)
 
 
 def test_rank_change_in_words(result, tmp_path):

@@ -37,7 +37,7 @@ from .core import (
     cn_date,
     output_names,
 )
-from .evaluation import Result, compare_history, copy_history, evaluate, record_history
+from .evaluation import Result, compare_history, compare_rerun, copy_history, evaluate, record_history
 from .intake import Batch, Progress, collect, period_outside_plan, refusal
 from .plan import Plan, load_plan
 from .workbook import os_reason
@@ -203,6 +203,7 @@ def _publish(result: Result, folder: Path, period: Period, template, date, due: 
     try:
         with publishing(folder, period, inputs, waiting=waiting) as staging:
             result.comparison = compare_history(result, folder)
+            result.rerun = compare_rerun(result, folder)       # who moved since the last run of the period
             staged = RunOutputs(result, staging.folder)
             _write_outputs(staged, period, template, date, due, step)
             copy_history(folder, staging.folder)

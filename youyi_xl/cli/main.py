@@ -228,6 +228,8 @@ def _run_report(outputs) -> str:
         lines.append(f"  {group}前三名：{top}")
     c = batch.counts
     lines.append(f"报送 {c['submitted']} 个单位，未报送 {c['missing']} 个，错误 {c['error']} 条，警告 {c['warning']} 条")
+    if result.rerun is not None:
+        lines += result.rerun.lines()
     lines.append("")
     lines.append(f"输出文件（{outputs.folder}）：")
     labels = {"scorecard": "成绩单", "notice": "通报稿", "notice_html": "通报稿（网页预览）",

@@ -86,6 +86,55 @@ class Comparison:
         return f"排名较上期{'上升' if change > 0 else '下降'}{abs(change)}位"
 
 
+@dataclass
+class Rerun:
+    """A period run again (after units corrected their returns): the units whose 名次 or
+    status differs from the one last recorded for the same period."""
+
+    period: Period
+    moved: list[tuple[str, str, str]] = field(default_factory=list)   # unit, then, now
+
+    def lines(self) -> list[str]:
+        """与本期上次汇总相比 … in the words of the 成绩单 (暂列第N名 while 数据有误)."""
+        if not self.moved:
+            return [f"与{self.period.dash_label}上次汇总相比，各单位名次没有变化"]
+        return [f"与{self.period.dash_label}上次汇总相比，{len(self.moved)}个单位名次有变化："] + [
+            f"  {unit}：{then} → {now}" for unit, then, now in self.moved]
+
+    def to_json(self) -> list[dict[str, str]]:
+        return [{"unit": unit, "before": then, "now": now} for unit, then, now in self.moved]
+
+
+def standing(rank_label: str, status: str) -> str:
+    """How a unit stood: 第3名, 暂列第6名 (数据有误, rank provisional), 未报送, 不参评."""
+    if status == MISSING:
+        return "未报送"
+    if status == "errors" and rank_label.startswith(("第", "并列")):
+        return f"暂列{rank_label}"
+    return rank_label
+
+
+def rerun(result: Any, folder: str | Path) -> Rerun | None:
+    """The change of `result` against the same period as last recorded in the folder's
+    youyi.db (None when the period was not run into this folder before)."""
+    if not (Path(folder) / DB_NAME).exists():
+        return None
+    with connect(folder, readonly=True) as db:
+        if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'unit_scores'").fetchone() is None:
+            return None
+        before = {u: standing(label or "", status) for u, label, status in db.execute(
+            "SELECT unit, rank_label, status FROM unit_scores WHERE period = ?", (result.period.key,))}
+    if not before:
+        return None
+    change = Rerun(result.period)
+    for r in result.unit_records:
+        now = standing(r["rank_label"] or "", r["status"])
+        then = before.get(r["unit"], "（上次无此单位）")
+        if then != now:
+            change.moved.append((r["unit"], then, now))
+    return change
+
+
 DB_TIMEOUT = 5.0          # seconds to wait for a database another program holds locked
 
 

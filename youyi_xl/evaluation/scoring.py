@@ -116,6 +116,7 @@ class Result:
     county_records: list[dict[str, Any]]
     issue_list: list[Issue] = field(default_factory=list)
     comparison: Any = None     # history.Comparison with the previous period, when one is recorded
+    rerun: Any = None          # history.Rerun: the same period as last recorded, when run again
 
     @cached_property
     def unit_table(self):
@@ -179,6 +180,7 @@ class Result:
                        for r in self.county_records},
             "issues": [i.to_dict() for i in self.issue_list],
             "previous": _comparison_json(self.comparison),
+            **({"rerun": self.rerun.to_json()} if self.rerun is not None and self.rerun.moved else {}),
         }
 
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..core import Period, parse_reported_period
-from ..plan import Plan
+from ..core import parse_reported_period
 from .batch import Batch
 from .folder import READ_SUFFIXES, period_outside_plan  # noqa: F401  (published here too)
 

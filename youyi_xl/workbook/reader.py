@@ -34,6 +34,7 @@ from typing import Any
 import python_calamine as calamine
 
 from ..core import Issue, make_issue
+from .ods import scan_ods
 from .preflight import (
     DEFAULT_LIMITS,
     ENCRYPTED,
@@ -56,7 +57,6 @@ MAX_SHARED_STRINGS = 1_000_000              # entries of a shared-string table (
 FREE_RESERVE = 100_000                      # a declared count calamine may reserve without harm
 SMALL_SST_BYTES = 4 * 1024 * 1024           # a table this small holds under a million entries
 SST_HEAD_BYTES = 4096                       # where the <sst> tag and its counts are
-MAX_ODS_SPECIAL_REPEAT = 10_000             # cells one repeated .ods error cell stands for
 
 OOXML_FORMATS = ("xlsx", "xlsm")
 
@@ -191,7 +191,7 @@ def _parse_with(data: bytes, fmt: str, limits: Limits, archive: zipfile.ZipFile 
             found = xls_error_cells(data)
             scans = {m.name: found[i] for i, m in enumerate(every) if i < len(found) and found[i]}
         elif fmt == "ods":        # error results and merged ranges, which calamine does not give
-            scans, merges = _scan_ods(data)
+            scans, merges = scan_ods(data)
         sheets: list[SheetData] = []
         for meta in metas:        # one calamine range alive at a time
             before = sum(len(s.rows) * len(s.rows[0]) for s in sheets if s.rows)
@@ -287,87 +287,6 @@ def _declared_count(xml: bytes) -> tuple[int | None, re.Match | None]:
         return (0 if tag else None), None
     declared = html.unescape(found[3].decode("ascii", "replace")).strip()
     return (int(declared) if declared.isdigit() else None), found
-
-
-# --- .ods: error results and merged ranges ------------------------------------
-
-_ODS_CELL = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(table|table-row|table-cell|covered-table-cell)"
-                       rb"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>")
-_ODS_ATTR = re.compile(rb"(?:^|\s)(?:[\w.-]+:)?([\w-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
-_ODS_TEXT = re.compile(rb"<(?:[\w.-]+:)?p\b[^>]*>([^<]*)")
-_ODS_CELL_END = re.compile(rb"</(?:[\w.-]+:)?table-cell>")
-
-
-def _scan_ods(data: bytes) -> tuple[dict[str, dict], dict[str, list]]:
-    """(sheet -> special cells, sheet -> merged ranges) from an .ods file's content.xml.
-
-    calamine reads a formula's error result (office:string-value="" with calcext:value-type=
-    "error", the error text in <text:p>) as '' and gives no merged ranges for .ods; both are
-    read here, with positions counted as calamine counts them (repeated rows and cells).
-    Preflight has bounded the grid the repeats describe."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        try:
-            xml = archive.read("content.xml")
-        except KeyError:
-            return {}, {}
-    specials: dict[str, dict] = {}
-    merges: dict[str, list] = {}
-    name, row, col, repeat = "", 0, 0, 1
-    for tag in _ODS_CELL.finditer(xml):
-        closing, kind, raw, empty = tag.groups()
-        if closing:
-            row += repeat if kind == b"table-row" else 0
-            continue
-        attrs = _ods_attrs(raw)
-        if kind == b"table":
-            name, row = attrs.get("name", ""), 0
-            specials[name], merges[name] = {}, []
-        elif kind == b"table-row":
-            col, repeat = 0, _count(attrs.get("number-rows-repeated"))
-            row += repeat if empty else 0
-        else:
-            span = _count(attrs.get("number-columns-repeated"))
-            if kind == b"table-cell":
-                _ods_cell(xml, tag, attrs, (row, col, repeat, span), specials.get(name), merges.get(name))
-            col += span
-    return ({n: s for n, s in specials.items() if s}, merges)
-
-
-def _ods_cell(xml: bytes, tag: re.Match, attrs: dict[str, str], where: tuple[int, int, int, int],
-              special: dict | None, merged: list | None) -> None:
-    row, col, repeat, span = where
-    if special is None or merged is None:
-        return
-    rows_spanned, cols_spanned = _count(attrs.get("number-rows-spanned")), _count(attrs.get("number-columns-spanned"))
-    if rows_spanned > 1 or cols_spanned > 1:
-        merged.append((row, col, row + rows_spanned - 1, col + cols_spanned - 1))
-    if "formula" not in attrs or tag.group(4) or attrs.get("value-type") not in ("string", "error", None):
-        return
-    end = _ODS_CELL_END.search(xml, tag.end())
-    text = _ODS_TEXT.search(xml, tag.end(), end.start() if end else len(xml))
-    value = html.unescape(text[1].decode("utf-8", "replace")).strip() if text else ""
-    if attrs.get("calc-value-type") == "error" or (value.startswith("#") and attrs.get("string-value") == ""):
-        rows = min(repeat, MAX_ODS_SPECIAL_REPEAT)
-        for r in range(row, row + rows):
-            for c in range(col, col + min(span, max(1, MAX_ODS_SPECIAL_REPEAT // rows))):
-                special[(r, c)] = value or "#VALUE!"
-
-
-def _ods_attrs(raw: bytes) -> dict[str, str]:
-    """Attributes by local name; calcext:value-type is kept apart as calc-value-type."""
-    found = {}
-    for match in _ODS_ATTR.finditer(raw):
-        key = match[1].decode("ascii", "replace")
-        value = html.unescape((match[2] if match[2] is not None else match[3]).decode("utf-8", "replace"))
-        if key == "value-type" and match[0].lstrip().startswith(b"calcext:"):
-            key = "calc-value-type"
-        found.setdefault(key, value)
-    return found
-
-
-def _count(value: str | None) -> int:
-    """A repeat or span count (1 when absent or unreadable)."""
-    return max(int(value), 1) if value and value.isdigit() and len(value) <= 10 else 1
 
 
 # --- package layout: which zip member holds which sheet ---------------------
