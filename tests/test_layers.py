@@ -104,3 +104,13 @@ def test_published_names_exist():
         module = importlib.import_module(f"youyi_xl.{stage}")
         for name in getattr(module, "__all__", ()):
             assert getattr(module, name, None) is not None, f"youyi_xl.{stage}.{name}"
+
+
+MAX_MODULE_LINES = 600
+
+
+def test_every_module_is_under_600_lines():
+    """A module that grows past a screenful of screens is split by concern (issue 11)."""
+    long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) >= MAX_MODULE_LINES}
+    assert not long, long
