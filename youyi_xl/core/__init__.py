@@ -41,6 +41,7 @@ from .issues import (
                          issues_frame,
                          make_issue,
 )
+from .memory import without_cyclic_gc
 from .names import (
                          DB_NAME,
                          FEEDBACK_FOLDER,
@@ -103,6 +104,18 @@ from .schema import (
                          target_column,
                          with_targets,
 )
+from .stamp import (
+                         FEEDBACK,
+                         FORM,
+                         HTML_GENERATOR,
+                         MARK_PROPERTY,
+                         NOTICE,
+                         SCORECARD,
+                         Mark,
+                         property_value,
+                         read_mark,
+                         stamp,
+)
 from .views import (
                          COLOUR_LABELS,
                          SEVERITY_LABELS,
@@ -112,21 +125,9 @@ from .views import (
                          summary_html,
                          summary_repr,
 )
-from .stamp import (
-                     FEEDBACK,
-                     FORM,
-                     HTML_GENERATOR,
-                     MARK_PROPERTY,
-                     NOTICE,
-                     SCORECARD,
-                     Mark,
-                     property_value,
-                     read_mark,
-                     stamp,
-)
 
 __all__ = [
-    "cell_ref", "column_letters",
+    "cell_ref", "column_letters", "without_cyclic_gc",
     "OutputError", "PlanError", "RefusedError", "RulesError", "TemplateError", "UsageError", "YouyiError",
     "CHAIN_PROJECT_MIN_INVESTMENT", "COUNT", "IN", "METHOD_LABELS", "METHODS", "REPORTED", "SOURCES", "SUM",
     "Condition", "ConditionError", "Indicator", "column_of", "in_window", "is_signed", "is_started",

@@ -29,6 +29,7 @@ from ..core import (
     is_started,
     issues_frame,
     measure,
+    without_cyclic_gc,
 )
 from ..intake import Batch
 from ..plan import (
@@ -288,6 +289,7 @@ class _Intake:
 # evaluate
 # --------------------------------------------------------------------------
 
+@without_cyclic_gc
 def evaluate(batch: Batch, plan: Plan | None = None, rules: Rules | None = None) -> Result:
     """Score and rank every plan unit for the batch's period; chains, key projects, county."""
     plan = plan if plan is not None else batch.plan

@@ -23,7 +23,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
 
-from ..core import HTML_GENERATOR, Issue, Period, UsageError, make_issue, named_output, read_mark
+from ..core import (
+    HTML_GENERATOR,
+    Issue,
+    Period,
+    UsageError,
+    make_issue,
+    named_output,
+    read_mark,
+    without_cyclic_gc,
+)
 from ..plan import Plan, load_plan
 from ..workbook import Source, is_archive, os_reason, read_archive, read_source
 from .batch import Batch
@@ -209,6 +218,7 @@ def _skipped(name: str, kind: str) -> Issue:
 # the batch
 # --------------------------------------------------------------------------
 
+@without_cyclic_gc
 def collect(folder: str | Path, period: str | Period, plan: Plan | None = None,
             progress: Progress | None = None, workers: int | None = None) -> Batch:
     """Read, check and assemble every returned workbook in `folder` for `period`."""

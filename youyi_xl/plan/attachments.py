@@ -37,6 +37,7 @@ from ..core import (
     parse_number,
     target_column,
     with_targets,
+    without_cyclic_gc,
 )
 from ..workbook import DataRow, Located, SheetData, WorkbookData, cell, data_rows, locate, read_workbook
 from .model import Chain, KeyProject, Plan, Unit, aliases_from_note, build_alias_lookup, unit_key
@@ -81,6 +82,7 @@ _ATTACHMENT_LABEL = {"attachment1": "附件1 招商引资目标任务分解表",
                      "attachment3": "附件3 重点项目和固定资产投资目标任务分解表"}
 
 
+@without_cyclic_gc
 def load_plan(path: str | Path | None = None) -> Plan:
     """Read the plan folder (the shipped one by default) into a `Plan`; PlanError when its
     declarations cannot work (every sheet and cell at fault named)."""
