@@ -125,10 +125,13 @@ class Indicator:
             chosen = [r for r in rows if all(c.holds(r, end) for c in self.conditions)]
         else:
             rows = rows if isinstance(rows, list) else list(rows)
+            flags = []
             for c in self.conditions:
-                if c not in masks:
-                    masks[c] = [c.holds(r, end) for r in rows]
-            chosen = [r for i, r in enumerate(rows) if all(masks[c][i] for c in self.conditions)]
+                found = masks.get(c)
+                if found is None:
+                    found = masks[c] = [c.holds(r, end) for r in rows]
+                flags.append(found)
+            chosen = rows if not flags else [r for r, keep in zip(rows, map(all, zip(*flags))) if keep]
         if self.method == COUNT:
             return float(len(chosen))
         total = sum(_num(getattr(r, self.sum_field)) for r in chosen) * self.factor
