@@ -153,15 +153,8 @@ def write_settings(wb: xlsxwriter.Workbook, fmt: dict) -> None:
     ws.merge_range(0, 0, 0, 2, "基本信息", fmt["title"])
     ws.set_row(0, 36)
     ws.merge_range(1, 0, 1, 2, "黄色单元格可修改：新一年度或其他县（区）使用时改这里。", fmt["note"])
-    for i, (label, value, meaning) in enumerate(SETTINGS):
-        row = 2 + i
-        ws.write_string(row, 0, label, fmt["center"])
-        if isinstance(value, str):
-            ws.write_string(row, 1, value, fmt["input_text"])
-        else:
-            ws.write_number(row, 1, value, fmt["input"])
-        ws.write_string(row, 2, meaning, fmt["left"])
-        ws.set_row(row, 30 if isinstance(value, str) and len(value) > 26 else 22)
+    _label_value_rows(ws, fmt, SETTINGS, fmt["input_text"],
+                      lambda value: 30 if isinstance(value, str) and len(value) > 26 else 22)
     print_setup(ws, 1 + len(SETTINGS), 2)
     protect(ws)
 
@@ -257,15 +250,7 @@ def write_ranking(wb: xlsxwriter.Workbook, fmt: dict) -> None:
             (R.RANKING_LABELS["lagging"][0], R.DEFAULT_LAGGING,
              "每组得分后几名中低于序时进度的为后进（达到序时进度的不列为后进）"),
             (R.RANKING_LABELS["veto"][0], "否", "填“是”时，“一票否决”表所列单位不得评为先进"))
-    for i, (label, value, meaning) in enumerate(rows):
-        row = 2 + i
-        ws.write_string(row, 0, label, fmt["center"])
-        if isinstance(value, str):
-            ws.write_string(row, 1, value, fmt["input"])
-        else:
-            ws.write_number(row, 1, value, fmt["input"])
-        ws.write_string(row, 2, meaning, fmt["left"])
-        ws.set_row(row, 24)
+    _label_value_rows(ws, fmt, rows, fmt["input"], lambda value: 24)
     ws.data_validation(2, 1, 3, 1, {"validate": "integer", "criteria": ">=", "value": 0,
                                     "input_title": "名额", "input_message": "每组名额，填0或正整数"})
     ws.data_validation(4, 1, 4, 1, {"validate": "list", "source": ["是", "否"]})
@@ -313,6 +298,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(build(args.out))
     return 0
+
+
+def _label_value_rows(ws, fmt, rows, text_format, height) -> None:
+    """项目 | 填写值 (yellow, editable) | 说明 rows from row 3 on; `height(value)` sets each row's."""
+    for i, (label, value, meaning) in enumerate(rows):
+        row = 2 + i
+        ws.write_string(row, 0, label, fmt["center"])
+        if isinstance(value, str):
+            ws.write_string(row, 1, value, text_format)
+        else:
+            ws.write_number(row, 1, value, fmt["input"])
+        ws.write_string(row, 2, meaning, fmt["left"])
+        ws.set_row(row, height(value))
 
 
 if __name__ == "__main__":
