@@ -182,7 +182,7 @@ def run(returns: str | Path, period: str | Period, *, plan: Plan | str | Path | 
     template = _notice_template(plan, notice_template)
     check_template(template)
     date = as_date(notice_date) if notice_date is not None else default_notice_date(period)
-    due = _day(deadline, "--deadline") if deadline is not None else default_deadline(date)
+    due = as_date(deadline, "--deadline 的日期") if deadline is not None else default_deadline(date)
     folder = check_output(out, returns, period)
     _say(step, "读取并校验各单位报表")
     batch = collect(returns, period, plan, progress=progress, workers=workers)
@@ -245,13 +245,6 @@ def _write_outputs(outputs: RunOutputs, period: Period, template, date: dt.date,
     _say(step, "生成退回意见")
     outputs.feedback = write_feedback(result.batch, folder, deadline=cn_date(due))
     outputs.files["scorecard"] = scorecard.wait()
-
-
-def _day(value: dt.date | str, option: str) -> dt.date:
-    """A date given as a date or as 2022-04-06; a UsageError naming the option otherwise."""
-    from .outputs import as_date
-
-    return as_date(value, f"{option} 的日期")
 
 
 BACKGROUND_FROM = 300      # returns; from here the scorecard is written beside the other outputs

@@ -50,13 +50,13 @@ class _Styles:
     def __init__(self, document: Any) -> None:
         self._names: dict[tuple[Any, str | None], str] = {}
         self._breaks: dict[str, bool] = {}
-        self._styles = document.styles
-        for style in self._styles:
+        styles = document.styles
+        for style in styles:
             self._names[(style.type, style.style_id)] = style.name
             if style.type == WD_STYLE_TYPE.PARAGRAPH:
                 self._breaks[style.name] = bool(style.paragraph_format.page_break_before)
         for kind in (WD_STYLE_TYPE.PARAGRAPH, WD_STYLE_TYPE.CHARACTER):
-            default = self._styles.default(kind)
+            default = styles.default(kind)
             self._names[(kind, None)] = default.name if default is not None else ""
 
     def paragraph(self, paragraph: Any) -> str:
