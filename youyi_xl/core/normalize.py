@@ -90,6 +90,19 @@ def header_key(value: Any) -> str:
     return _HEADER_STRIP.sub("", text).replace("〔", "(").replace("〕", ")").lower()
 
 
+def is_missing(value: Any) -> bool:
+    """No figure and nothing to show: None, an empty or all-space string, NaN, NaT, pandas NA.
+    The one test the outputs and the views use for a value that is not there."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(value != value)
+    except TypeError:           # pandas NA refuses to be a bool
+        return True
+
+
 def is_blank(value: Any) -> bool:
     """Empty, or one of the hand-written blank marks (无, /, -, …)."""
     if value is None or value == "":

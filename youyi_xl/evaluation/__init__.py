@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from .history import compare as compare_history
 from .history import copy_history, unit_history
-from .history import rerun as compare_rerun
 from .history import record as record_history
+from .history import rerun as compare_rerun
 from .scoring import Result, evaluate
 from .views import behind, lag_reason, ranking_frame
 

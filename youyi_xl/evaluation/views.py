@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from ..core import STATUS_LABELS, Indicator, chinese_frame, summary_html, summary_repr
+from ..core import STATUS_LABELS, Indicator, chinese_frame, is_missing, summary_html, summary_repr
 
 ON_SCHEDULE = 1.0
 RANKING_LABELS = {"group": "类别", "rank_label": "名次", "unit": "单位", "status": "报送状态",
@@ -23,13 +23,9 @@ def behind(record: Mapping[str, Any], indicators: Iterable[Indicator]) -> list[I
     found = []
     for position, ind in enumerate(indicators):
         rate, points = record.get(f"{ind.key}__time_rate"), record.get(f"{ind.key}__points")
-        if _known(points) and _known(rate) and float(rate) < ON_SCHEDULE:
+        if not is_missing(points) and not is_missing(rate) and float(rate) < ON_SCHEDULE:
             found.append((float(rate), position, ind))
     return [ind for _, _, ind in sorted(found, key=lambda f: f[:2])]
-
-
-def _known(value: Any) -> bool:
-    return value is not None and value == value        # NaN from a DataFrame counts as unknown
 
 
 def lag_reason(record: Mapping[str, Any], indicators: Iterable[Indicator]) -> str:

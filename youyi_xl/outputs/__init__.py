@@ -21,7 +21,14 @@ _LAZY = {
 if TYPE_CHECKING:  # pragma: no cover
     from .feedback import write_feedback  # noqa: F401
     from .forms import FIRST_ROW, make_forms  # noqa: F401
-    from .notice import as_date, check_template, copy_template, default_deadline, render_notice, write_reminder  # noqa: F401
+    from .notice import (  # noqa: F401
+        as_date,
+        check_template,
+        copy_template,
+        default_deadline,
+        render_notice,
+        write_reminder,
+    )
     from .publish import failure_message, os_failure, publishing  # noqa: F401
     from .resultjson import write_result_json  # noqa: F401
     from .safeio import atomic_write, inside  # noqa: F401

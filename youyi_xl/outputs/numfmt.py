@@ -14,24 +14,13 @@ Every function accepts None or NaN for "no figure" and then returns `MISSING`.
 """
 from __future__ import annotations
 
-import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable, Iterable, Sequence
 
-from ..core import chinese_number, cn_date  # noqa: F401 - cn_date is part of this module's API
+from ..core import chinese_number, cn_date, is_missing  # noqa: F401 - cn_date is part of this module's API
 
 MISSING = "—"
 PROSE_YI_FROM = 10000.0      # amounts from 1亿元 on are written in 亿元 in prose
-
-
-def is_missing(value: object) -> bool:
-    """None, NaN, pandas NA or an empty string: no figure."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return True
-    try:
-        return math.isnan(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
 
 
 def fixed(value: object, places: int, shift: int = 0) -> str:

@@ -11,6 +11,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
+from ..core import is_missing
 from .safeio import neutralize
 
 
@@ -164,18 +165,6 @@ class Styled:
 
     value: Any
     format: Any
-
-
-def is_missing(value: Any) -> bool:
-    """None, '', NaN, NaT or pandas NA: write an empty cell."""
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return value == ""
-    try:
-        return bool(value != value)
-    except TypeError:           # pandas NA refuses to be a bool
-        return True
 
 
 def put(sheet: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:

@@ -10,8 +10,19 @@ import datetime as dt
 import re
 from typing import Any
 
-from ...core import (CHOICE, IN, SOURCES, STARTED_STATUSES, SUM, Indicator, Period, UsageError, is_blank,
-                     scorecard_name)
+from ...core import (
+    CHOICE,
+    IN,
+    SOURCES,
+    STARTED_STATUSES,
+    SUM,
+    Indicator,
+    Period,
+    UsageError,
+    is_blank,
+    is_missing,
+    scorecard_name,
+)
 from .. import numfmt as nf
 from . import ranking
 
@@ -102,7 +113,7 @@ def _closing(period: Period, day: dt.date, issuer: str, cc: str, printer: str) -
 def clean(value: Any) -> str:
     """Text for a template: characters XML forbids (\\x07 …) removed, line breaks and tabs
     turned into spaces (docxtpl would make them breaks and tabs), ends trimmed."""
-    if nf.is_missing(value):
+    if is_missing(value):
         return ""
     return _CONTROL.sub("", _BREAKS.sub(" ", str(value))).strip()
 
@@ -111,13 +122,13 @@ def records(frame: Any) -> list[dict[str, Any]]:
     """DataFrame rows as dicts, NaN as None and text cleaned."""
     rows = []
     for row in frame.to_dict("records"):
-        rows.append({key: (None if nf.is_missing(value) else clean(value)
+        rows.append({key: (None if is_missing(value) else clean(value)
                            if isinstance(value, str) else value) for key, value in row.items()})
     return rows
 
 
 def _number(value: Any) -> float:
-    return 0.0 if nf.is_missing(value) else float(value)
+    return 0.0 if is_missing(value) else float(value)
 
 
 def _county(table: Any, progress: float, declared: dict[str, Indicator]) -> dict[str, dict[str, Any]]:
@@ -129,8 +140,8 @@ def _indicator(row: dict[str, Any], progress: float, known: Indicator | None) ->
     key = row["indicator"]
     unit = row.get("unit") or (known.unit if known else "")
     target, actual, rate = row.get("target"), _number(row.get("actual")), row.get("rate")
-    has_target = not nf.is_missing(target) and float(target) > 0
-    if has_target and nf.is_missing(rate):
+    has_target = not is_missing(target) and float(target) > 0
+    if has_target and is_missing(rate):
         rate = actual / float(target)
     gap = nf.points_gap(rate, progress) if has_target else None
     item = {"key": key, "label": row.get("label") or (known.label if known else key), "unit": unit,
@@ -307,7 +318,7 @@ def _key_projects(table: Any, progress: float) -> dict[str, Any]:
 
 def _slow_projects(listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Reported key projects whose 序时完成率 is below SLOW_PROJECT, the furthest behind first."""
-    slow = [r for r in listed if r.get("reported") and not nf.is_missing(r.get("time_rate"))
+    slow = [r for r in listed if r.get("reported") and not is_missing(r.get("time_rate"))
             and float(r["time_rate"]) < SLOW_PROJECT]
     return sorted(slow, key=lambda r: (float(r["time_rate"]), r["name"]))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
+from ...core import is_missing
 from ...evaluation import behind
 from .. import numfmt as nf
 
@@ -20,7 +21,7 @@ MISSING, ERRORS = "missing", "errors"
 
 
 def number(value: Any) -> float:
-    return 0.0 if nf.is_missing(value) else float(value)
+    return 0.0 if is_missing(value) else float(value)
 
 
 def groups(rows: list[dict[str, Any]], indicators: Sequence[Any], comparison: Any) -> list[dict[str, Any]]:
@@ -140,7 +141,7 @@ def _table_row(unit: dict[str, Any]) -> dict[str, str]:
     verdict = "先进" if unit["advanced"] else "后进" if unit["lagging"] else ""
     mark = "未报送" if unit["status"] == MISSING else "待更正" if unit["provisional"] else ""
     return {"rank": unit["rank_label"] or "不参评", "unit": unit["unit"],
-            "score": nf.fixed(unit["score"], 2) if not nf.is_missing(unit["score"]) else nf.MISSING,
+            "score": nf.fixed(unit["score"], 2) if not is_missing(unit["score"]) else nf.MISSING,
             "time_rate": unit["time_rate_text"], "verdict": "，".join(filter(None, (verdict, mark)))}
 
 

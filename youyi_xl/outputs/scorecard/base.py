@@ -7,6 +7,7 @@ from typing import Any, Iterable, Sequence
 
 from ...core import (
     Severity,
+    is_missing,
 )
 from .. import xlstyle as xs
 from ..bigsheet import BigTable
@@ -72,7 +73,7 @@ SEVERITY_LEGEND = tuple(xs.LegendEntry(f"{word}：{Severity(s).label}，{meaning
 def _band(fm: xs.Formats, value: Any, colour: Any, num_format: str = xs.PERCENT) -> Styled:
     """A rate cell: the number with its band's fill and word; 无目标 in grey without a number."""
     colour = colour if colour in xs.BANDS else "grey"
-    if xs.is_missing(value):
+    if is_missing(value):
         return Styled("无目标" if colour == "grey" else MISSING_TEXT, fm.band("grey"))
     return Styled(value, fm.band(colour, num_format))
 
@@ -126,6 +127,6 @@ def _records(frame: Any) -> list[dict[str, Any]]:
 
 
 def _text(value: Any) -> str:
-    return "" if xs.is_missing(value) else str(value)
+    return "" if is_missing(value) else str(value)
 
 

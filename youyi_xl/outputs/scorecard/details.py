@@ -13,6 +13,7 @@ from ...core import (
     STARTED_STATUSES,
     Severity,
     Table,
+    is_missing,
 )
 from .. import xlstyle as xs
 from ..bigsheet import BigTable
@@ -95,7 +96,7 @@ def _chain_total(sheet: Any, cx: _Context, row: int, records: list[dict[str, Any
 
 
 def _number(value: Any) -> float:
-    return 0.0 if xs.is_missing(value) else float(value)
+    return 0.0 if is_missing(value) else float(value)
 
 
 def _total_band(cx: _Context, target: float, actual: float) -> Styled:

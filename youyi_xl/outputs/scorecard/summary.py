@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
+from ...core import is_missing
 from ...intake import STATUS_LABELS
 from .. import xlstyle as xs
 from ..xlstyle import Column, Styled
@@ -51,8 +52,8 @@ def _overview_rows(cx: _Context) -> Iterable[list[Any]]:
     gap = fm.number(xs.PERCENT_POINTS, align="center")
     for n, r in enumerate(_records(cx.result.county_table), start=1):
         kind = fm.number(xs.COUNT if r["unit"] == "个" else xs.MONEY)
-        target = Styled("市定目标" if xs.is_missing(r["target"]) else r["target"], kind)
-        behind = None if xs.is_missing(r["rate"]) else _points_gap(r["rate"], progress)
+        target = Styled("市定目标" if is_missing(r["target"]) else r["target"], kind)
+        behind = None if is_missing(r["rate"]) else _points_gap(r["rate"], progress)
         yield [n, r["label"], r["unit"], target, Styled(r["actual"], kind), _band(fm, r["rate"], r["colour"]),
                progress, r["time_rate"], Styled(behind, gap)]
 
@@ -197,7 +198,7 @@ def _ranking_row(cx: _Context, r: dict[str, Any]) -> list[Any]:
 
 def _rank_cell(fm: xs.Formats, r: dict[str, Any]) -> Styled:
     """名次 as a number (it sorts 1, 2, 10), printed 第1名 / 并列第2名 / 暂列第6名 (数据有误)."""
-    if xs.is_missing(r["rank"]):
+    if is_missing(r["rank"]):
         return Styled(r["rank_label"] or "不参评", fm.text(align="center"))
     kind = ("provisional" if r.get("provisional") else
             "tie" if str(r["rank_label"]).startswith("并列") else "rank")
@@ -208,7 +209,7 @@ def _rate(fm: xs.Formats, value: Any, colour: Any) -> Styled:
     """An indicator's 完成率 on a ranking sheet: the number on its band's fill (the word is left
     out to keep 14 indicators legible on one A4 page; the legend gives each band's 完成率)."""
     colour = colour if colour in xs.BANDS else "grey"
-    if xs.is_missing(value):
+    if is_missing(value):
         return Styled("无目标" if colour == "grey" else MISSING_TEXT, fm.band("grey"))
     band = xs.BANDS[colour]
     return Styled(value, fm.number(xs.PERCENT, bg_color=band.fill, font_color=band.font))
