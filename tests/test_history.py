@@ -189,3 +189,15 @@ def test_a_rerun_after_corrections_reports_who_moved(tmp_path, capsys):
     assert "各单位名次没有变化" in capsys.readouterr().out
     again = json.loads((out / "result-2022-03.json").read_text(encoding="utf-8"))
     assert again == {k: v for k, v in data.items() if k != "rerun"}     # only the 更正后 note is gone
+
+
+def test_a_history_written_before_verdicts_were_kept_still_compares(tmp_path):
+    """A youyi.db from before the unit_verdicts table (round one) gives 较上期 without 连续两期."""
+    out = tmp_path / "out"
+    run(_returns(tmp_path / "03", "2022年1-3月", {"友谊镇": 2, "兴隆镇": 0}), "2022-03", out=out)
+    with sqlite3.connect(out / DB_NAME) as db:
+        db.execute("DROP TABLE unit_verdicts")
+    db.close()
+    second = run(_returns(tmp_path / "06", "2022年1-6月", {"友谊镇": 2, "兴隆镇": 3}), "2022-06", out=out)
+    comp = second.result.comparison
+    assert comp.previous.key == "2022-03" and comp.previous_lagging == {} and comp.rank_change

@@ -120,7 +120,7 @@ def rerun(result: Any, folder: str | Path) -> Rerun | None:
     if not (Path(folder) / DB_NAME).exists():
         return None
     with connect(folder, readonly=True) as db:
-        if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'unit_scores'").fetchone() is None:
+        if not _has_table(db, "unit_scores"):
             return None
         before = {u: standing(label or "", status) for u, label, status in db.execute(
             "SELECT unit, rank_label, status FROM unit_scores WHERE period = ?", (result.period.key,))}
@@ -133,6 +133,11 @@ def rerun(result: Any, folder: str | Path) -> Rerun | None:
         if then != now:
             change.moved.append((r["unit"], then, now))
     return change
+
+
+def _has_table(db: sqlite3.Connection, name: str) -> bool:
+    """Whether the database has the table (an empty file, or one written before it existed)."""
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
 
 DB_TIMEOUT = 5.0          # seconds to wait for a database another program holds locked
@@ -239,7 +244,7 @@ def previous_period(folder: str | Path, period: Period) -> Period | None:
     if not (Path(folder) / DB_NAME).exists():
         return None
     with connect(folder, readonly=True) as db:
-        if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'periods'").fetchone() is None:
+        if not _has_table(db, "periods"):
             return None                                # an empty file: no period recorded
         row = db.execute("SELECT MAX(period) FROM periods WHERE period < ?", (period.key,)).fetchone()
     return Period.parse(row[0]) if row and row[0] else None
@@ -267,7 +272,7 @@ def compare(result: Any, folder: str | Path) -> Comparison | None:
 
 def _previous_verdicts(db: sqlite3.Connection, before: Period) -> dict[str, int]:
     """后进 flags of the earlier period; none from a youyi.db written before verdicts were kept."""
-    if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'unit_verdicts'").fetchone() is None:
+    if not _has_table(db, "unit_verdicts"):
         return {}
     return dict(db.execute("SELECT unit, lagging FROM unit_verdicts WHERE period = ?", (before.key,)))
 
