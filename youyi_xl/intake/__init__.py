@@ -7,7 +7,8 @@ be the period's at all (none found, another period's), so that nothing is writte
 """
 from __future__ import annotations
 
-from .batch import STATUS_LABELS, Batch, row_columns
+from ..core import STATUS_LABELS
+from .batch import Batch, row_columns
 from .checks import RETURN_CHECKS, check_batch, check_return
 from .folder import Progress, check_period, collect, find_files
 from .reading import read_return

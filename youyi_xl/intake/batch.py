@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..core import (
+    ISSUE_LABELS,
     KEY_PROJECTS,
     PLANNED,
     PROJECTS,
     SOURCE_FIELDS,
-    STATUS_LABELS,
-    ISSUE_LABELS,
     Issue,
     Period,
     Reported,

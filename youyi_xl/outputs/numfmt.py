@@ -33,6 +33,11 @@ def fixed(value: object, places: int, shift: int = 0) -> str:
     return str(number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) + 0)
 
 
+def figure(value: object) -> float:
+    """A figure to add up or compare: a missing one (is_missing) counts as 0."""
+    return 0.0 if is_missing(value) else float(value)  # type: ignore[arg-type]
+
+
 def decimal(value: object, places: int = 2) -> str:
     """A number with at most `places` decimals, trailing zeros dropped: 1234.5, 38, 0.25."""
     if is_missing(value):

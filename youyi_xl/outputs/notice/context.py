@@ -127,10 +127,6 @@ def records(frame: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _number(value: Any) -> float:
-    return 0.0 if is_missing(value) else float(value)
-
-
 def _county(table: Any, progress: float, declared: dict[str, Indicator]) -> dict[str, dict[str, Any]]:
     return {row["indicator"]: _indicator(row, progress, declared.get(row["indicator"]))
             for row in records(table)}
@@ -139,7 +135,7 @@ def _county(table: Any, progress: float, declared: dict[str, Indicator]) -> dict
 def _indicator(row: dict[str, Any], progress: float, known: Indicator | None) -> dict[str, Any]:
     key = row["indicator"]
     unit = row.get("unit") or (known.unit if known else "")
-    target, actual, rate = row.get("target"), _number(row.get("actual")), row.get("rate")
+    target, actual, rate = row.get("target"), nf.figure(row.get("actual")), row.get("rate")
     has_target = not is_missing(target) and float(target) > 0
     if has_target and is_missing(rate):
         rate = actual / float(target)
@@ -240,7 +236,7 @@ def _reporting_sentence(missing: list[dict], detail: list[str], wrong: list[dict
 
 
 def _deducted(units: list[dict]) -> bool:
-    return any(_number(u.get("deduction")) > 0 for u in units)
+    return any(nf.figure(u.get("deduction")) > 0 for u in units)
 
 
 def _change(comparison: Any, declared: dict[str, Indicator], groups: list[dict[str, Any]]) -> dict[str, Any]:
@@ -269,11 +265,11 @@ def _chains(table: Any, progress: float, floor: float) -> dict[str, Any]:
     rows = records(table)
     for row in rows:
         row["chain"] = nf.full_width(row.get("chain") or "")
-    signed, started = (sum(_number(r.get(k)) for r in rows) for k in ("signed_actual", "started_actual"))
-    signed_target, started_target = (sum(_number(r.get(k)) for r in rows)
+    signed, started = (sum(nf.figure(r.get(k)) for r in rows) for k in ("signed_actual", "started_actual"))
+    signed_target, started_target = (sum(nf.figure(r.get(k)) for r in rows)
                                      for k in ("signed_target", "started_target"))
-    ahead = [r["chain"] for r in rows if _number(r.get("signed_time_rate")) >= 1]
-    empty = [r["chain"] for r in rows if not _number(r.get("signed_actual"))]
+    ahead = [r["chain"] for r in rows if nf.figure(r.get("signed_time_rate")) >= 1]
+    empty = [r["chain"] for r in rows if not nf.figure(r.get("signed_actual"))]
     info = {"count": len(rows), "signed": int(signed), "started": int(started),
             "signed_rate_text": nf.percent(signed / signed_target) if signed_target else nf.MISSING,
             "started_rate_text": nf.percent(started / started_target) if started_target else nf.MISSING,
@@ -299,8 +295,8 @@ def _key_projects(table: Any, progress: float) -> dict[str, Any]:
     started = [r for r in listed if r.get("status") in _STARTED]
     unreported = [r["name"] for r in listed if not r.get("reported")]
     waiting = [r["name"] for r in listed if r.get("reported") and r.get("status") not in _STARTED]
-    plan = sum(_number(r.get("plan_investment")) for r in listed)
-    done = sum(_number(r.get("completed_investment")) for r in rows)
+    plan = sum(nf.figure(r.get("plan_investment")) for r in listed)
+    done = sum(nf.figure(r.get("completed_investment")) for r in rows)
     rate = done / plan if plan else None
     style = nf.money_style(plan, done)
     slow = _slow_projects(listed)
@@ -328,7 +324,7 @@ def _slow_sentence(slow: list[dict[str, Any]]) -> str:
     if not slow:
         return ""
     style = nf.money_style(*(r.get("completed_investment") for r in slow[:SLOW_NAMED]))
-    named = [f"{r['name']}（{r['unit']}，完成投资{style(_number(r.get('completed_investment')))}，"
+    named = [f"{r['name']}（{r['unit']}，完成投资{style(nf.figure(r.get('completed_investment')))}，"
              f"占年度计划投资的{nf.percent(r.get('rate'))}）" for r in slow[:SLOW_NAMED]]
     more = f"等{len(slow)}个项目" if len(slow) > SLOW_NAMED else ""
     return f"投资完成率不足序时进度一半的有{nf.names(named)}{more}。"

@@ -20,10 +20,6 @@ BELOW_NAMED = 4            # indicators a reason spells out before 等N项指标
 MISSING, ERRORS = "missing", "errors"
 
 
-def number(value: Any) -> float:
-    return 0.0 if is_missing(value) else float(value)
-
-
 def groups(rows: list[dict[str, Any]], indicators: Sequence[Any], comparison: Any) -> list[dict[str, Any]]:
     """The groups (乡镇 first, then 部门, then any other), each with its ranking and sentence."""
     seen = list(dict.fromkeys(r.get("group") or "" for r in rows))
@@ -33,7 +29,7 @@ def groups(rows: list[dict[str, Any]], indicators: Sequence[Any], comparison: An
 
 
 def _group(name: str, rows: list[dict], n: int, indicators: Sequence[Any], comparison: Any) -> dict[str, Any]:
-    rows = sorted(rows, key=lambda r: (number(r.get("rank")) or 1e9, number(r.get("order"))))
+    rows = sorted(rows, key=lambda r: (nf.figure(r.get("rank")) or 1e9, nf.figure(r.get("order"))))
     ranking = [ranked(r, indicators, comparison) for r in rows]
     advanced = [u for u in ranking if u["advanced"]]
     lagging = [u for u in ranking if u["lagging"]]
@@ -74,7 +70,7 @@ def ranked(row: dict[str, Any], indicators: Sequence[Any], comparison: Any = Non
             "advanced": bool(row.get("advanced")), "lagging": bool(row.get("lagging")),
             "provisional": provisional, "behind": behind, "twice": twice, "label": label,
             "missed_twice": missed_twice, "lagged_twice": lagged_twice,
-            "errors": int(number(row.get("errors"))), "deduction": row.get("deduction"),
+            "errors": int(nf.figure(row.get("errors"))), "deduction": row.get("deduction"),
             "reason": reason(status, behind, twice, provisional)}
 
 

@@ -13,11 +13,10 @@ from ...core import (
     STARTED_STATUSES,
     Severity,
     Table,
-    is_missing,
 )
 from .. import xlstyle as xs
 from ..bigsheet import BigTable
-from ..numfmt import full_width
+from ..numfmt import figure, full_width
 from ..xlstyle import Column, Styled
 from .base import (
     LEFT_OUT_LEGEND,
@@ -89,14 +88,10 @@ def _chain_total(sheet: Any, cx: _Context, row: int, records: list[dict[str, Any
     """合计: the targets and counts summed, their 完成率 coloured like a chain's."""
     cells: list[Any] = [None, "合计", None, None, None]
     for key in ("signed", "started"):
-        target = sum(_number(r[f"{key}_target"]) for r in records)
-        actual = sum(_number(r[f"{key}_actual"]) for r in records)
+        target = sum(figure(r[f"{key}_target"]) for r in records)
+        actual = sum(figure(r[f"{key}_actual"]) for r in records)
         cells += [target, actual, _total_band(cx, target, actual)]
     _total_row(sheet, cx, row, CHAIN_COLUMNS, cells + [None, None])
-
-
-def _number(value: Any) -> float:
-    return 0.0 if is_missing(value) else float(value)
 
 
 def _total_band(cx: _Context, target: float, actual: float) -> Styled:
@@ -151,8 +146,8 @@ def _key_projects(sheet: Any, cx: _Context) -> None:
     end = _simple_table(sheet, cx, KEY_PROJECT_COLUMNS, rows, _title(cx.result, "重点项目推进情况"), note,
                         freeze_cols=2, printed=KEY_PROJECT_PRINTED)
     if records:
-        plan = sum(_number(r["plan_investment"]) for r in records)
-        done = sum(_number(r["completed_investment"]) for r in records)
+        plan = sum(figure(r["plan_investment"]) for r in records)
+        done = sum(figure(r["completed_investment"]) for r in records)
         started = sum(1 for r in records if r["status"] in STARTED_STATUSES)
         cells = [None, f"合计（{len(records)}个项目）", None, None, None, None, plan, done,
                  _total_band(cx, plan, done), f"{started}个"] + [None] * (len(KEY_PROJECT_COLUMNS) - 10)
