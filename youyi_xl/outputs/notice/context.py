@@ -51,7 +51,8 @@ def notice_context(result: Any, date: dt.date | str | None = None, *, issuer: st
     due = as_date(deadline) if deadline is not None else default_deadline(day)
     groups = ranking.groups(records(result.unit_table), plan.indicators, comparison)
     context = {**period_fields(period), "county_name": clean(settings.county),
-               "assessors": clean(settings.assessors()), "organisers": clean(settings.organisers), "assessors_duty": clean(settings.assessors(duty=True)),
+               "assessors": clean(settings.assessors()), "organisers": clean(settings.organisers),
+               "assessors_duty": clean(settings.assessors(duty=True)),
                "recipients": clean(settings.recipients if recipients is None else recipients),
                "time_progress": progress, "time_progress_text": nf.percent(progress),
                "county": county, "indicators": list(county.values()),
