@@ -215,6 +215,7 @@ def test_check_and_run_name_the_plan_and_put_its_problems_first(capsys, tmp_path
              if isinstance(c.value, str) and c.value.endswith(f"（{code}）")]
     assert codes[0] == "sum-mismatch" and "number-invalid" in codes
     assert [c.value for c in sheet[5]][:1] == ["（目标分解表）"]       # not 未识别单位
+    assert "前1条是目标分解表" in sheet["A2"].value                     # the note says why they lead
     code, out, _ = run(capsys, "check", str(returns), "--period", "2022-03")
     assert "程序自带的模板" in out.splitlines()[0]
 

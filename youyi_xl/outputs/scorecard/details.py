@@ -216,17 +216,18 @@ def issue_columns() -> list[Column]:
 def _issues(sheet: Any, cx: _Context) -> None:
     frame = cx.result.issues
     counts = frame["severity"].value_counts()
+    plan_issues = list(cx.result.plan.issues)       # pipeline.run puts them first; they stay first
+    plan_first = len(plan_issues) if cx.result.issue_list[:len(plan_issues)] == plan_issues else 0
+    order_text = (f"前{plan_first}条是目标分解表（考评办的模板）的问题，其余" if plan_first else "") + "按单位、再按级别排列"
     note = (f"共{len(frame)}条：错误{counts.get('error', 0)}条（所在行或表不计入统计，须由报送单位修改），"
             f"警告{counts.get('warning', 0)}条（数据已采用，请核实），提示{counts.get('info', 0)}条。"
-            "按单位、再按级别排列；怎样修改见“修改建议”列，各单位的退回意见在“退回意见”文件夹中。")
+            f"{order_text}；怎样修改见“修改建议”列，各单位的退回意见在“退回意见”文件夹中。")
     shown = list(ISSUE_WIDTHS)
     sev, unit, code = shown.index("severity"), shown.index("unit"), shown.index("code")
     fills = {s.value: cx.fm.get(text_wrap=True, align="center", bold=True, bg_color=xs.SEVERITY_FILL[s.value],
                                 font_color=xs.SEVERITY_FONT[s.value]) for s in Severity}
     order = {u.name: i for i, u in enumerate(cx.result.plan.units)}
     rows = []
-    plan_issues = list(cx.result.plan.issues)
-    plan_first = len(plan_issues) if cx.result.issue_list[:len(plan_issues)] == plan_issues else 0
     rows_in = list(frame[shown].itertuples(index=False, name=None))
     ordered = rows_in[:plan_first] + _issue_order(rows_in[plan_first:], sev, unit, order)
     for n, values in enumerate(ordered):
