@@ -39,6 +39,29 @@ def test_a_collector_paused_by_the_caller_stays_paused():
         gc.enable()
 
 
-@pytest.mark.parametrize("stage", [collect, evaluate, load_plan])
-def test_the_batch_stages_are_the_paused_ones(stage):
-    assert stage.__wrapped__ is not None        # functools.wraps of without_cyclic_gc
+def _recording(module, name, seen, monkeypatch):
+    original = getattr(module, name)
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+
+
+def test_the_batch_stages_run_with_the_collector_paused(tmp_path, monkeypatch):
+    """collect, load_plan and evaluate are the stages that build a whole batch."""
+    from builders import write_return
+
+    import youyi_xl.evaluation.scoring as scoring
+    import youyi_xl.intake.folder as folder
+    import youyi_xl.plan.attachments as attachments
+
+    seen: list[bool] = []
+    _recording(folder, "find_files", seen, monkeypatch)
+    _recording(scoring, "county_records", seen, monkeypatch)
+    _recording(attachments, "read_rulebook", seen, monkeypatch)
+    plan = load_plan()
+    write_return(tmp_path / "友谊镇.xlsx", unit="友谊镇")
+    evaluate(collect(tmp_path, "2022-03", plan), plan)
+    assert seen == [False, False, False] and gc.isenabled()
