@@ -218,8 +218,9 @@ def _issues(sheet: Any, cx: _Context) -> None:
     counts = frame["severity"].value_counts()
     plan_issues = list(cx.result.plan.issues)       # pipeline.run puts them first; they stay first
     plan_first = len(plan_issues) if cx.result.issue_list[:len(plan_issues)] == plan_issues else 0
-    order_text = (f"前{plan_first}条是目标分解表（考评办的模板）的问题，其余" if plan_first else "") + "按单位、再按级别排列"
-    note = (f"共{len(frame)}条：错误{counts.get('error', 0)}条（所在行或表不计入统计，须由报送单位修改），"
+    order_text = (f"前{plan_first}条是目标分解表（考评办的模板）的问题，由考评办修改；其余" if plan_first else "") \
+        + "按单位、再按级别排列"
+    note = (f"共{len(frame)}条：错误{counts.get('error', 0)}条（所在行或表不计入统计，{'报送表的错误' if plan_first else ''}须由报送单位修改），"
             f"警告{counts.get('warning', 0)}条（数据已采用，请核实），提示{counts.get('info', 0)}条。"
             f"{order_text}；怎样修改见“修改建议”列，各单位的退回意见在“退回意见”文件夹中。")
     shown = list(ISSUE_WIDTHS)
