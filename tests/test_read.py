@@ -250,7 +250,22 @@ SIGN_OFFS = {
     "a note over cells": {"A": "说明：", "B": "1.金额单位为万元", "E": "2.日期填到日", "H": "3.据实填写"},
     "nothing below": {"A": "（以下空白）", "B": "", "H": "—"},
     "beside a row number": {"A": 7, "B": "单位负责人：王某", "F": "审核人：李某"},     # the form numbers its rows
+    "a compatibility form": {"A": "㊟：以上为初步统计数"},       # NFKC makes it 注：
 }
+
+
+def test_every_sign_off_word_and_note_ends_a_table_and_names_do_not():
+    """The quick test in front of the patterns (a cell holding none of their characters) never
+    turns away a line the patterns take: every role word, alone, with a colon, after a unit."""
+    from youyi_xl.workbook.tables import _SIGN_OFF_WORDS, ends_table
+    for word in _SIGN_OFF_WORDS.split("|"):
+        for text in (word, f"{word}：张三", f"单位{word}:", f"（{word}）"):
+            assert ends_table(text), text
+    for text in ("填表说明：", "注：金额为万元", "说明:", "备注：无", "附注：", "（以下空白）", "以下无",
+                 "㊟：初步统计", "\u200b填报人：李四", "主要领导 王五"):
+        assert ends_table(text), text
+    for text in ("友谊县玉米深加工项目", "年产10万吨大豆蛋白", "Ａ区厂房建设", "绿色食品产业园二期"):
+        assert not ends_table(text), text
 
 
 @pytest.mark.parametrize("words", list(SIGN_OFFS))

@@ -12,6 +12,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -61,11 +62,16 @@ def clean_text(value: Any) -> str:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         value = str(value)
-    if not value.isascii():
-        if not unicodedata.is_normalized("NFKC", value):
-            value = unicodedata.normalize("NFKC", value)
-        value = _INVISIBLE.sub("", value)
-    return " ".join(value.split())
+    return " ".join(_normal(value).split())
+
+
+def _normal(value: str) -> str:
+    """NFKC without invisible characters (spaces left as they are)."""
+    if value.isascii():
+        return value
+    if not unicodedata.is_normalized("NFKC", value):
+        value = unicodedata.normalize("NFKC", value)
+    return _INVISIBLE.sub("", value)
 
 
 def tidy_text(value: Any) -> str:
@@ -78,7 +84,7 @@ def tidy_text(value: Any) -> str:
 
 def compact(value: Any) -> str:
     """Text with every space removed: the form used to compare names and labels."""
-    return "".join(clean_text(value).split())
+    return "".join((_normal(value) if type(value) is str else clean_text(value)).split())
 
 
 _HEADER_STRIP = re.compile(f"[*※★:：\\s{_INVISIBLE_CLASS}]")
@@ -86,7 +92,12 @@ _HEADER_STRIP = re.compile(f"[*※★:：\\s{_INVISIBLE_CLASS}]")
 
 def header_key(value: Any) -> str:
     """Normalised header text: no spaces, no required-marks, ASCII brackets, lower case."""
-    text = unicodedata.normalize("NFKC", "" if value is None else str(value))
+    return _header_key(value if type(value) is str else "" if value is None else str(value))
+
+
+@lru_cache(maxsize=16384)       # the same headers and labels in every return of a batch
+def _header_key(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
     return _HEADER_STRIP.sub("", text).replace("〔", "(").replace("〕", ")").lower()
 
 

@@ -9,6 +9,7 @@ parse with its issue.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from bisect import bisect_right
 from functools import lru_cache
 from typing import Any, Callable, Sequence
@@ -59,11 +60,19 @@ class RowReader:
         self.factors = {key: self._header_factor(key) for key in located.columns}
         self.keys = list(located.columns)
         self.indexes = [located.columns[k] for k in self.keys]
-        self.defaults = {c.key: (0.0 if c.zero_if_blank else None) for c in self.table.columns}
+        # a row's values in the record's order; a column the record does not carry (序号) is
+        # parsed (its problems reported) into the one slot past the end
+        order = {key: i for i, key in enumerate(self.table.value_keys)}
+        self.slots = [order.get(k, len(order)) for k in self.keys]
+        self.defaults = [0.0 if self.table.column(k).zero_if_blank else None
+                         for k in self.table.value_keys] + [None]
+        self.empty = [_SLOW if self.table.column(k).required else
+                      (0.0 if self.table.column(k).zero_if_blank else None) for k in self.keys]
+        self.pick = _picker(self.indexes)
+        self.identity_slots = [order[k] for k in _IDENTITY_KEYS.get(self.table.key, ("name",)) if k in order]
         self.limits = magnitude_limits(plan)
         self.fast = [_fast_reader(self.table.column(k), self.factors[k], self.chains,
                                   self.limits.get(self.table.column(k).unit, MAX_MAGNITUDE)) for k in self.keys]
-        self.identity_keys = _IDENTITY_KEYS.get(self.table.key, ("name",))
         self.special = dict(sheet.special)      # with the cells a merged special cell covers
         self.merges = _MergedColumns(sheet.merged, self.indexes, located.data_start)
 
@@ -76,35 +85,39 @@ class RowReader:
 
     def read_records(self) -> tuple:
         """Every data row of the table as a record (blank rows, 合计 rows and notes left out)."""
+        make, source = self.table.record._make, (self.ret.unit or "", self.ret.file, self.sheet.name)
         records = []
         for row in data_rows(self.sheet.rows, self.located):
             if row.kind == "data":
                 values = self.read_row(row.index, row.values)
                 if values is not None:
-                    records.append(self.record(row.index + 1, values))
+                    records.append(make((*source, row.index + 1, True, self.identity(values), *values)))
         return tuple(records)
 
-    def record(self, row: int, values: dict[str, Any]) -> Any:
-        return self.table.make_record(values, unit=self.ret.unit or "", file=self.ret.file,
-                                      sheet=self.sheet.name, row=row, identity=self.identity(values))
-
-    def identity(self, values: dict[str, Any]) -> tuple[str, ...]:
+    def identity(self, values: list[Any]) -> tuple[str, ...]:
         """What compares two rows as one project, within a return and across units: the name (and
         investor) without spaces, full-width forms or invisible characters (compact)."""
-        return tuple(compact(values.get(k) or "") for k in self.identity_keys)
+        return tuple(compact(values[i] or "") for i in self.identity_slots)
 
-    def read_row(self, r: int, values) -> dict[str, Any] | None:
-        width = len(values)
-        raw = [values[c] if c < width else "" for c in self.indexes]
+    def read_row(self, r: int, values) -> list[Any] | None:
+        """The values of one row in the record's order (table.value_keys), or None for a blank row."""
+        raw = self.pick(values)
         if self._blank_row(r, raw):
             return None       # a row is blank by its own cells: a merged cell alone is no data
         if self.merges:
             raw = self.merges.fill(self.sheet.rows, r, raw, self.special)
-        parsed: dict[str, Any] = dict(self.defaults)
+        parsed = self.defaults[:]
         special = self.special
-        for key, c, fast, value in zip(self.keys, self.indexes, self.fast, raw):
-            found = _SLOW if special and (r, c) in special else fast(value)
-            parsed[key] = self.read_cell(r, key, value) if found is _SLOW else found
+        for slot, key, c, fast, empty, value in zip(self.slots, self.keys, self.indexes, self.fast,
+                                                    self.empty, raw):
+            if special and (r, c) in special:
+                found = _SLOW           # an error value or a formula without its result reads as ''
+            elif value == "" or value is None:
+                found = empty           # an optional cell left empty; a required one is reported
+            else:
+                found = fast(value)
+            parsed[slot] = self.read_cell(r, key, value) if found is _SLOW else found
+        del parsed[-1]
         return parsed
 
     def _blank_row(self, r: int, raw: list[Any]) -> bool:
@@ -201,6 +214,18 @@ class RowReader:
 
 
 _SLOW = object()    # a fast reader's answer for "take the full path" (blank, text number, …)
+
+
+def _picker(indexes: list[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """The cells of a row at `indexes` ('' past its end), in that order."""
+    last = max(indexes, default=-1)
+    take = operator.itemgetter(*indexes) if len(indexes) > 1 else None
+
+    def pick(values: Sequence[Any]) -> Sequence[Any]:
+        if take is not None and len(values) > last:
+            return take(values)
+        return [values[c] if c < len(values) else "" for c in indexes]
+    return pick
 
 
 def _fast_reader(column: Column, factor: float, chains: dict[str, str], limit: float) -> Callable[[Any], Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
@@ -27,6 +28,9 @@ _SIGN_OFF_WORDS = ("负责人|领导|审核|审核人|复核|复核人|审批|�
 _SIGN_OFF = re.compile(r"^[\u4e00-\u9fff]{0,8}\(?(?:" + _SIGN_OFF_WORDS + r")\)?(?::|$)")
 _SIGN_OFF_NAMED = re.compile(r"^[\u4e00-\u9fff]{0,4}(?:负责人|领导|审核人?|复核人?|填报人|填表人|制表人|"
                              r"统计人|统计员|经办人?|联系人|日期) +(?:[\u4e00-\u9fff]{2,4}|[\d\-./年月日 ]+)$")
+# Every character a sign-off or note pattern must hold somewhere (each alternative's first one):
+# a cell whose head holds none of them, and that normalisation cannot change, ends no table.
+_ENDING_CHARS = frozenset(word[0] for word in _SIGN_OFF_WORDS.split("|")) | frozenset("填注说备附以")
 _FOOTER_TEXT = 40           # characters of a row's first cell examined for a sign-off
 _SECTION = re.compile(r"^[一二三四五六七八九十]+[、.．]")
 _UNIT_PART = re.compile(r"\([^()]*\)$")   # "签约总投资(亿元)" -> "签约总投资"
@@ -207,7 +211,10 @@ def _is_number(value: Any) -> bool:
 def ends_table(text: str) -> bool:
     """True for the first cell of a line that ends a table: a sign-off (单位负责人：张三, 审核人,
     填报日期：…) or a note (填表说明, 注：…, 以下空白), however many cells the line spreads over."""
-    text = clean_text(text[:_FOOTER_TEXT])
+    head = text[:_FOOTER_TEXT]
+    if _ENDING_CHARS.isdisjoint(head) and unicodedata.is_normalized("NFKC", head):
+        return False        # most first cells (a project's name): no pattern can match
+    text = clean_text(head)
     return bool(_SIGN_OFF.match(text) or _SIGN_OFF_NAMED.match(text) or _NOTE_LINE.match(text))
 
 
