@@ -231,6 +231,22 @@ def test_a_merged_cell_over_blank_rows_makes_no_rows(tmp_path, plan):
     assert codes(batch) == [] and len(batch.projects) == 1
 
 
+@pytest.mark.parametrize("numbered", [True, False])
+def test_a_row_holding_only_a_name_is_read_with_or_without_the_seq_column(tmp_path, plan, numbered):
+    """A row is blank by its own cells: with the 序号 column deleted the name is the first column,
+    and a row holding only it is a project whose missing cells are reported, not a blank row."""
+    path = write_return(tmp_path / "in" / "友谊镇.xlsx", projects=_three(), notes=False)
+    _with_rows(path, "招商引资项目", {5: {c: None for c in "CDEFGHIJKLMNO"}})
+    if not numbered:
+        book = openpyxl.load_workbook(path)
+        book["招商引资项目"].delete_cols(1)
+        book.save(path)
+    batch = _collect(path, plan)
+    assert batch.projects["name"].tolist() == ["项目0", "项目1", "项目2"]
+    assert {(i.code, i.row) for i in batch.issue_list} >= {("value-missing", 5)}
+    assert all(i.row == 5 for i in batch.issue_list if i.severity == "error")
+
+
 def test_a_merged_error_value_is_an_error_on_every_row(tmp_path, plan):
     path = write_return(tmp_path / "in" / "友谊镇.xlsx", projects=_three(), notes=False)
     _with_rows(path, "招商引资项目", {3: {"K": "#DIV/0!"}, 4: {"K": None}, 5: {"K": None}}, merges=["K3:K5"])

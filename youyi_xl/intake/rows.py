@@ -58,14 +58,12 @@ class RowReader:
         self.table = located.table
         self.chains = plan.chain_keys
         self.factors = {key: self._header_factor(key) for key in located.columns}
-        self.keys = list(located.columns)
-        self.indexes = [located.columns[k] for k in self.keys]
-        # a row's values in the record's order; a column the record does not carry (序号) is
-        # parsed (its problems reported) into the one slot past the end
+        # a row's values go in the record's order; 序号 is a label, not a value (never read)
         order = {key: i for i, key in enumerate(self.table.value_keys)}
-        self.slots = [order.get(k, len(order)) for k in self.keys]
-        self.defaults = [0.0 if self.table.column(k).zero_if_blank else None
-                         for k in self.table.value_keys] + [None]
+        self.keys = [k for k in located.columns if k in order]
+        self.indexes = [located.columns[k] for k in self.keys]
+        self.slots = [order[k] for k in self.keys]
+        self.defaults = [0.0 if self.table.column(k).zero_if_blank else None for k in self.table.value_keys]
         self.empty = [_SLOW if self.table.column(k).required else
                       (0.0 if self.table.column(k).zero_if_blank else None) for k in self.keys]
         self.pick = _picker(self.indexes)
@@ -117,15 +115,15 @@ class RowReader:
             else:
                 found = fast(value)
             parsed[slot] = self.read_cell(r, key, value) if found is _SLOW else found
-        del parsed[-1]
         return parsed
 
-    def _blank_row(self, r: int, raw: list[Any]) -> bool:
-        if all(v == "" or v is None for v in raw[1:]) and not self.sheet.special:
-            return True                     # the common case, decided without parsing
+    def _blank_row(self, r: int, raw: Sequence[Any]) -> bool:
+        """A row whose cells (序号 aside) are empty or blank marks such as 无 and /."""
         special = self.sheet.special
+        if not special and all(v == "" or v is None for v in raw):
+            return True                     # the common case, decided without parsing
         return all(is_blank(v) and (not special or (r, c) not in special)
-                   for k, c, v in zip(self.keys, self.indexes, raw) if k != "seq")
+                   for c, v in zip(self.indexes, raw))
 
     def where(self, r: int, key: str, value: Any = "") -> dict[str, Any]:
         return {"sheet": self.sheet.name, "cell": cell_ref(r, self.located.columns[key]), "row": r + 1,

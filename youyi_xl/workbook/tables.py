@@ -6,6 +6,7 @@ A grid is a list of rows from A1 (rows[r][c] is Excel row r+1, column c+1).
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -171,6 +172,7 @@ def data_rows(rows: Sequence[Sequence[Any]], located: Located) -> Iterator[DataR
     line that is not data (a note such as 填表说明, or a sign-off line such as 单位负责人：…)."""
     used = sorted(set(located.columns.values()))
     seq = located.columns.get("seq", -1)
+    pick = operator.itemgetter(*used) if len(used) > 1 else None
     for r in range(located.data_start, len(rows)):
         row = rows[r]
         lead = _lead(row, seq)
@@ -178,7 +180,8 @@ def data_rows(rows: Sequence[Sequence[Any]], located: Located) -> Iterator[DataR
             continue
         if type(lead) is str and ends_table(lead):
             return
-        cells = [row[c] if c < len(row) else "" for c in used]
+        cells = pick(row) if pick is not None and len(row) > used[-1] else \
+            [row[c] if c < len(row) else "" for c in used]
         texts = [v for v in cells if v != "" and v is not None]
         if not texts:
             continue
