@@ -36,14 +36,34 @@ def folder(tmp_path_factory):
     return root
 
 
-def test_parallel_reading_gives_the_same_batch(folder, monkeypatch):
+@pytest.mark.parametrize("method", [None, "spawn"])
+def test_parallel_reading_gives_the_same_batch(folder, monkeypatch, method):
+    """Forked workers (Linux) and spawned ones (Windows: the plan and its tables arrive pickled,
+    their hashes made again in the worker's own process) read what one process reads."""
     one = collect(folder, "2022-03", workers=1)
     monkeypatch.setattr(collect_module, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(collect_module, "POOL_START_METHOD", method)
     two = collect(folder, "2022-03", workers=2)
     assert two.issue_list == one.issue_list and len(one.issue_list) > 3
     assert two.projects.equals(one.projects) and len(one.projects) == 33
     assert [r.file for r in two.superseded] == [r.file for r in one.superseded] == ["友谊镇-旧版.xlsx"]
     assert two.units.equals(one.units)
+
+
+def test_a_table_arrives_in_another_process_with_that_process_hash(tmp_path):
+    """A table hashes once (it keys the readers' caches); its pickle carries no hash, since string
+    hashes differ between processes: unpickled under another PYTHONHASHSEED it hashes as a table
+    built there does."""
+    import pickle
+
+    from youyi_xl.core.schema import PROJECTS
+    (tmp_path / "table.pickle").write_bytes(pickle.dumps(PROJECTS))
+    code = ("import pickle, sys; from youyi_xl.core.schema import PROJECTS; "
+            "t = pickle.loads(open(sys.argv[1], 'rb').read()); print(hash(t) == hash(PROJECTS) and t == PROJECTS)")
+    for seed in ("1", "2"):
+        out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "table.pickle")], text=True,
+                             capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed}, check=True)
+        assert out.stdout.strip() == "True"
 
 
 def test_progress_reports_every_file(folder, monkeypatch):
