@@ -65,3 +65,18 @@ def test_the_batch_stages_run_with_the_collector_paused(tmp_path, monkeypatch):
     write_return(tmp_path / "友谊镇.xlsx", unit="友谊镇")
     evaluate(collect(tmp_path, "2022-03", plan), plan)
     assert seen == [False, False, False] and gc.isenabled()
+
+
+def test_the_outputs_are_written_with_the_collector_paused(tmp_path, monkeypatch):
+    """The writers (成绩单, documents) run paused too, and the collector is back afterwards."""
+    from builders import write_return
+
+    import youyi_xl.outputs as outputs
+    from youyi_xl import run
+
+    seen: list[bool] = []
+    _recording(outputs, "write_scorecard", seen, monkeypatch)
+    _recording(outputs, "write_result_json", seen, monkeypatch)
+    write_return(tmp_path / "in" / "友谊镇.xlsx", unit="友谊镇")
+    run(tmp_path / "in", "2022-03", out=tmp_path / "out")
+    assert seen == [False, False] and gc.isenabled()

@@ -207,25 +207,43 @@ def test_copied_templates_are_used_from_the_plan_folder(returns, tmp_path, capsy
     assert "本通报由县发改局起草。" in outputs.files["notice_html"].read_text(encoding="utf-8")
 
 
-def test_scorecard_in_a_forked_child_is_the_same_and_reports_errors(returns, tmp_path, monkeypatch):
+def test_documents_in_a_forked_child_are_the_same_and_report_errors(returns, tmp_path, monkeypatch):
+    """From BACKGROUND_FROM returns the result JSON, 通报, 催报稿 and 退回意见 are written by a forked
+    child while this process writes the 成绩单: the same files as written inline, and a failure in
+    the child is the same one Chinese sentence, nothing of the previous set changed."""
+    import youyi_xl.outputs as outputs
     import youyi_xl.pipeline as pipeline
-    import youyi_xl.outputs as scorecard
     from youyi_xl.core.errors import OutputError
 
     import threading
 
-    inline = run(returns, "2022-03", out=tmp_path / "inline")
+    inline = run(returns, "2022-03", out=tmp_path / "inline", notice_date="2022-04-08")
     monkeypatch.setattr(pipeline, "BACKGROUND_FROM", 1)
     assert threading.active_count() == 1 and os.name == "posix"      # so the fork path is taken
-    forked = run(returns, "2022-03", out=tmp_path / "forked")
+    forked = run(returns, "2022-03", out=tmp_path / "forked", notice_date="2022-04-08")
     assert _workbook_values(forked.files["scorecard"]) == _workbook_values(inline.files["scorecard"])
+    for key in ("notice_html", "reminder"):
+        assert forked.files[key].read_bytes() == inline.files[key].read_bytes()
+    assert json.loads(forked.files["json"].read_text("utf-8")) == json.loads(inline.files["json"].read_text("utf-8"))
+    assert [p.name for p in forked.feedback] == [p.name for p in inline.feedback] and forked.feedback
+    for one, other in zip(forked.feedback, inline.feedback):
+        assert _workbook_values(one) == _workbook_values(other)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "forked").iterdir() if p.is_file()}
 
     def broken(result, path):
         raise OutputError("磁盘已满（测试）")
 
-    monkeypatch.setattr(scorecard, "write_scorecard", broken)
+    monkeypatch.setattr(outputs, "write_result_json", broken)
     with pytest.raises(OutputError, match="磁盘已满"):
-        run(returns, "2022-03", out=tmp_path / "broken")
+        run(returns, "2022-03", out=tmp_path / "forked", notice_date="2022-04-08")
+
+    def full(result, path):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(outputs, "write_result_json", full)
+    with pytest.raises(OutputError, match="^无法写入“result-2022-03.json”：磁盘空间不足；上次生成的文件未改动$"):
+        run(returns, "2022-03", out=tmp_path / "forked", notice_date="2022-04-08")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "forked").iterdir() if p.is_file()} == before
 
 
 OPEN_COUNTER = """

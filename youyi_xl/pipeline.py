@@ -36,11 +36,11 @@ from .core import (
     YouyiError,
     cn_date,
     output_names,
+    without_cyclic_gc,
 )
 from .evaluation import Result, compare_history, compare_rerun, copy_history, evaluate, record_history
 from .intake import Batch, Progress, collect, period_outside_plan, refusal
 from .plan import Plan, load_plan
-from .workbook import os_reason
 
 Step = Callable[[str], None]
 
@@ -228,32 +228,45 @@ def _moved(staged: RunOutputs, folder: Path) -> RunOutputs:
     return final
 
 
+@without_cyclic_gc
 def _write_outputs(outputs: RunOutputs, period: Period, template, date: dt.date, due: dt.date,
                    step: Step | None) -> None:
-    from .outputs import render_notice, write_feedback, write_reminder, write_result_json, write_scorecard
+    """The 成绩单 here and, for a large batch on POSIX, the documents (result JSON, 通报, 催报稿,
+    退回意见) in a forked child at the same time: the two halves take about as long, one a core.
+    The writers make millions of short-lived objects beside the batch's long-lived ones: the
+    cyclic collector, walking them all, is paused (about a tenth of the writing at 1,000 returns)."""
+    from .outputs import write_scorecard
 
     names, folder, result = output_names(period), outputs.folder, outputs.result
-    _say(step, "生成成绩单")
-    scorecard = _Background(write_scorecard, result, folder / names["scorecard"],
+    _say(step, "生成结果文件、通报、催报稿和退回意见")
+    documents = _Background(_write_documents, result, folder, names, template, date, due,
                             large=len(result.batch.accepted) >= BACKGROUND_FROM)
-    _say(step, "写出结果文件")
-    outputs.files["json"] = write_result_json(result, folder / names["json"])
-    _say(step, "生成通报和催报稿")
-    docx, html = render_notice(result, folder / names["notice"], template, date, due)
-    outputs.files.update(notice=docx, notice_html=html)
-    outputs.files["reminder"] = write_reminder(result, folder / names["reminder"], date)
-    _say(step, "生成退回意见")
-    outputs.feedback = write_feedback(result.batch, folder, deadline=cn_date(due))
-    outputs.files["scorecard"] = scorecard.wait()
+    _say(step, "生成成绩单")
+    try:
+        outputs.files["scorecard"] = write_scorecard(result, folder / names["scorecard"])
+    finally:
+        files, feedback = documents.wait()      # the child is always waited for
+    outputs.files.update(files)
+    outputs.feedback = feedback
 
 
-BACKGROUND_FROM = 300      # returns; from here the scorecard is written beside the other outputs
+def _write_documents(result: Result, folder: Path, names: dict[str, str], template, date: dt.date,
+                     due: dt.date) -> tuple[dict[str, Path], list[Path]]:
+    from .outputs import render_notice, write_feedback, write_reminder, write_result_json
+
+    files = {"json": write_result_json(result, folder / names["json"])}
+    files["notice"], files["notice_html"] = render_notice(result, folder / names["notice"], template, date, due)
+    files["reminder"] = write_reminder(result, folder / names["reminder"], date)
+    return files, write_feedback(result.batch, folder, deadline=cn_date(due))
+
+
+BACKGROUND_FROM = 300      # returns; from here the documents are written beside the 成绩单
 
 
 class _Background:
     """One writer run in a forked child while the parent writes the other outputs (POSIX, large
     batches, a process without other threads); inline everywhere else. Forking shares the
-    result without copying it; the child sends back the path written or the Chinese error."""
+    result without copying it; the child sends back what the writer returned or the Chinese error."""
 
     def __init__(self, fn: Callable, *args, large: bool):
         self.process = None
@@ -272,7 +285,7 @@ class _Background:
         try:
             kind, value = self.receiver.recv()
         except EOFError:
-            kind, value = "error", "生成成绩单的子进程意外退出（可能内存不足），请重新运行"
+            kind, value = "error", "生成通报等文件的子进程意外退出（可能内存不足），请重新运行"
         finally:
             self.process.join()
         if kind == "error":
@@ -281,14 +294,18 @@ class _Background:
 
 
 def _child(sender, fn: Callable, args: tuple) -> None:
+    from .outputs import failure_message, os_failure
+
     try:
         sender.send(("ok", fn(*args)))
     except YouyiError as exc:
         sender.send(("error", str(exc)))
-    except OSError as exc:
-        sender.send(("error", f"无法写入成绩单：{os_reason(exc)}；上次生成的文件未改动"))
     except Exception as exc:  # the child's boundary: the parent reports it as one Chinese line
-        sender.send(("error", f"生成成绩单时出错：{type(exc).__name__}: {exc}"))
+        cause = os_failure(exc)
+        if cause is not None:           # the same sentence as when the parent writes
+            sender.send(("error", failure_message(cause)))
+            return
+        sender.send(("error", f"生成通报等文件时出错：{type(exc).__name__}: {exc}"))
     finally:
         sender.close()
 

@@ -28,7 +28,7 @@ from typing import Any, Iterator, Sequence
 
 from ..core import column_letters
 from .safeio import EXCEL_MAX_CELL_CHARS, neutralize
-from .xlstyle import LINE_HEIGHT, wrapped_lines
+from .xlstyle import LINE_HEIGHT, MAX_LINES, text_lines, wrapped_lines
 
 EPOCH = dt.datetime(1899, 12, 30)
 ORDINAL_EPOCH = EPOCH.toordinal()
@@ -88,39 +88,59 @@ def rows_xml(table: BigTable, styled: type, styles: Sequence[int], extra: dict[i
              start: int = 0, stop: int | None = None, chunk: int = 2000) -> Iterator[str]:
     """The <row> elements of rows[start:stop] of a table, `chunk` rows at a time. `styles` is the
     style index of each column; `extra` maps id(format) of the extra formats to theirs; `styled`
-    is the class of values that carry their own format."""
-    letters = [column_letters(c) for c in range(len(table.formats))]
-    parts = []
-    for r, values in enumerate(table.rows[start:stop], start=table.first_row + 1 + start):
-        cells = []
+    is the class of values that carry their own format. The pieces of a chunk are joined once
+    (a ledger of 50,000 rows is a million cells)."""
+    count = len(table.formats)
+    letters = [column_letters(c) for c in range(count)]
+    opens = [f'<c r="{letter}' for letter in letters]
+    texts = [f'" s="{style}" t="inlineStr"><is><t>' for style in styles]
+    numbers = [f'" s="{style}"><v>' for style in styles]
+    blanks = [f'" s="{style}"/>' for style in styles]
+    widths = [0.0] * count              # the wrapping columns' widths (0: no wrap)
+    for c, width in table.wrapped:
+        widths[c] = width
+    parts: list[str] = []
+    add = parts.extend
+    for n, (r, values) in enumerate(enumerate(table.rows[start:stop], start=table.first_row + 1 + start), 1):
+        ref = str(r)
+        head = len(parts)
+        parts.append("")                # the <row> tag, once its height is known
+        lines, measured = 1, True       # measured: every wrapping cell was plain text
         for c, value in enumerate(values):
             kind = type(value)
-            if kind is str and value.isprintable() and value.strip() == value and value \
-                    and len(value) <= EXCEL_MAX_CELL_CHARS:
-                text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                cells.append(f'<c r="{letters[c]}{r}" s="{styles[c]}" t="inlineStr"><is><t>{text}</t></is></c>')
-                continue                                      # the common case, inline
+            if kind is str and value and len(value) <= EXCEL_MAX_CELL_CHARS and value.isprintable() \
+                    and value.strip() == value:
+                if "&" in value or "<" in value or ">" in value:
+                    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                add((opens[c], ref, texts[c], value, "</t></is></c>"))      # the common case
+                width = widths[c]
+                if width and 2 * len(value) > width - 1:
+                    lines = max(lines, text_lines(value, width))
+                continue
+            if widths[c] and (isinstance(value, styled) or (isinstance(value, str) and value)):
+                measured = False        # text wrapped_lines measures (breaks, a Styled text …)
             if (kind is float and isfinite(value)) or kind is int:
-                cells.append(f'<c r="{letters[c]}{r}" s="{styles[c]}"><v>{value:.16g}</v></c>')
-                continue
-            if value is None:
-                cells.append(f'<c r="{letters[c]}{r}" s="{styles[c]}"/>')
-                continue
-            if kind is dt.date:
-                cells.append(f'<c r="{letters[c]}{r}" s="{styles[c]}"><v>{value.toordinal() - ORDINAL_EPOCH}</v></c>')
-                continue
-            style = styles[c]
-            if isinstance(value, styled):
-                value, style = value.value, extra.get(id(value.format), style)
-            elif value is not None and kind is not str and value != value:
-                value = None                                  # NaN / NaT / NA
-            cells.append(_cell(f"{letters[c]}{r}", value, style))
-        lines = wrapped_lines(values, table.wrapped) if table.wrapped else 1
-        height = f' ht="{LINE_HEIGHT * lines:g}" customHeight="1"' if lines > 1 else ""
-        parts.append(f'<row r="{r}"{height}>{"".join(cells)}</row>')
-        if len(parts) == chunk:
+                add((opens[c], ref, numbers[c], f"{value:.16g}", "</v></c>"))
+            elif value is None:
+                add((opens[c], ref, blanks[c]))
+            elif kind is dt.date:
+                add((opens[c], ref, numbers[c], str(value.toordinal() - ORDINAL_EPOCH), "</v></c>"))
+            else:
+                style = styles[c]
+                if isinstance(value, styled):
+                    value, style = value.value, extra.get(id(value.format), style)
+                elif kind is not str and value != value:
+                    value = None                              # NaN / NaT / NA
+                parts.append(_cell(f"{letters[c]}{r}", value, style))
+        if not measured:                # text with line breaks, styled or unusual cells
+            lines = wrapped_lines(values, table.wrapped)
+        lines = min(lines, MAX_LINES)
+        parts[head] = f'<row r="{r}" ht="{LINE_HEIGHT * lines:g}" customHeight="1">' if lines > 1 \
+            else f'<row r="{r}">'
+        parts.append("</row>")
+        if n % chunk == 0:
             yield "".join(parts)
-            parts = []
+            parts.clear()
     yield "".join(parts)
 
 

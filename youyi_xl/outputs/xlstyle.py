@@ -277,7 +277,7 @@ def wrapped_lines(values: Sequence[Any], wrapped: Sequence[tuple[int, float]]) -
         text = value.value if isinstance(value, Styled) else value
         if isinstance(text, str) and (2 * len(text) > width - 1 or "\n" in text):
             lines = max(lines, text_lines(text, width))
-    return min(lines, 15)
+    return min(lines, MAX_LINES)
 
 
 @functools.lru_cache(maxsize=1 << 16)       # ledgers repeat their texts (进展, 问题, 产业链 …)
@@ -287,6 +287,7 @@ def text_lines(text: str, width: float) -> int:
     return sum(max(1, -(-int(text_width(part) + 0.999) // int(room))) for part in text.split("\n"))
 
 
+MAX_LINES = 15               # a row grows to at most this many lines of wrapped text
 NOTE_LINE = 14.0             # points per line of the 10-point 仿宋 note under a title
 
 

@@ -322,18 +322,33 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
                     if kind.endswith("/officeDocument"))
         folder, base = posixpath.split(book)
         targets = _relationships(archive, posixpath.join(folder, "_rels", base + ".rels"))
-        sheets = [_attributes(m[1]) for m in _SHEET_TAG.finditer(_mapping_part(archive, book))]
+        xml = _mapping_part(archive, book)
+        sheets = _sheet_tags(xml) if len(xml) <= CACHED_PART_BYTES else _sheet_tags.__wrapped__(xml)
     except (StopIteration, KeyError, ValueError):
         return {}
     return {a["name"]: targets[a["id"]][1] for a in sheets
             if "name" in a and a.get("id") in targets}
 
 
+# The returns of one batch share their forms' layout: a small mapping part is parsed once per content.
+CACHED_PART_BYTES = 64 * 1024
+@functools.lru_cache(maxsize=256)
+def _sheet_tags(xml: bytes) -> tuple[dict[str, str], ...]:
+    return tuple(_attributes(m[1]) for m in _SHEET_TAG.finditer(xml))
+
+
 def _relationships(archive: zipfile.ZipFile, name: str) -> dict[str, tuple[str, str]]:
     """Id -> (type, member name) of a .rels part; targets resolved against its folder."""
+    xml = _mapping_part(archive, name)
+    parse = _parse_relationships if len(xml) <= CACHED_PART_BYTES else _parse_relationships.__wrapped__
+    return parse(name, xml)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_relationships(name: str, xml: bytes) -> dict[str, tuple[str, str]]:
     folder = posixpath.dirname(posixpath.dirname(name))
     found = {}
-    for match in _RELATIONSHIP_TAG.finditer(_mapping_part(archive, name)):
+    for match in _RELATIONSHIP_TAG.finditer(xml):
         attrs = _attributes(match[1])
         target = attrs.get("Target", "")
         if attrs.get("TargetMode") == "External" or not target:
