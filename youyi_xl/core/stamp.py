@@ -93,16 +93,17 @@ def stamp(data: bytes, kind: str) -> bytes:
     return _zip(infos, members)
 
 
-def read_mark(data: bytes) -> Mark | None:
-    """The youyi-xl mark of a package (one that passed preflight), or None."""
+def read_mark(data: bytes, archive: zipfile.ZipFile | None = None) -> Mark | None:
+    """The youyi-xl mark of a package (one that passed preflight), or None. `archive`: the
+    package of `data` opened already."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            part = _custom_target(_small(archive, "_rels/.rels") or b"") or CUSTOM_PART
-            found = _PROPERTY_VALUE.search(_small(archive, part) or b"")
-            if found is None:
-                return None
-            kind, _, digest = found.group(1).decode("utf-8", "replace").strip().partition(" sha256:")
-            return Mark(kind, bool(digest) and digest == fingerprint(archive.infolist()))
+        archive = archive if archive is not None else zipfile.ZipFile(io.BytesIO(data))
+        part = _custom_target(_small(archive, "_rels/.rels") or b"") or CUSTOM_PART
+        found = _PROPERTY_VALUE.search(_small(archive, part) or b"")
+        if found is None:
+            return None
+        kind, _, digest = found.group(1).decode("utf-8", "replace").strip().partition(" sha256:")
+        return Mark(kind, bool(digest) and digest == fingerprint(archive.infolist()))
     except (zipfile.BadZipFile, zlib.error, struct.error, ValueError, OSError, EOFError, NotImplementedError):
         return None                              # a damaged package is not youyi-xl's (the reader says why)
 

@@ -34,7 +34,7 @@ from ..core import (
     without_cyclic_gc,
 )
 from ..plan import Plan, load_plan
-from ..workbook import Source, is_archive, os_reason, read_archive, read_source
+from ..workbook import Source, is_archive, os_reason, package, read_archive, read_source
 from .batch import Batch
 from .checks import blank_batch_issues, check_batch, check_return
 from .reading import read_return
@@ -204,7 +204,7 @@ def _head(path: Path) -> bytes:
 def _own_workbook(source: Source) -> str | None:
     if not source.checked.ok or source.checked.format not in ("xlsx", "xlsm") or source.data is None:
         return None
-    mark = read_mark(source.data)
+    mark = read_mark(source.data, package(source.data))
     return mark.kind if mark is not None and mark.own else None
 
 

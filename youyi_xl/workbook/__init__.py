@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from .archive import Archive, is_archive, member_name, read_archive, read_member
 from .budget import copy_refusal
-from .preflight import Source, os_reason, read_source
+from .preflight import Source, os_reason, package, read_source
 from .reader import SheetData, WorkbookData, read_workbook
 from .tables import DataRow, Located, cell, data_rows, find_label_values, header_unit, locate
 
 __all__ = ["Archive", "copy_refusal", "is_archive", "member_name", "read_archive", "read_member", "Source",
-           "os_reason", "read_source", "SheetData", "WorkbookData", "read_workbook", "DataRow", "Located", "cell",
+           "os_reason", "package", "read_source", "SheetData", "WorkbookData", "read_workbook", "DataRow", "Located", "cell",
            "data_rows", "find_label_values", "header_unit", "locate"]

@@ -29,6 +29,7 @@ import zlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from ..core import column_letters
 from .cfb import cfb_streams
@@ -257,12 +258,25 @@ def _not_a_workbook(data: bytes) -> Preflight:
 
 # --- zip packages: xlsx, xlsm, ods ------------------------------------------
 
+def package(data: bytes) -> zipfile.ZipFile:
+    """The zip archive of a file's bytes, opened once: preflight, the mark check and the reader
+    look into the same package one after another, so its central directory is read once (the
+    last package opened is kept, by the identity of its bytes; never close it)."""
+    if _OPENED[0] is not data:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        _OPENED[:] = [data, archive]
+    return _OPENED[1]
+
+
+_OPENED: list[Any] = [None, None]
+
+
 def _check_zip(data: bytes, limits: Limits) -> Preflight:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-            problem = _zip_limits(infos, limits) or _zip_encryption(infos)
-            return problem or _zip_kind(archive, limits)
+        archive = package(data)
+        infos = archive.infolist()
+        problem = _zip_limits(infos, limits) or _zip_encryption(infos)
+        return problem or _zip_kind(archive, limits)
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, struct.error, OSError,
             NotImplementedError) as exc:    # NotImplementedError: unknown compression method
         return _problem("zip", "", INCOMPLETE, f"压缩包已损坏或被截断（{type(exc).__name__}）")

@@ -46,6 +46,7 @@ from .preflight import (
     Source,
     grid_detail,
     message_for,
+    package,
     read_source,
     xls_error_cells,
 )
@@ -175,8 +176,8 @@ def _issue(path: Path, reason: str, message: str) -> Issue:
 def _parse(data: bytes, fmt: str, limits: Limits) -> list[SheetData]:
     if fmt not in OOXML_FORMATS:
         return _parse_with(data, fmt, limits, None)
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return _parse_with(_bounded_shared_strings(archive, data), fmt, limits, archive)
+    archive = package(data)
+    return _parse_with(_bounded_shared_strings(archive, data), fmt, limits, archive)
 
 
 def _parse_with(data: bytes, fmt: str, limits: Limits, archive: zipfile.ZipFile | None) -> list[SheetData]:
