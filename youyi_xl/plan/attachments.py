@@ -160,14 +160,13 @@ class _PlanBuilder:
         if special:
             raw = special if special != "=" else ""
         parsed = parse_number(raw, unit)
-        where = sheet.where(row.index, key)
         if parsed.code == "number-invalid":
-            self.issues.append(make_issue("number-invalid", f"目标值{parsed.note}",
-                                          "请填写数字（无任务填0）", value=clean_text(raw), **where))
+            self.issues.append(make_issue("number-invalid", f"目标值{parsed.note}", "请填写数字（无任务填0）",
+                                          value=clean_text(raw), **sheet.where(row.index, key)))
             return None
         if parsed.value is not None and parsed.value < 0:
             self.issues.append(make_issue("amount-negative", "目标值不能为负数", "请改为0或正数",
-                                          value=clean_text(raw), **where))
+                                          value=clean_text(raw), **sheet.where(row.index, key)))
             return None
         return parsed.value
 
@@ -416,8 +415,9 @@ class _PlanBuilder:
         for project in projects:
             by_unit.setdefault(project.unit, []).append(project)
         for unit in units:
-            for ind in listed if unit.name in by_unit else ():
-                value, target = listed_value(ind, by_unit[unit.name]), targets[unit.name].get(ind.key) or 0
+            rows = _listed_rows(by_unit[unit.name]) if listed and unit.name in by_unit else ()
+            for ind in listed if rows else ():
+                value, target = listed_value(ind, rows), targets[unit.name].get(ind.key) or 0
                 if abs(target - value) > 1e-6:
                     self.issues.append(make_issue(
                         "county-target-mismatch",
@@ -439,16 +439,22 @@ class _PlanBuilder:
 _LISTED_FIELDS = frozenset({"name", "category", "nature", "total_investment", "plan_investment", "chain"})
 
 
-def listed_value(indicator: Indicator, projects: Iterable[KeyProject]) -> float:
+def listed_value(indicator: Indicator, projects: Iterable[KeyProject | Any]) -> float:
     """What a 重点项目进展 indicator comes to over a unit's listed key projects, as if every one
     had started and done its year's plan: the targets the 重点项目清单 implies. Conditions on what
-    the list does not hold (开工状态, 开工日期 …) are left out; 本年累计完成投资 is the plan."""
+    the list does not hold (开工状态, 开工日期 …) are left out; 本年累计完成投资 is the plan.
+    `projects` may be their rows made already (`_listed_rows`)."""
     conditions = tuple(c for c in indicator.conditions if c.field in _LISTED_FIELDS)
-    rows = [KEY_PROJECTS.make_record({"name": p.name, "category": p.category, "nature": p.nature,
-                                      "total_investment": p.total_investment, "plan_investment": p.plan_investment,
-                                      "completed_investment": p.plan_investment, "chain": p.chain,
-                                      "status": STARTED_STATUSES[0]}) for p in projects]
+    rows = [p if isinstance(p, KEY_PROJECTS.record) else _listed_rows((p,))[0] for p in projects]
     chosen = [r for r in rows if all(c.field not in _LISTED_FIELDS or c.holds(r, None) for c in conditions)]
     if indicator.method == COUNT:
         return float(len(chosen))
     return round(sum(getattr(r, indicator.sum_field) or 0.0 for r in chosen) * indicator.factor, 6)
+
+
+def _listed_rows(projects: Iterable[KeyProject]) -> list[Any]:
+    """Listed key projects as 重点项目进展 rows, each started and its year's plan done."""
+    return [KEY_PROJECTS.make_record({"name": p.name, "category": p.category, "nature": p.nature,
+                                      "total_investment": p.total_investment, "plan_investment": p.plan_investment,
+                                      "completed_investment": p.plan_investment, "chain": p.chain,
+                                      "status": STARTED_STATUSES[0]}) for p in projects]
