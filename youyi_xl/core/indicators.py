@@ -22,8 +22,11 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import attrgetter
 from typing import Any, Iterable, Mapping
 
+from .hashing import HashedOnce
 from .normalize import compact, header_key, parse_choice, parse_number
 from .schema import (
     AMOUNT,
@@ -57,7 +60,7 @@ class ConditionError(ValueError):
 
 
 @dataclass(frozen=True)
-class Condition:
+class Condition(HashedOnce):
     """One condition a row must meet: field (a column key), how, and against what."""
 
     field: str
@@ -65,13 +68,29 @@ class Condition:
     values: tuple = ()          # in: the allowed values; >= / <=: (the number,)
     text: str = ""              # as written, for messages
 
+    __hash__ = HashedOnce.__hash__
+
+    def mask(self, rows: list[Any], end: dt.date) -> list[bool]:
+        """`holds` for every row, as one pass over the field's values."""
+        values = list(map(attrgetter(self.field), rows))
+        if self.op == IN:
+            allowed = self.values
+            return [v in allowed for v in values]
+        if self.op == IN_PERIOD:
+            year = end.year
+            return [isinstance(v, dt.date) and v.year == year and v <= end for v in values]
+        bound = self.values[0]
+        if self.op == AT_LEAST:
+            return [_is_number(v) and v >= bound for v in values]
+        return [_is_number(v) and v <= bound for v in values]
+
     def holds(self, row: Any, end: dt.date) -> bool:
         value = getattr(row, self.field)
         if self.op == IN:
             return value in self.values
         if self.op == IN_PERIOD:
             return in_window(value, end)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+        if not _is_number(value):
             return False
         return value >= self.values[0] if self.op == AT_LEAST else value <= self.values[0]
 
@@ -121,20 +140,19 @@ class Indicator:
         """What the rows count to (计数 / 求和); the caller passes only rows that count.
         `masks` (condition → which of these rows meet it) lets indicators over the same rows
         share the work of conditions they have in common (`measure`)."""
-        if masks is None:
-            chosen = [r for r in rows if all(c.holds(r, end) for c in self.conditions)]
-        else:
-            rows = rows if isinstance(rows, list) else list(rows)
-            flags = []
-            for c in self.conditions:
-                found = masks.get(c)
-                if found is None:
-                    found = masks[c] = [c.holds(r, end) for r in rows]
-                flags.append(found)
-            chosen = rows if not flags else [r for r, keep in zip(rows, map(all, zip(*flags))) if keep]
+        rows = rows if isinstance(rows, list) else list(rows)
+        masks = {} if masks is None else masks
+        flags = []
+        for c in self.conditions:
+            found = masks.get(c)
+            if found is None:
+                found = masks[c] = c.mask(rows, end)
+            flags.append(found)
+        chosen = rows if not flags else list(compress(rows, flags[0] if len(flags) == 1 else map(all, zip(*flags))))
         if self.method == COUNT:
             return float(len(chosen))
-        total = sum(_num(getattr(r, self.sum_field)) for r in chosen) * self.factor
+        total = sum([v if type(v) is float and v == v else _num(v)
+                     for v in map(attrgetter(self.sum_field), chosen)]) * self.factor
         return round(total, 6)
 
 
@@ -151,6 +169,11 @@ def is_signed(row: Any, end: dt.date) -> bool:
 def is_started(row: Any, end: dt.date) -> bool:
     """A 招商引资项目 started in the period (是否开工 = 是, 开工日期 in the window)."""
     return row.started is True and in_window(row.start_date, end)
+
+
+def _is_number(value: object) -> bool:
+    """A number a ≥ / ≤ condition compares: not a bool, not NaN."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
 
 
 def _num(value: object) -> float:

@@ -7,9 +7,10 @@ and drop-down values from here; nothing else repeats a header text.
 from __future__ import annotations
 
 from collections import namedtuple
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, NamedTuple
 
+from .hashing import HashedOnce
 from .normalize import header_key
 
 # Column kinds
@@ -43,7 +44,7 @@ class Column:
 
 
 @dataclass(frozen=True)
-class Table:
+class Table(HashedOnce):
     key: str
     sheet: str                      # sheet name in the form / template
     title: str                      # merged title row of the form
@@ -54,29 +55,14 @@ class Table:
     record_name: str = ""           # a return table's row type (a module-level name, so it pickles)
     by_key: dict[str, Column] = field(init=False, repr=False, compare=False)
     record: Any = field(init=False, repr=False, compare=False)
-    hashed: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_key", {c.key: c for c in self.columns})
-        # a table is a cache key of the readers (header aliases per table): hashed once, not
-        # column by column on every lookup
-        object.__setattr__(self, "hashed", self._hash())
         fields_ = (*SOURCE_FIELDS, *self.value_keys)
         record = namedtuple(self.record_name, fields_, module=__name__) if self.record_name else None
         object.__setattr__(self, "record", record)
 
-    def __hash__(self) -> int:
-        return self.hashed
-
-    def _hash(self) -> int:
-        return hash(tuple(getattr(self, f.name) for f in fields(self) if f.compare))
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "hashed"}   # str hashes differ by process
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        object.__setattr__(self, "hashed", self._hash())
+    __hash__ = HashedOnce.__hash__
 
     def column(self, key: str) -> Column:
         return self.by_key[key]
