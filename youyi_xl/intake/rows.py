@@ -203,8 +203,12 @@ class RowReader:
             limit = self.limits.get(self.plan.indicator(key).unit, MAX_MAGNITUDE)
             for field_key in ("target", "actual"):
                 if field_key in columns:
-                    cells[field_key] = self.read_cell(row.index, field_key, row.values[columns[field_key]], limit)
-                    cells[field_key + "_cell"] = cell_ref(row.index, columns[field_key])
+                    c = columns[field_key]
+                    value = row.values[c]
+                    clean = type(value) in (float, int) and -limit <= value <= limit \
+                        and self.factors[field_key] == 1.0 and (row.index, c) not in self.special
+                    cells[field_key] = float(value) if clean else self.read_cell(row.index, field_key, value, limit)
+                    cells[field_key + "_cell"] = cell_ref(row.index, c)
             found[key] = Reported(self.ret.unit or "", self.ret.file, self.sheet.name, row.index + 1, key,
                                   cells.get("target"), cells.get("actual"), cells.get("target_cell", ""),
                                   cells.get("actual_cell", ""))
