@@ -245,6 +245,14 @@ def test_documents_in_a_forked_child_are_the_same_and_report_errors(returns, tmp
         run(returns, "2022-03", out=tmp_path / "forked", notice_date="2022-04-08")
     assert {p.name: p.read_bytes() for p in (tmp_path / "forked").iterdir() if p.is_file()} == before
 
+    def scorecard_broken(result, path):
+        raise OutputError("成绩单写不下（测试）")
+
+    monkeypatch.setattr(outputs, "write_scorecard", scorecard_broken)     # both fail: the first is said
+    with pytest.raises(OutputError, match="成绩单写不下"):
+        run(returns, "2022-03", out=tmp_path / "forked", notice_date="2022-04-08")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "forked").iterdir() if p.is_file()} == before
+
 
 OPEN_COUNTER = """
 import collections, json, sys

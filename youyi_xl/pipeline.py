@@ -18,6 +18,7 @@ all are written (outputs/publish.py). Inputs are never modified, moved or delete
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import multiprocessing
 import os
@@ -244,8 +245,10 @@ def _write_outputs(outputs: RunOutputs, period: Period, template, date: dt.date,
     _say(step, "生成成绩单")
     try:
         outputs.files["scorecard"] = write_scorecard(result, folder / names["scorecard"])
-    finally:
-        files, feedback = documents.wait()      # the child is always waited for
+    except BaseException:
+        documents.discard()                     # waited for; the 成绩单's failure is the one said
+        raise
+    files, feedback = documents.wait()
     outputs.files.update(files)
     outputs.feedback = feedback
 
@@ -278,6 +281,13 @@ class _Background:
         self.process = context.Process(target=_child, args=(sender, fn, args), daemon=True)
         self.process.start()
         sender.close()
+
+    def discard(self) -> None:
+        """Wait for the child and drop what it sends (the parent failed already)."""
+        if self.process is not None:
+            with contextlib.suppress(EOFError, OSError):
+                self.receiver.recv()
+            self.process.join()
 
     def wait(self):
         if self.process is None:
