@@ -1,6 +1,7 @@
 """The 成绩单's detail sheets: 产业链, 重点项目, the ledgers, 数据问题, 未报送单位 and 说明."""
 from __future__ import annotations
 
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -192,8 +193,9 @@ def _ledger_rows(fm: xs.Formats, batch: Any, table: str, keys: list[str]) -> Ite
     """Ledger rows: 序号, unit, the table's columns, then whether it counts and its source
     (the same fields as the batch DataFrames, without building them)."""
     counted, left_out = VALID_LABELS[True], Styled(VALID_LABELS[False], fm.band("red"))
+    body = attrgetter(*keys) if len(keys) > 1 else (lambda row: (getattr(row, keys[0]),) if keys else ())
     for n, row in enumerate(batch.rows(table), start=1):
-        yield [n, row.unit, *(getattr(row, k) for k in keys), counted if row.valid else left_out,
+        yield [n, row.unit, *body(row), counted if row.valid else left_out,
                "、".join(batch.claimed_by(row)), row.file, row.sheet, row.row]
 
 
