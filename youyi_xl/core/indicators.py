@@ -77,7 +77,7 @@ class Condition(HashedOnce):
             allowed = self.values
             return [v in allowed for v in values]
         if self.op == IN_PERIOD:
-            year = end.year
+            year = end.year             # in_window, written out: the commonest condition
             return [isinstance(v, dt.date) and v.year == year and v <= end for v in values]
         bound = self.values[0]
         if self.op == AT_LEAST:
@@ -178,9 +178,7 @@ def _is_number(value: object) -> bool:
 
 def _num(value: object) -> float:
     """A number to add up; None, NaN and booleans count as 0."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
-        return float(value)
-    return 0.0
+    return float(value) if _is_number(value) else 0.0
 
 
 def measure(indicators: Iterable[Indicator], rows: Mapping[str, Iterable[Any]], end: dt.date,

@@ -9,7 +9,6 @@ parse with its issue.
 from __future__ import annotations
 
 import datetime as dt
-import operator
 from bisect import bisect_right
 from functools import lru_cache
 from typing import Any, Callable, Sequence
@@ -41,7 +40,7 @@ from ..core import (
     unit_factor,
 )
 from ..plan import Plan
-from ..workbook import Located, SheetData, data_rows, header_unit
+from ..workbook import Located, SheetData, data_rows, header_unit, picker
 from .returndata import ReturnData
 
 OTHER_CHAIN = "其他"
@@ -66,7 +65,7 @@ class RowReader:
         self.defaults = [0.0 if self.table.column(k).zero_if_blank else None for k in self.table.value_keys]
         self.empty = [_SLOW if self.table.column(k).required else
                       (0.0 if self.table.column(k).zero_if_blank else None) for k in self.keys]
-        self.pick = _picker(self.indexes)
+        self.pick = picker(self.indexes)
         self.identity_slots = [order[k] for k in _IDENTITY_KEYS.get(self.table.key, ("name",)) if k in order]
         self.limits = magnitude_limits(plan)
         self.fast = [_fast_reader(self.table.column(k), self.factors[k], self.chains,
@@ -216,18 +215,6 @@ class RowReader:
 
 
 _SLOW = object()    # a fast reader's answer for "take the full path" (blank, text number, …)
-
-
-def _picker(indexes: list[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
-    """The cells of a row at `indexes` ('' past its end), in that order."""
-    last = max(indexes, default=-1)
-    take = operator.itemgetter(*indexes) if len(indexes) > 1 else None
-
-    def pick(values: Sequence[Any]) -> Sequence[Any]:
-        if take is not None and len(values) > last:
-            return take(values)
-        return [values[c] if c < len(values) else "" for c in indexes]
-    return pick
 
 
 def _fast_reader(column: Column, factor: float, chains: dict[str, str], limit: float) -> Callable[[Any], Any]:

@@ -417,7 +417,7 @@ class _PlanBuilder:
         for unit in units:
             rows = _listed_rows(by_unit[unit.name]) if listed and unit.name in by_unit else ()
             for ind in listed if rows else ():
-                value, target = listed_value(ind, rows), targets[unit.name].get(ind.key) or 0
+                value, target = _listed_total(ind, rows), targets[unit.name].get(ind.key) or 0
                 if abs(target - value) > 1e-6:
                     self.issues.append(make_issue(
                         "county-target-mismatch",
@@ -439,13 +439,16 @@ class _PlanBuilder:
 _LISTED_FIELDS = frozenset({"name", "category", "nature", "total_investment", "plan_investment", "chain"})
 
 
-def listed_value(indicator: Indicator, projects: Iterable[KeyProject | Any]) -> float:
+def listed_value(indicator: Indicator, projects: Iterable[KeyProject]) -> float:
     """What a 重点项目进展 indicator comes to over a unit's listed key projects, as if every one
     had started and done its year's plan: the targets the 重点项目清单 implies. Conditions on what
-    the list does not hold (开工状态, 开工日期 …) are left out; 本年累计完成投资 is the plan.
-    `projects` may be their rows made already (`_listed_rows`)."""
+    the list does not hold (开工状态, 开工日期 …) are left out; 本年累计完成投资 is the plan."""
+    return _listed_total(indicator, _listed_rows(projects))
+
+
+def _listed_total(indicator: Indicator, rows: list[Any]) -> float:
+    """listed_value over the listed projects' rows (`_listed_rows`), made once per unit."""
     conditions = tuple(c for c in indicator.conditions if c.field in _LISTED_FIELDS)
-    rows = [p if isinstance(p, KEY_PROJECTS.record) else _listed_rows((p,))[0] for p in projects]
     chosen = [r for r in rows if all(c.field not in _LISTED_FIELDS or c.holds(r, None) for c in conditions)]
     if indicator.method == COUNT:
         return float(len(chosen))

@@ -12,8 +12,8 @@ from .archive import Archive, is_archive, member_name, read_archive, read_member
 from .budget import copy_refusal
 from .preflight import Source, os_reason, package, read_source
 from .reader import SheetData, WorkbookData, read_workbook
-from .tables import DataRow, Located, cell, data_rows, find_label_values, header_unit, locate
+from .tables import DataRow, Located, cell, data_rows, find_label_values, header_unit, locate, picker
 
 __all__ = ["Archive", "copy_refusal", "is_archive", "member_name", "read_archive", "read_member", "Source",
            "os_reason", "package", "read_source", "SheetData", "WorkbookData", "read_workbook", "DataRow", "Located", "cell",
-           "data_rows", "find_label_values", "header_unit", "locate"]
+           "data_rows", "find_label_values", "header_unit", "locate", "picker"]

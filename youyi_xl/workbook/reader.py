@@ -29,7 +29,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import python_calamine as calamine
 
@@ -323,8 +323,7 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
                     if kind.endswith("/officeDocument"))
         folder, base = posixpath.split(book)
         targets = _relationships(archive, posixpath.join(folder, "_rels", base + ".rels"))
-        xml = _mapping_part(archive, book)
-        sheets = _sheet_tags(xml) if len(xml) <= CACHED_PART_BYTES else _sheet_tags.__wrapped__(xml)
+        sheets = _parsed(_sheet_tags, _mapping_part(archive, book))
     except (StopIteration, KeyError, ValueError):
         return {}
     return {a["name"]: targets[a["id"]][1] for a in sheets
@@ -333,6 +332,14 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 
 # The returns of one batch share their forms' layout: a small mapping part is parsed once per content.
 CACHED_PART_BYTES = 64 * 1024
+
+
+def _parsed(parse: Callable, *args: Any) -> Any:
+    """parse(*args), from its cache when the part (the last argument) is small; a large one is
+    parsed each time, so a hostile batch cannot fill the cache."""
+    return parse(*args) if len(args[-1]) <= CACHED_PART_BYTES else parse.__wrapped__(*args)
+
+
 @functools.lru_cache(maxsize=256)
 def _sheet_tags(xml: bytes) -> tuple[dict[str, str], ...]:
     return tuple(_attributes(m[1]) for m in _SHEET_TAG.finditer(xml))
@@ -340,9 +347,7 @@ def _sheet_tags(xml: bytes) -> tuple[dict[str, str], ...]:
 
 def _relationships(archive: zipfile.ZipFile, name: str) -> dict[str, tuple[str, str]]:
     """Id -> (type, member name) of a .rels part; targets resolved against its folder."""
-    xml = _mapping_part(archive, name)
-    parse = _parse_relationships if len(xml) <= CACHED_PART_BYTES else _parse_relationships.__wrapped__
-    return parse(name, xml)
+    return _parsed(_parse_relationships, name, _mapping_part(archive, name))
 
 
 @functools.lru_cache(maxsize=256)

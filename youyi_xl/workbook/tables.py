@@ -10,7 +10,7 @@ import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from ..core import Column, Table, clean_text, compact, header_key
 
@@ -172,7 +172,7 @@ def data_rows(rows: Sequence[Sequence[Any]], located: Located) -> Iterator[DataR
     line that is not data (a note such as 填表说明, or a sign-off line such as 单位负责人：…)."""
     used = sorted(set(located.columns.values()))
     seq = located.columns.get("seq", -1)
-    pick = operator.itemgetter(*used) if len(used) > 1 else None
+    pick = picker(used)
     for r in range(located.data_start, len(rows)):
         row = rows[r]
         lead = _lead(row, seq)
@@ -180,8 +180,7 @@ def data_rows(rows: Sequence[Sequence[Any]], located: Located) -> Iterator[DataR
             continue
         if type(lead) is str and ends_table(lead):
             return
-        cells = pick(row) if pick is not None and len(row) > used[-1] else \
-            [row[c] if c < len(row) else "" for c in used]
+        cells = pick(row)
         texts = [v for v in cells if v != "" and v is not None]
         if not texts:
             continue
@@ -194,6 +193,18 @@ def data_rows(rows: Sequence[Sequence[Any]], located: Located) -> Iterator[DataR
             yield DataRow(r, row, "section")
         else:
             yield DataRow(r, row, "data")
+
+
+def picker(columns: Sequence[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """A function giving the cells of a row at `columns`, in that order ('' past the row's end)."""
+    last = max(columns, default=-1)
+    take = operator.itemgetter(*columns) if len(columns) > 1 else None
+
+    def pick(row: Sequence[Any]) -> Sequence[Any]:
+        if take is not None and len(row) > last:
+            return take(row)
+        return [row[c] if c < len(row) else "" for c in columns]
+    return pick
 
 
 def _lead(row: Sequence[Any], seq: int) -> Any:
