@@ -48,6 +48,7 @@ def test_parallel_reading_gives_the_same_batch(folder, monkeypatch, method):
     assert two.projects.equals(one.projects) and len(one.projects) == 33
     assert [r.file for r in two.superseded] == [r.file for r in one.superseded] == ["友谊镇-旧版.xlsx"]
     assert two.units.equals(one.units)
+    assert len({id(r.sheet) for r in two.rows("projects")}) == 1     # one copy of what returns repeat
 
 
 def test_a_table_arrives_in_another_process_with_that_process_hash(tmp_path):

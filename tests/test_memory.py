@@ -80,3 +80,62 @@ def test_the_outputs_are_written_with_the_collector_paused(tmp_path, monkeypatch
     write_return(tmp_path / "in" / "友谊镇.xlsx", unit="友谊镇")
     run(tmp_path / "in", "2022-03", out=tmp_path / "out")
     assert seen == [False, False] and gc.isenabled()
+
+
+# --------------------------------------------------------------------------
+# records unpickled from workers share the values many returns repeat
+# --------------------------------------------------------------------------
+
+def _table(unit: str, rows: list[tuple]):
+    from youyi_xl.core.schema import PLANNED
+    from youyi_xl.intake import TableRead
+
+    records = tuple(PLANNED.make_record({"name": name, "total_investment": amount, "chain": chain,
+                                         "plan_date": day}, unit=unit, row=4 + i)
+                    for i, (name, amount, chain, day) in enumerate(rows))
+    return TableRead("planned", "拟落地项目", 2, {"name": 1}, True, records)
+
+
+def _round_trip(value):
+    import pickle
+
+    return pickle.loads(pickle.dumps(value))
+
+
+def test_records_unpickled_in_a_collect_share_equal_texts_and_dates_and_nothing_else_changes():
+    import datetime as dt
+
+    from youyi_xl.intake.returndata import shared_values
+
+    rows = [("甲项目", 1.0, "绿色食品", dt.date(2022, 3, 1)), ("乙项目", -0.0, "绿色食品", dt.date(2022, 3, 1))]
+    first, second = _table("友谊镇", rows), _table("兴隆镇", [(*rows[0][:1], True, *rows[0][2:])])
+    with shared_values():
+        a, b = _round_trip(first), _round_trip(second)
+    assert a == first and b == second
+    assert [type(r.total_investment) for r in (*a.records, *b.records)] == [float, float, bool]
+    assert str(a.records[1].total_investment) == "-0.0"          # 0.0 == -0.0: numbers are never shared
+    assert a.records[0].chain is a.records[1].chain is b.records[0].chain
+    assert a.records[0].plan_date is b.records[0].plan_date and a.records[0].sheet is b.records[0].sheet
+    plain_a, plain_b = _round_trip(first), _round_trip(second)     # outside a collect: copies, as pickle makes
+    assert plain_a == first and plain_a.records[0].chain is not plain_b.records[0].chain
+
+
+def test_a_column_of_many_different_texts_stops_being_shared(monkeypatch):
+    """A column that has met SHARED_PER_COLUMN different values (names) is left as pickle made it;
+    the other columns go on sharing."""
+    import datetime as dt
+
+    from youyi_xl.intake import returndata
+    from youyi_xl.intake.returndata import shared_values
+
+    monkeypatch.setattr(returndata, "SHARED_PER_COLUMN", 3)
+    day = dt.date(2022, 3, 1)
+    names = [("甲", "乙"), ("丙", "丁"), ("甲", "乙")]
+    tables = [_table(f"单位{k}", [(name, 1.0, "绿色食品", day) for name in pair]) for k, pair in enumerate(names)]
+    with shared_values():
+        back = [_round_trip(t) for t in tables]
+    assert back == tables and returndata._shared is None       # the pool lives only for the block
+    assert back[2].records[0].name == back[0].records[0].name and back[2].records[0].name is not back[0].records[0].name
+    assert back[2].records[0].chain is back[0].records[0].chain
+    empty = _round_trip(returndata.TableRead("planned", "拟落地项目", 2, {}, False))
+    assert empty.records == () and not empty.ok

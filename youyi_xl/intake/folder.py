@@ -38,7 +38,7 @@ from ..workbook import Source, is_archive, os_reason, package, read_archive, rea
 from .batch import Batch
 from .checks import blank_batch_issues, check_batch, check_return
 from .reading import read_return
-from .returndata import ReturnData
+from .returndata import ReturnData, shared_values
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".et", ".xltx", ".xltm"})
 ARCHIVE_SUFFIXES = frozenset({".zip"})   # e-mail attachments downloaded together: read inside
@@ -325,8 +325,8 @@ def _read_all(folder: Path, files: list[Path], plan: Plan, period: Period, progr
     results: list[ReturnData | Issue] = []
     if workers > 1 and len(jobs) >= PARALLEL_FROM:
         context = multiprocessing.get_context(POOL_START_METHOD)
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                 initargs=(plan,)) as pool:
+        with shared_values(), ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                                  initargs=(plan,)) as pool:
             for ret, job in zip(pool.map(_read_one, jobs, chunksize=16), jobs):
                 results.append(ret)
                 _tick(progress, len(results), len(jobs), job[1])
