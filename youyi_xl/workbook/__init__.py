@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from .archive import Archive, is_archive, member_name, read_archive, read_member
 from .budget import copy_refusal
-from .preflight import Source, os_reason, package, read_source
+from .package import package
+from .preflight import Source, os_reason, read_source
 from .reader import SheetData, WorkbookData, read_workbook
 from .tables import DataRow, Located, cell, data_rows, find_label_values, header_unit, locate, picker
 

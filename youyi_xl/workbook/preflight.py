@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import io
 import os
 import re
 import stat
@@ -28,11 +27,11 @@ import zlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from ..core import column_letters
 from .cfb import cfb_streams
 from .oserrors import os_reason
+from .package import package
 
 MB = 1024 * 1024
 MAX_FILE_BYTES = 100 * MB          # a return is ~10 KB; 100 MB on disk is not a return
@@ -228,19 +227,6 @@ def _not_a_workbook(data: bytes) -> Preflight:
 
 
 # --- zip packages: xlsx, xlsm, ods ------------------------------------------
-
-def package(data: bytes) -> zipfile.ZipFile:
-    """The zip archive of a file's bytes, opened once: preflight, the mark check and the reader
-    look into the same package one after another, so its central directory is read once (the
-    last package opened is kept, by the identity of its bytes; never close it)."""
-    if _OPENED[0] is not data:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        _OPENED[:] = [data, archive]
-    return _OPENED[1]
-
-
-_OPENED: list[Any] = [None, None]
-
 
 def _check_zip(data: bytes, limits: Limits) -> Preflight:
     try:
