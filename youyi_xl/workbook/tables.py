@@ -80,7 +80,13 @@ def alias_index(table: Table) -> dict[str, list[Column]]:
 
 
 def _match_row(row: Sequence[Any], table: Table) -> dict[str, tuple[int, str]]:
-    """Map column keys to (column index, header text) for one candidate header row."""
+    """Map column keys to (column index, header text) for one candidate header row (never to be
+    changed: the returns of a batch share their header rows, and the answer is kept)."""
+    return _matched(tuple(row), table)
+
+
+@functools.lru_cache(maxsize=1024)
+def _matched(row: tuple, table: Table) -> dict[str, tuple[int, str]]:
     index = alias_index(table)
     found: dict[str, tuple[int, str]] = {}
     pending: list[tuple[int, str, list[Column]]] = []
