@@ -344,3 +344,23 @@ def test_implausible_amounts_are_errors_and_sums_stay_finite(tmp_path, plan):
     assert batch.projects["valid"].tolist() == [False, False, False, False]
     values = batch.projects[["total_investment", "funds_in", "funds_out_of_province"]].fillna(0).to_numpy()
     assert (abs(values) <= 1.07e8).all() and abs(values.sum()) < 1e12
+
+
+def test_the_row_layout_kept_between_returns_follows_the_plan_used(tmp_path, plan):
+    """A table's reading layout is kept per layout and per plan: the same return read with a plan
+    that lacks its chain reports the chain, and read again with the first plan does not."""
+    import dataclasses
+
+    from youyi_xl.intake import rows
+
+    write_return(tmp_path / "in" / "友谊镇-2022-03-填报表.xlsx", projects=[project()])
+    fewer = dataclasses.replace(plan, chains=tuple(c for c in plan.chains if c.name != project()["chain"]))
+    assert len(fewer.chains) == len(plan.chains) - 1
+    first = collect(tmp_path / "in", "2022-03", plan)
+    second = collect(tmp_path / "in", "2022-03", fewer)
+    again = collect(tmp_path / "in", "2022-03", plan)
+    assert "chain-unknown" not in codes(first) and "chain-unknown" not in codes(again)
+    assert "chain-unknown" in codes(second)
+    assert again.projects["chain"].tolist() == first.projects["chain"].tolist() == [project()["chain"]]
+    kept = [layout for key, layout in rows._LAYOUTS.items() if key[0].key == "projects"]
+    assert len({id(layout.plan_parts[0]) for layout in kept}) >= 2      # one per plan's chains

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_right
 from functools import lru_cache
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 from ..core import (
     AMOUNT,
@@ -56,29 +56,13 @@ class RowReader:
         self.year = period.year
         self.table = located.table
         self.chains = plan.chain_keys
-        self.factors = {key: self._header_factor(key) for key in located.columns}
-        # a row's values go in the record's order; 序号 is a label, not a value (never read)
-        order = {key: i for i, key in enumerate(self.table.value_keys)}
-        self.keys = [k for k in located.columns if k in order]
-        self.indexes = [located.columns[k] for k in self.keys]
-        self.slots = [order[k] for k in self.keys]
-        self.defaults = [0.0 if self.table.column(k).zero_if_blank else None for k in self.table.value_keys]
-        self.empty = [_SLOW if self.table.column(k).required else
-                      (0.0 if self.table.column(k).zero_if_blank else None) for k in self.keys]
-        self.pick = picker(self.indexes)
-        self.identity_slots = [order[k] for k in _IDENTITY_KEYS.get(self.table.key, ("name",)) if k in order]
         self.limits = magnitude_limits(plan)
-        self.fast = [_fast_reader(self.table.column(k), self.factors[k], self.chains,
-                                  self.limits.get(self.table.column(k).unit, MAX_MAGNITUDE)) for k in self.keys]
+        layout = _layout(located, self.chains, self.limits)
+        self.factors, self.keys, self.indexes, self.slots = layout.factors, layout.keys, layout.indexes, layout.slots
+        self.defaults, self.empty, self.pick, self.fast = layout.defaults, layout.empty, layout.pick, layout.fast
+        self.identity_slots = layout.identity_slots
         self.special = dict(sheet.special)      # with the cells a merged special cell covers
         self.merges = _MergedColumns(sheet.merged, self.indexes, located.data_start)
-
-    def _header_factor(self, key: str) -> float:
-        column = self.table.column(key)
-        if column.kind != AMOUNT:
-            return 1.0
-        written = header_unit(self.located.header_text.get(key, ""))
-        return unit_factor(written, column.unit)
 
     def read_records(self) -> tuple:
         """Every data row of the table as a record (blank rows, 合计 rows and notes left out)."""
@@ -212,6 +196,62 @@ class RowReader:
                                   cells.get("target"), cells.get("actual"), cells.get("target_cell", ""),
                                   cells.get("actual_cell", ""))
         return found
+
+
+class _Layout(NamedTuple):
+    """What reading a table's rows needs from where its columns are: built once per layout (the
+    returns of a batch share their forms) and per plan (its chains and magnitude limits)."""
+
+    factors: dict[str, float]
+    keys: list[str]
+    indexes: list[int]
+    slots: list[int]
+    defaults: list[Any]
+    empty: list[Any]
+    pick: Callable[[Sequence[Any]], Sequence[Any]]
+    identity_slots: list[int]
+    fast: list[Callable[[Any], Any]]
+    plan_parts: tuple[dict, dict]       # the chains and limits it was built for (kept alive: their ids key it)
+
+
+_LAYOUTS: dict[tuple, _Layout] = {}
+MAX_LAYOUTS = 256
+
+
+def _layout(located: Located, chains: dict[str, str], limits: dict[str, float]) -> _Layout:
+    key = (located.table, tuple(located.columns.items()), tuple(located.header_text.items()),
+           id(chains), id(limits))
+    found = _LAYOUTS.get(key)
+    if found is None:
+        if len(_LAYOUTS) >= MAX_LAYOUTS:
+            _LAYOUTS.clear()
+        found = _LAYOUTS[key] = _new_layout(located, chains, limits)
+    return found
+
+
+def _new_layout(located: Located, chains: dict[str, str], limits: dict[str, float]) -> _Layout:
+    table = located.table
+    factors = {key: _header_factor(located, key) for key in located.columns}
+    # a row's values go in the record's order; 序号 is a label, not a value (never read)
+    order = {key: i for i, key in enumerate(table.value_keys)}
+    keys = [k for k in located.columns if k in order]
+    indexes = [located.columns[k] for k in keys]
+    columns = [table.column(k) for k in keys]
+    return _Layout(
+        factors, keys, indexes, [order[k] for k in keys],
+        [0.0 if table.column(k).zero_if_blank else None for k in table.value_keys],
+        [_SLOW if c.required else (0.0 if c.zero_if_blank else None) for c in columns],
+        picker(indexes),
+        [order[k] for k in _IDENTITY_KEYS.get(table.key, ("name",)) if k in order],
+        [_fast_reader(c, factors[c.key], chains, limits.get(c.unit, MAX_MAGNITUDE)) for c in columns],
+        (chains, limits))
+
+
+def _header_factor(located: Located, key: str) -> float:
+    column = located.table.column(key)
+    if column.kind != AMOUNT:
+        return 1.0
+    return unit_factor(header_unit(located.header_text.get(key, "")), column.unit)
 
 
 _SLOW = object()    # a fast reader's answer for "take the full path" (blank, text number, …)

@@ -464,6 +464,8 @@ def _find_specials(xml: bytes, prefix: bytes) -> dict[tuple[int, int], str]:
     """Special cells of a sheet whose every cell tag carries `r`; only the cells
     around a formula tag or a t="e" attribute are parsed."""
     formula, start_tag, end_tag = _cell_tags(prefix)
+    if b"<" + prefix + b"f" not in xml and _ERROR_MARK not in xml:
+        return {}               # most sheets: no formula tag, no error cell (a search in C)
     marks = [m.start() for m in formula.finditer(xml)]
     position = xml.find(_ERROR_MARK)
     while position != -1:
