@@ -364,3 +364,13 @@ def test_the_row_layout_kept_between_returns_follows_the_plan_used(tmp_path, pla
     assert again.projects["chain"].tolist() == first.projects["chain"].tolist() == [project()["chain"]]
     kept = [layout for key, layout in rows._LAYOUTS.items() if key[0].key == "projects"]
     assert len({id(layout.plan_parts[0]) for layout in kept}) >= 2      # one per plan's chains
+
+
+def test_returns_of_one_batch_with_different_header_units_each_convert_their_own(tmp_path, plan):
+    """The kept layout follows what each return's headers say (亿元 here, 万元 there)."""
+    write_return(tmp_path / "in" / "友谊镇.xlsx", unit="友谊镇", projects=[project(total_investment=0.6)],
+                 header_text={"projects": {"total_investment": "签约总投资（亿元）"}})
+    write_return(tmp_path / "in" / "兴隆镇.xlsx", unit="兴隆镇", projects=[project(total_investment=6000)])
+    batch = collect(tmp_path / "in", "2022-03", plan)
+    assert batch.projects.set_index("unit")["total_investment"].to_dict() == {"友谊镇": 6000, "兴隆镇": 6000}
+    assert codes(batch).count("unit-converted") == 1

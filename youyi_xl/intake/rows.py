@@ -219,19 +219,19 @@ MAX_LAYOUTS = 256
 
 
 def _layout(located: Located, chains: dict[str, str], limits: dict[str, float]) -> _Layout:
-    key = (located.table, tuple(located.columns.items()), tuple(located.header_text.items()),
-           id(chains), id(limits))
+    factors = {key: _header_factor(located, key) for key in located.columns}     # what the headers say
+    key = (located.table, tuple(located.columns.items()), tuple(factors.values()), id(chains), id(limits))
     found = _LAYOUTS.get(key)
     if found is None:
         if len(_LAYOUTS) >= MAX_LAYOUTS:
             _LAYOUTS.clear()
-        found = _LAYOUTS[key] = _new_layout(located, chains, limits)
+        found = _LAYOUTS[key] = _new_layout(located, factors, chains, limits)
     return found
 
 
-def _new_layout(located: Located, chains: dict[str, str], limits: dict[str, float]) -> _Layout:
+def _new_layout(located: Located, factors: dict[str, float], chains: dict[str, str],
+                limits: dict[str, float]) -> _Layout:
     table = located.table
-    factors = {key: _header_factor(located, key) for key in located.columns}
     # a row's values go in the record's order; 序号 is a label, not a value (never read)
     order = {key: i for i, key in enumerate(table.value_keys)}
     keys = [k for k in located.columns if k in order]

@@ -81,8 +81,14 @@ def alias_index(table: Table) -> dict[str, list[Column]]:
 
 def _match_row(row: Sequence[Any], table: Table) -> dict[str, tuple[int, str]]:
     """Map column keys to (column index, header text) for one candidate header row (never to be
-    changed: the returns of a batch share their header rows, and the answer is kept)."""
+    changed: the returns of a batch share their header rows, and the answer is kept; a row
+    wider than a form's, from a hostile file, is matched each time so the cache stays small)."""
+    if len(row) > KEPT_ROW_CELLS:
+        return _matched.__wrapped__(tuple(row), table)
     return _matched(tuple(row), table)
+
+
+KEPT_ROW_CELLS = 64
 
 
 @functools.lru_cache(maxsize=1024)
