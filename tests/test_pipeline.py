@@ -207,11 +207,14 @@ def test_copied_templates_are_used_from_the_plan_folder(returns, tmp_path, capsy
     assert "本通报由县发改局起草。" in outputs.files["notice_html"].read_text(encoding="utf-8")
 
 
-def test_documents_in_a_forked_child_are_the_same_and_report_errors(returns, tmp_path, monkeypatch):
+@pytest.mark.parametrize("quiet", [True, False])
+def test_documents_in_a_forked_child_are_the_same_and_report_errors(returns, tmp_path, monkeypatch, quiet):
     """From BACKGROUND_FROM returns the result JSON, 通报, 催报稿 and 退回意见 are written by a forked
     child while this process writes the 成绩单: the same files as written inline, and a failure in
-    the child is the same one Chinese sentence, nothing of the previous set changed."""
+    the child is the same one Chinese sentence, nothing of the previous set changed. From
+    QUIET_LEDGERS_FROM rows (`quiet`) the 成绩单's ledger rows are made only after the child ended."""
     import youyi_xl.outputs as outputs
+    import youyi_xl.outputs.bigsheet as bigsheet
     import youyi_xl.pipeline as pipeline
     from youyi_xl.core.errors import OutputError
 
@@ -219,8 +222,24 @@ def test_documents_in_a_forked_child_are_the_same_and_report_errors(returns, tmp
 
     inline = run(returns, "2022-03", out=tmp_path / "inline", notice_date="2022-04-08")
     monkeypatch.setattr(pipeline, "BACKGROUND_FROM", 1)
+    monkeypatch.setattr(pipeline, "QUIET_LEDGERS_FROM", 1 if quiet else 10**9)
+    order = []
+    waited, made = pipeline._Background.wait, bigsheet.BigTable.materialize
+
+    def wait(self):
+        order.append(("wait", self.process is not None))
+        return waited(self)
+
+    def materialize(self):
+        order.append(("rows", self.source is not None))
+        return made(self)
+
+    monkeypatch.setattr(pipeline._Background, "wait", wait)
+    monkeypatch.setattr(bigsheet.BigTable, "materialize", materialize)
     assert threading.active_count() == 1 and os.name == "posix"      # so the fork path is taken
     forked = run(returns, "2022-03", out=tmp_path / "forked", notice_date="2022-04-08")
+    ledgers = [("rows", True)] * 3
+    assert order == ([("wait", True), *ledgers, ("wait", False)] if quiet else [*ledgers, ("wait", True)])
     assert _workbook_values(forked.files["scorecard"]) == _workbook_values(inline.files["scorecard"])
     for key in ("notice_html", "reminder"):
         assert forked.files[key].read_bytes() == inline.files[key].read_bytes()
@@ -245,7 +264,7 @@ def test_documents_in_a_forked_child_are_the_same_and_report_errors(returns, tmp
         run(returns, "2022-03", out=tmp_path / "forked", notice_date="2022-04-08")
     assert {p.name: p.read_bytes() for p in (tmp_path / "forked").iterdir() if p.is_file()} == before
 
-    def scorecard_broken(result, path):
+    def scorecard_broken(result, path, **options):
         raise OutputError("成绩单写不下（测试）")
 
     monkeypatch.setattr(outputs, "write_scorecard", scorecard_broken)     # both fail: the first is said

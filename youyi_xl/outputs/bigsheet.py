@@ -24,7 +24,7 @@ import zipfile
 from dataclasses import dataclass, field
 from math import isfinite
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..core import column_letters
 from .safeio import EXCEL_MAX_CELL_CHARS, neutralize
@@ -45,6 +45,13 @@ class BigTable:
     rows: list[Sequence[Any]] = field(default_factory=list)
     extra_formats: Sequence[Any] = ()  # formats used by Styled cells
     wrapped: Sequence[tuple[int, float]] = ()   # (column, width) of wrapping text: row heights
+    source: Callable[[], Iterable[Sequence[Any]]] | None = None   # the rows, made only by splice()
+    size: int = 0                      # with a source: how many rows it makes
+
+    def materialize(self) -> None:
+        """Make the rows from the source (once), right before they are written."""
+        if self.source is not None:
+            self.rows, self.source = list(self.source()), None
 
     def reserve(self) -> None:
         """Make xlsxwriter give every format a style index, read back by splice(): styled blanks
@@ -56,7 +63,7 @@ class BigTable:
 
     @property
     def last_row(self) -> int:
-        return self.first_row + len(self.rows) - 1
+        return self.first_row + (self.size if self.source is not None else len(self.rows)) - 1
 
 
 def _cell(ref: str, value: Any, style: int) -> str:
@@ -162,6 +169,8 @@ def splice(path: str | Path, tables: Sequence[BigTable], styled: type) -> None:
     if not tables:
         return
     path = Path(path)
+    for table in tables:
+        table.materialize()
     sheets = {f"xl/worksheets/sheet{t.sheet.index + 1}.xml": t for t in tables}
     temp = path.with_name(path.name + ".splice")
     try:

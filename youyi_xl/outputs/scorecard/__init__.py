@@ -10,7 +10,7 @@ the file of each unit. Layout and choices: docs/outputs.md.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ...core import KEY_PROJECTS, MARK_PROPERTY, PLANNED, PROJECTS, SCORECARD, property_value
 from .. import xlstyle as xs
@@ -47,8 +47,13 @@ __all__ = ["SHEETS", "TABLE_TOP", "files_received", "issue_columns", "ledger_col
            "ranking_columns", "write_scorecard"]
 
 
-def write_scorecard(result: Any, path: str | Path) -> Path:
-    """Write the 成绩单 for `result` (an evaluate.Result) to `path`; return the path."""
+def write_scorecard(result: Any, path: str | Path, *, before_ledgers: Callable[[], Any] | None = None) -> Path:
+    """Write the 成绩单 for `result` (an evaluate.Result) to `path`; return the path.
+
+    The ledgers' rows are made from the batch's records last, after every other sheet is written;
+    `before_ledgers` is called right before (run waits there for the documents it writes in a
+    forked child: reading the records writes their reference counts, and every page so written
+    while the child lives is copied into it)."""
     import xlsxwriter
 
     path = Path(path)
@@ -60,6 +65,8 @@ def write_scorecard(result: Any, path: str | Path) -> Path:
         cx = _Context(book, xs.Formats(book), result)
         _write_sheets(cx)
         book.close()
+        if before_ledgers is not None:
+            before_ledgers()
         splice(temp, cx.big, Styled)
     return path
 

@@ -177,13 +177,14 @@ def _ledger(sheet: Any, cx: _Context, table: Table, what: str) -> None:
     keys = [c.key for c in table.columns if c.key != "seq"]
     note = ("各单位报送表中的全部行。“是否计入”为“未计入（有错误）”的行有错误，不计入任何指标，"
             "问题见“数据问题”工作表；来源文件、工作表和行号指向报送表中的原始位置。")
-    rows = list(_ledger_rows(cx.fm, cx.result.batch, table.key, keys))
+    batch = cx.result.batch
+    size = sum(len(r.records(table.key)) for r in batch.accepted)      # the records are not touched yet
     first = _page(sheet, cx, columns, _title(cx.result, what), note, landscape=True, freeze_cols=3,
                   legend=LEFT_OUT_LEGEND, paper=xs.A3)
     xs.write_header(sheet, cx.fm, TABLE_TOP, columns)
     sheet.set_row(TABLE_TOP, _header_height(columns))
-    big = BigTable(sheet, first, xs.column_formats(cx.fm, columns), rows, [cx.fm.band("red")],
-                   xs.wrapped_columns(columns))
+    big = BigTable(sheet, first, xs.column_formats(cx.fm, columns), [], [cx.fm.band("red")],
+                   xs.wrapped_columns(columns), lambda: _ledger_rows(cx.fm, batch, table.key, keys), size)
     big.reserve()
     cx.big.append(big)
     sheet.autofilter(TABLE_TOP, 0, max(big.last_row, first), len(columns) - 1)
