@@ -86,7 +86,8 @@ def _paragraph_block(paragraph: Any, styles: _Styles) -> dict[str, Any]:
     align = paragraph.alignment
     if css == "body" and align is not None and int(align) in (1, 2):
         css = "center" if int(align) == 1 else "right"
+    texts = [(run, run.text) for run in paragraph.runs]     # run.text is an XPath query: once a run
     runs = [{"css": _RUN_CLASSES.get(styles.run(run), ""),
-             "lines": [line.split("\t") for line in run.text.split("\n")]}
-            for run in paragraph.runs if run.text]
+             "lines": [line.split("\t") for line in text.split("\n")]}
+            for run, text in texts if text]
     return {"kind": "p", "css": css, "runs": runs}
