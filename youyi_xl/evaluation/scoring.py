@@ -248,14 +248,18 @@ class _Intake:
         self.files: dict[str, str] = batch.files
         self.errors = {u.name: batch.issue_count(u.name, "error") for u in plan.units}
         self.warnings = {u.name: batch.issue_count(u.name, "warning") for u in plan.units}
+        self._counted: dict[tuple[str, str], list[Any]] = {}
 
     def status(self, unit: str) -> str:
         """submitted / missing / errors: the batch's rule (Batch.status)."""
         return self.batch.status(unit)
 
     def rows(self, unit: str, table: str) -> list[Any]:
-        """The records of one table of a unit's return that count."""
-        return list(self.batch.rows(table, unit, counted=True))
+        """The records of one table of a unit's return that count (found once; never change the list)."""
+        found = self._counted.get((unit, table))
+        if found is None:
+            found = self._counted[(unit, table)] = list(self.batch.rows(table, unit, counted=True))
+        return found
 
     def reported(self, unit: str) -> dict[str, float]:
         """The 填报 indicators: the unit's own 指标汇总 figures; 0 when absent or in error."""
