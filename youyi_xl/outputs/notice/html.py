@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml.ns import qn
 from docx.table import Table
 
 from .templating import package_env
@@ -60,12 +61,10 @@ class _Styles:
             self._names[(kind, None)] = default.name if default is not None else ""
 
     def paragraph(self, paragraph: Any) -> str:
-        ppr = paragraph._p.pPr
-        return self._name(WD_STYLE_TYPE.PARAGRAPH, ppr.style if ppr is not None else None)
+        return self._name(WD_STYLE_TYPE.PARAGRAPH, _style_id(paragraph._p, _PPR, _PSTYLE))
 
     def run(self, run: Any) -> str:
-        rpr = run._r.rPr
-        return self._name(WD_STYLE_TYPE.CHARACTER, rpr.style if rpr is not None else None)
+        return self._name(WD_STYLE_TYPE.CHARACTER, _style_id(run._r, _RPR, _RSTYLE))
 
     def breaks_page(self, name: str) -> bool:
         return self._breaks.get(name, False)
@@ -83,11 +82,35 @@ def _table_block(table: Table, css: str, styles: _Styles) -> dict[str, Any]:
 
 def _paragraph_block(paragraph: Any, styles: _Styles) -> dict[str, Any]:
     css = _HTML_CLASSES.get(styles.paragraph(paragraph), "body")
-    align = paragraph.alignment
-    if css == "body" and align is not None and int(align) in (1, 2):
-        css = "center" if int(align) == 1 else "right"
-    texts = [(run, run.text) for run in paragraph.runs]     # run.text is an XPath query: once a run
+    if css == "body" and _has(paragraph._p, _PPR, _JC):
+        align = paragraph.alignment
+        if align is not None and int(align) in (1, 2):
+            css = "center" if int(align) == 1 else "right"
+    texts = [(run, _run_text(run._r)) for run in paragraph.runs]
     runs = [{"css": _RUN_CLASSES.get(styles.run(run), ""),
              "lines": [line.split("\t") for line in text.split("\n")]}
             for run, text in texts if text]
     return {"kind": "p", "css": css, "runs": runs}
+
+
+# The 附件 tables of 10,000 units are 50,000 paragraphs: their properties are read straight from
+# the XML (python-docx answers each through descriptors and an XPath query), with its meaning.
+_PPR, _PSTYLE, _JC, _RPR, _RSTYLE, _VAL = (qn(t) for t in ("w:pPr", "w:pStyle", "w:jc", "w:rPr", "w:rStyle", "w:val"))
+_RUN_CONTENT = frozenset(qn(t) for t in ("w:br", "w:cr", "w:noBreakHyphen", "w:ptab", "w:t", "w:tab"))
+
+
+def _style_id(element: Any, properties: str, style: str) -> str | None:
+    """./w:pPr/w:pStyle/@w:val (or a run's w:rPr/w:rStyle), None when absent."""
+    found = element.find(properties)
+    found = found.find(style) if found is not None else None
+    return found.get(_VAL) if found is not None else None
+
+
+def _has(element: Any, properties: str, child: str) -> bool:
+    found = element.find(properties)
+    return found is not None and found.find(child) is not None
+
+
+def _run_text(run: Any) -> str:
+    """The run's text as python-docx gives it (Run.text): its inner-content elements in order."""
+    return "".join([str(e) for e in run if e.tag in _RUN_CONTENT])
