@@ -46,6 +46,7 @@ def test_parallel_reading_gives_the_same_batch(folder, monkeypatch, method):
     two = collect(folder, "2022-03", workers=2)
     assert two.issue_list == one.issue_list and len(one.issue_list) > 3
     assert two.projects.equals(one.projects) and len(one.projects) == 33
+    assert one.row_count("projects") == two.row_count("projects") == 33    # every row, counted or not
     assert [r.file for r in two.superseded] == [r.file for r in one.superseded] == ["友谊镇-旧版.xlsx"]
     assert two.units.equals(one.units)
     assert len({id(r.sheet) for r in two.rows("projects")}) == 1     # one copy of what returns repeat

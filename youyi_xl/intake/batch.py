@@ -76,6 +76,11 @@ class Batch:
         for ret in returns:
             yield from (ret.counted(table) if counted else ret.records(table))
 
+    def row_count(self, table: str) -> int:
+        """How many records of `table` the accepted returns hold (counted or not), without reading
+        one (a forked writer would copy the pages a read touches)."""
+        return sum(len(r.records(table)) for r in self.accepted)
+
     def reported_of(self, unit: str) -> dict[str, Reported]:
         """The unit's own 指标汇总 figures by indicator key ({} without a usable 指标汇总)."""
         ret = self.return_of(unit)

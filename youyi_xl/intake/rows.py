@@ -57,10 +57,8 @@ class RowReader:
         self.table = located.table
         self.chains = plan.chain_keys
         self.limits = magnitude_limits(plan)
-        layout = _layout(located, self.chains, self.limits)
-        self.factors, self.keys, self.indexes, self.slots = layout.factors, layout.keys, layout.indexes, layout.slots
-        self.defaults, self.empty, self.pick, self.fast = layout.defaults, layout.empty, layout.pick, layout.fast
-        self.identity_slots = layout.identity_slots
+        (self.factors, self.keys, self.indexes, self.slots, self.defaults, self.empty, self.pick,
+         self.identity_slots, self.fast, _) = _layout(located, self.chains, self.limits)
         self.special = dict(sheet.special)      # with the cells a merged special cell covers
         self.merges = _MergedColumns(sheet.merged, self.indexes, located.data_start)
 

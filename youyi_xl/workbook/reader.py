@@ -35,6 +35,7 @@ import python_calamine as calamine
 
 from ..core import Issue, make_issue
 from .ods import scan_ods
+from .package import package
 from .preflight import (
     DEFAULT_LIMITS,
     ENCRYPTED,
@@ -46,7 +47,6 @@ from .preflight import (
     Source,
     grid_detail,
     message_for,
-    package,
     read_source,
     xls_error_cells,
 )

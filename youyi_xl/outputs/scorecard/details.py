@@ -178,7 +178,7 @@ def _ledger(sheet: Any, cx: _Context, table: Table, what: str) -> None:
     note = ("各单位报送表中的全部行。“是否计入”为“未计入（有错误）”的行有错误，不计入任何指标，"
             "问题见“数据问题”工作表；来源文件、工作表和行号指向报送表中的原始位置。")
     batch = cx.result.batch
-    size = sum(len(r.records(table.key)) for r in batch.accepted)      # the records are not touched yet
+    size = batch.row_count(table.key)           # the records themselves are read only by splice()
     first = _page(sheet, cx, columns, _title(cx.result, what), note, landscape=True, freeze_cols=3,
                   legend=LEFT_OUT_LEGEND, paper=xs.A3)
     xs.write_header(sheet, cx.fm, TABLE_TOP, columns)
