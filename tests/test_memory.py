@@ -113,7 +113,8 @@ def test_records_unpickled_in_a_collect_share_equal_texts_and_dates_and_nothing_
         a, b = _round_trip(first), _round_trip(second)
     assert a == first and b == second
     assert [type(r.total_investment) for r in (*a.records, *b.records)] == [float, float, bool]
-    assert str(a.records[1].total_investment) == "-0.0"          # 0.0 == -0.0: numbers are never shared
+    assert str(a.records[1].total_investment) == "-0.0"          # 0.0 == -0.0: never shared with 0.0
+    assert b.records[0].total_investment is True                 # True == 1.0: a flag stays a flag
     assert a.records[0].chain is a.records[1].chain is b.records[0].chain
     assert a.records[0].plan_date is b.records[0].plan_date and a.records[0].sheet is b.records[0].sheet
     plain_a, plain_b = _round_trip(first), _round_trip(second)     # outside a collect: copies, as pickle makes
@@ -139,3 +140,65 @@ def test_a_column_of_many_different_texts_stops_being_shared(monkeypatch):
     assert back[2].records[0].chain is back[0].records[0].chain
     empty = _round_trip(returndata.TableRead("planned", "拟落地项目", 2, {}, False))
     assert empty.records == () and not empty.ok
+
+
+def test_figures_and_the_parts_of_identities_are_shared_across_returns_but_never_across_types():
+    """Floats are shared (pickle makes every 0.0 its own object; a province's rows repeat 0 and
+    round figures); -0.0 stays -0.0; an identity's investor part is shared, its name part is not."""
+    import datetime as dt
+
+    from youyi_xl.core.schema import PROJECTS
+    from youyi_xl.intake import TableRead
+    from youyi_xl.intake.returndata import shared_values
+
+    day = dt.date(2022, 3, 1)
+    zero = float("0")
+    tables = [_table(unit, [(f"{unit}项目", amount, "绿色食品", day), (f"{unit}二期", zero * sign, "绿色食品", day)])
+              for unit, amount, sign in (("友谊镇", 3000.0, 1), ("兴隆镇", 3000.0, -1), ("庆丰乡", 1500.0, 1))]
+    projects = [TableRead("projects", "招商引资项目", 2, {"name": 1}, True, (
+        PROJECTS.make_record({"name": f"{unit}（1期）", "investor": "某某（集团）公司"}, unit=unit, row=4,
+                             identity=(f"{unit}(1期)", "某某(集团)公司")),)) for unit in ("友谊镇", "兴隆镇")]
+    with shared_values():
+        back = [_round_trip(t) for t in tables]
+        deals = [_round_trip(t) for t in projects]
+    assert back == tables and deals == projects
+    amounts = [[r.total_investment for r in t.records] for t in back]
+    assert amounts[0][0] is amounts[1][0] and amounts[2][0] == 1500.0
+    assert amounts[0][1] is amounts[2][1] and str(amounts[1][1]) == "-0.0" and amounts[1][1] is not amounts[0][1]
+    first, second = (t.records[0].identity for t in deals)
+    assert first[1] is second[1] and first[0] != second[0]
+
+
+def test_a_returns_identities_hold_each_text_once(tmp_path):
+    """Within one return, rows with the same investor share its compact text, and a text that is
+    its own compact form is the record's own object: the pickled return carries each once."""
+    from builders import project, write_return
+
+    from youyi_xl.core import Period
+    from youyi_xl.intake import read_return
+    from youyi_xl.plan import load_plan
+
+    path = write_return(tmp_path / "友谊镇.xlsx", unit="友谊镇", projects=[
+        project(name="友谊县大豆加工项目", investor="某某（集团）公司"),
+        project(name="友谊县冷链物流项目（一期）", investor="某某（集团）公司")])
+    ret = read_return(path, load_plan(), Period.parse("2022-03"))
+    first, second = ret.records("projects")
+    assert first.identity == ("友谊县大豆加工项目", "某某(集团)公司") and second.identity[0] == "友谊县冷链物流项目(一期)"
+    assert first.identity[1] is second.identity[1]            # one compact text for both rows
+    assert first.identity[0] is first.name                     # its own compact form: the same object
+
+
+def test_the_unit_records_share_their_column_names(tmp_path):
+    """Every unit record holds the same key objects (k__target … k__points), not a copy each."""
+    from builders import write_return
+
+    from youyi_xl import evaluate
+    from youyi_xl.intake import collect
+    from youyi_xl.plan import load_plan
+
+    plan = load_plan()
+    write_return(tmp_path / "友谊镇.xlsx", unit="友谊镇")
+    first, second = evaluate(collect(tmp_path, "2022-03", plan), plan).unit_records[:2]
+    keys = [k for k in first if "__" in k]
+    assert keys and [k for k in second if "__" in k] == keys
+    assert all(a is b for a, b in zip(keys, (k for k in second if "__" in k)))

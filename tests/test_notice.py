@@ -113,9 +113,10 @@ def key_project_rows(progress):
 
 def fake_result(month=3, units=None, actuals=ACTUALS):
     progress = month / 12
+    units = units if units is not None else unit_rows()
     return SimpleNamespace(
         period=Period(2022, month), time_progress=progress,
-        unit_table=pd.DataFrame(units if units is not None else unit_rows()),
+        unit_records=units, unit_table=pd.DataFrame(units),
         county_table=pd.DataFrame(county_rows(progress, actuals)),
         chain_table=pd.DataFrame(chain_rows(progress)),
         key_project_table=pd.DataFrame(key_project_rows(progress)), issue_list=[], plan=SHIPPED)

@@ -328,6 +328,8 @@ class _Scorer:
 
     def __init__(self, rules: Rules, time_progress: float, keys: list[str]):
         self.rules, self.tp, self.keys = rules, time_progress, keys
+        # the unit records' column names, made once: every record holds the same key objects
+        self.columns = [(key, [(f, f"{key}__{f}") for f in INDICATOR_FIELDS]) for key in keys]
         self.by_key: dict[str, IndicatorRule] = {r.key: r for r in rules.indicators}
 
     def rates(self, target: float | None, actual: float | None) -> tuple[float | None, float | None, str]:
@@ -367,8 +369,8 @@ class _Scorer:
         time_rate = round(points / 100.0, 6) if points is not None else None
         record: dict[str, Any] = {"unit": unit.name, "group": unit.group, "order": unit.order,
                                   "status": status, "file": intake.files.get(unit.name, "")}
-        for key in self.keys:
-            record.update({f"{key}__{f}": cells[key][f] for f in INDICATOR_FIELDS})
+        for key, columns in self.columns:
+            record.update({name: cells[key][f] for f, name in columns})
         record.update(time_rate=time_rate, points=points, deduction=deduction,
                       score=round(points - deduction, 6) if points is not None else None,
                       rank=None, rank_label=NOT_RANKED, colour=self.rules.colour(time_rate),

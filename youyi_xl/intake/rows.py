@@ -61,6 +61,7 @@ class RowReader:
          self.identity_slots, self.fast, _) = _layout(located, self.chains, self.limits)
         self.special = dict(sheet.special)      # with the cells a merged special cell covers
         self.merges = _MergedColumns(sheet.merged, self.indexes, located.data_start)
+        self.compacted: dict[str, str] = {}      # text -> its compact form, for this table's rows
 
     def read_records(self) -> tuple:
         """Every data row of the table as a record (blank rows, 合计 rows and notes left out)."""
@@ -75,8 +76,12 @@ class RowReader:
 
     def identity(self, values: list[Any]) -> tuple[str, ...]:
         """What compares two rows as one project, within a return and across units: the name (and
-        investor) without spaces, full-width forms or invisible characters (compact)."""
-        return tuple(compact(values[i] or "") for i in self.identity_slots)
+        investor) without spaces, full-width forms or invisible characters (compact). Equal texts
+        are kept as one object (an investor's rows, a name that is its own compact form): pickled
+        to the main process, a return sends each once."""
+        known = self.compacted
+        return tuple(known.get(text) or known.setdefault(text, _same_if_equal(text))
+                     for text in (values[i] or "" for i in self.identity_slots))
 
     def read_row(self, r: int, values) -> list[Any] | None:
         """The values of one row in the record's order (table.value_keys), or None for a blank row."""
@@ -280,6 +285,11 @@ def _clean_str(value: str) -> Any:
     # isprintable() is False for format characters (zero-width space, BOM …) and wide spaces
     text = " ".join((value if value.isprintable() else strip_invisible(value)).split())
     return text if len(text) > 3 or (text and not is_blank(text)) else _SLOW
+
+
+def _same_if_equal(text: str) -> str:
+    key = compact(text)
+    return text if key == text else key
 
 
 def magnitude_limits(plan: Plan) -> dict[str, float]:

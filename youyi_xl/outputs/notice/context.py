@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, Iterable
 
 from ...core import (
     CHOICE,
@@ -49,7 +49,7 @@ def notice_context(result: Any, date: dt.date | str | None = None, *, issuer: st
     comparison = getattr(result, "comparison", None)
     day = as_date(date)
     due = as_date(deadline) if deadline is not None else default_deadline(day)
-    groups = ranking.groups(records(result.unit_table), plan.indicators, comparison)
+    groups = ranking.groups(plain(result.unit_records), plan.indicators, comparison)
     context = {**period_fields(period), "county_name": clean(settings.county),
                "assessors": clean(settings.assessors()), "organisers": clean(settings.organisers),
                "assessors_duty": clean(settings.assessors(duty=True)),
@@ -121,11 +121,14 @@ def clean(value: Any) -> str:
 
 def records(frame: Any) -> list[dict[str, Any]]:
     """DataFrame rows as dicts, NaN as None and text cleaned."""
-    rows = []
-    for row in frame.to_dict("records"):
-        rows.append({key: (None if is_missing(value) else clean(value)
-                           if isinstance(value, str) else value) for key, value in row.items()})
-    return rows
+    return plain(frame.to_dict("records"))
+
+
+def plain(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows (a result's unit records, say) as the templates take them: NaN as None, text cleaned.
+    From the records themselves, a 通报 of 10,000 units builds no DataFrame in its process."""
+    return [{key: (None if is_missing(value) else clean(value) if isinstance(value, str) else value)
+             for key, value in row.items()} for row in rows]
 
 
 def _county(table: Any, progress: float, declared: dict[str, Indicator]) -> dict[str, dict[str, Any]]:

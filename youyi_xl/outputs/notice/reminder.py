@@ -11,7 +11,7 @@ import jinja2
 from ...core import Period, TemplateError, reminder_name
 from .. import numfmt as nf
 from ..safeio import atomic_write
-from .context import as_date, clean, period_fields, records
+from .context import as_date, clean, period_fields, plain
 from .templating import package_env, undefined_message
 
 REMINDER_TEMPLATE = "cuibao.txt.j2"
@@ -23,11 +23,11 @@ def reminder_context(result: Any, date: dt.date | str | None = None, *,
     plan's 考评牵头单位 unless `sender` is given."""
     period = Period.parse(result.period)
     sender = result.plan.settings.lead if sender is None else sender
-    table = result.unit_table
-    missing = records(table[table["status"] == "missing"])      # a few units of thousands
+    units = result.unit_records
+    missing = plain(r for r in units if r["status"] == "missing")      # a few units of thousands
     groups = list(dict.fromkeys(r.get("group") or "" for r in missing))
     return {**period_fields(period), "date": nf.cn_date(as_date(date)), "sender": clean(sender),
-            "deadline": clean(deadline), "total": len(table), "units": [r["unit"] for r in missing],
+            "deadline": clean(deadline), "total": len(units), "units": [r["unit"] for r in missing],
             "units_text": nf.names(r["unit"] for r in missing),
             "groups": [{"name": g, "units": [r["unit"] for r in missing if (r.get("group") or "") == g]}
                        for g in groups]}
