@@ -53,14 +53,13 @@ class TableRead:
 # taking new values once it has met SHARED_PER_COLUMN different ones (a column of names); floats
 # are still looked up then (zeros and round figures recur among any number of others).
 SHARED_PER_COLUMN = 8192
-_SHAREABLE = (str, dt.date)
-_SHAREABLE_FIGURES = (str, dt.date, float)
+_SHAREABLE = (str, dt.date, float)
 _shared: dict[tuple, dict] | None = None
 
 
 @contextlib.contextmanager
 def shared_values() -> Iterator[None]:
-    """Within the block, records unpickled in this process share equal texts and dates."""
+    """Within the block, records unpickled in this process share equal texts, dates and figures."""
     global _shared
     outer, _shared = _shared, {}
     try:
@@ -81,17 +80,15 @@ def _table_read(table, sheet, header_row, columns, ok, record, values) -> TableR
 
 def _share(pool: dict, column: tuple) -> tuple:
     kinds = set(map(type, column))
-    figures = float in kinds
-    if not (figures or not kinds.isdisjoint(_SHAREABLE)):
+    if kinds.isdisjoint(_SHAREABLE):
         return column       # flags, row numbers, identities
-    if len(pool) >= SHARED_PER_COLUMN:
-        if not figures:
-            return column   # a column of (mostly) unique texts
-        keep = pool.get
-    else:
+    if len(pool) < SHARED_PER_COLUMN:
         keep = pool.setdefault
-    shareable = _SHAREABLE_FIGURES if figures else _SHAREABLE
-    return tuple(keep(v, v) if type(v) in shareable and (v or type(v) is not float or copysign(1.0, v) > 0)
+    elif float in kinds:
+        keep = pool.get     # full: figures are still looked up (zeros, round amounts)
+    else:
+        return column       # a column of (mostly) unique texts
+    return tuple(keep(v, v) if type(v) in _SHAREABLE and (v or type(v) is not float or copysign(1.0, v) > 0)
                  else v for v in column)
 
 
