@@ -202,3 +202,38 @@ def test_the_unit_records_share_their_column_names(tmp_path):
     keys = [k for k in first if "__" in k]
     assert keys and [k for k in second if "__" in k] == keys
     assert all(a is b for a, b in zip(keys, (k for k in second if "__" in k)))
+
+
+def test_the_tables_both_writers_read_are_made_before_the_documents_fork(tmp_path, monkeypatch):
+    """The 成绩单 (here) and the 通报 (in the forked child) both read the county, chain and key
+    project tables: they exist before the child starts, so pandas is imported and they are made once."""
+    from builders import write_return
+
+    from youyi_xl import pipeline, run
+
+    seen: list[set] = []
+    real = pipeline._Background.__init__
+
+    def recording(self, fn, *args, large):
+        seen.append({name for name in pipeline.SHARED_FRAMES if name in vars(args[0])})
+        real(self, fn, *args, large=large)
+
+    monkeypatch.setattr(pipeline._Background, "__init__", recording)
+    write_return(tmp_path / "in" / "友谊镇.xlsx", unit="友谊镇")
+    run(tmp_path / "in", "2022-03", out=tmp_path / "out")
+    assert seen == [set(pipeline.SHARED_FRAMES)]
+
+
+def test_the_notice_ranks_from_the_fields_it_reads_only():
+    """The ranking words read a unit's ranking fields and its indicators' 序时完成率 and points; the
+    rest of its ~90 values stay unread (each value read is a page copied into the forked child)."""
+    from youyi_xl.outputs.notice.context import _ranked_fields
+    from youyi_xl.plan import load_plan
+
+    indicators = load_plan().indicators
+    key = indicators[0].key
+    unit = {"unit": "友谊镇", "rank": 1, "provisional": False, f"{key}__time_rate": 0.5, f"{key}__points": 3.0,
+            f"{key}__target": 10.0, f"{key}__colour": "red", "vetoed": False}
+    (picked,) = _ranked_fields([unit], indicators)
+    assert picked == {"unit": "友谊镇", "rank": 1, "provisional": False, f"{key}__time_rate": 0.5,
+                      f"{key}__points": 3.0}          # and a field the record lacks is not made up

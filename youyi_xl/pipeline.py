@@ -241,6 +241,8 @@ def _write_outputs(outputs: RunOutputs, period: Period, template, date: dt.date,
     from .outputs import write_scorecard
 
     names, folder, result = output_names(period), outputs.folder, outputs.result
+    for frame in SHARED_FRAMES:     # made once, before the fork, for both halves (pandas imported once)
+        getattr(result, frame)
     _say(step, "生成结果文件、通报、催报稿和退回意见")
     documents = _Background(_write_documents, result, folder, names, template, date, due,
                             large=len(result.batch.accepted) >= BACKGROUND_FROM)
@@ -268,6 +270,9 @@ def _write_documents(result: Result, folder: Path, names: dict[str, str], templa
     return files, write_feedback(result.batch, folder, deadline=cn_date(due))
 
 
+# The tables of a Result that the 成绩单 and the 通报 both read. Made in the child, they cost it the
+# import of pandas and the pages that import writes (10,000 returns: ~100 MB of the child's).
+SHARED_FRAMES = ("county_table", "chain_table", "key_project_table")
 BACKGROUND_FROM = 300      # returns; from here the documents are written beside the 成绩单
 # Rows; from here the 成绩单's ledgers are made only once the documents are written: reading the
 # records while the documents' child lives would copy their pages into it (10,000 returns, 600,000

@@ -47,7 +47,7 @@ class TableRead:
 # A batch's returns repeat the same texts, dates and figures in row after row (the sheet name,
 # 省外, 绿色食品, a leader, the first of a month, 0 and 3000 万元). Unpickled from a worker, each
 # return has its own copies (pickle never shares a float); during a collect they are replaced by
-# the first one seen, which keeps a province's 600,000 rows in about 40 % less memory. Equal
+# the first one seen, which keeps a province's 600,000 rows in about half the memory. Equal
 # values of one type are the same value, but 1 == 1.0 == True and 0.0 == -0.0 are not: only texts,
 # dates and floats enter a pool (so a float meets only floats equal to it), never -0.0. A column stops
 # taking new values once it has met SHARED_PER_COLUMN different ones (a column of names); floats

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator, Sequence
 
 from ...core import (
     CHOICE,
@@ -49,7 +49,7 @@ def notice_context(result: Any, date: dt.date | str | None = None, *, issuer: st
     comparison = getattr(result, "comparison", None)
     day = as_date(date)
     due = as_date(deadline) if deadline is not None else default_deadline(day)
-    groups = ranking.groups(plain(result.unit_records), plan.indicators, comparison)
+    groups = ranking.groups(plain(_ranked_fields(result.unit_records, plan.indicators)), plan.indicators, comparison)
     context = {**period_fields(period), "county_name": clean(settings.county),
                "assessors": clean(settings.assessors()), "organisers": clean(settings.organisers),
                "assessors_duty": clean(settings.assessors(duty=True)),
@@ -129,6 +129,18 @@ def plain(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     From the records themselves, a 通报 of 10,000 units builds no DataFrame in its process."""
     return [{key: (None if is_missing(value) else clean(value) if isinstance(value, str) else value)
              for key, value in row.items()} for row in rows]
+
+
+RANKED_FIELDS = ("unit", "group", "order", "status", "file", "time_rate", "points", "deduction", "score", "rank",
+                 "rank_label", "colour", "advanced", "lagging", "errors", "warnings", "provisional")
+
+
+def _ranked_fields(units: list[dict[str, Any]], indicators: Sequence[Indicator]) -> Iterator[dict[str, Any]]:
+    """Of each unit record, what the ranking words read (ranking.ranked, evaluation.behind): in a
+    forked documents' process every value read is a page copied, and a unit has ~90."""
+    keys = (*RANKED_FIELDS, *(f"{i.key}__{f}" for i in indicators for f in ("time_rate", "points")))
+    for unit in units:
+        yield {key: unit[key] for key in keys if key in unit}
 
 
 def _county(table: Any, progress: float, declared: dict[str, Indicator]) -> dict[str, dict[str, Any]]:
