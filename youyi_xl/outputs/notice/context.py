@@ -131,8 +131,8 @@ def plain(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
              for key, value in row.items()} for row in rows]
 
 
-RANKED_FIELDS = ("unit", "group", "order", "status", "file", "time_rate", "points", "deduction", "score", "rank",
-                 "rank_label", "colour", "advanced", "lagging", "errors", "warnings", "provisional")
+RANKED_FIELDS = ("unit", "group", "order", "status", "time_rate", "deduction", "score", "rank", "rank_label",
+                 "advanced", "lagging", "errors", "provisional")
 
 
 def _ranked_fields(units: list[dict[str, Any]], indicators: Sequence[Indicator]) -> Iterator[dict[str, Any]]:
