@@ -138,6 +138,21 @@ def test_hand_made_cells_that_calamine_reads_as_blank(tmp_path):
     assert sheet.rows == [["x", "", "", ""], ["", "", "x", 5.0]]
 
 
+def test_formula_cells_with_a_plain_value_are_passed_over_and_every_other_one_is_parsed(tmp_path):
+    """The scan passes over a formula followed in its cell by a plain <v> value (most formulas of
+    a return); an error result however typed, an empty or blank value, or a value that only the
+    next cell holds are still found."""
+    rows = ('<row r="1"><c r="A1"><f>1+1</f><v>2</v></c>'                  # plain: not special
+            "<c r=\"B1\" t='e'><f>1/0</f><v>#DIV/0!</v></c>"            # an error, t= in single quotes
+            '<c r="C1"><f>1/0</f><v> </v></c>'                             # a blank value: no value
+            '<c r="D1"><f>1/0</f><v></v></c>'                              # an empty value: no value
+            '<c r="E1"><f>1/0</f></c><c r="F1"><v>7</v></c>'               # the next cell's value
+            '<c r="G1" t="str"><f>IF(1,"x","")</f><v>x</v></c></row>')    # a stored text result
+    sheet = read_ok(hand_made(tmp_path / "formulas.xlsx", rows)).sheet(SHEET_NAME)
+    assert sheet.special == {(0, 1): "#DIV/0!", (0, 2): "=", (0, 3): "=", (0, 4): "="}
+    assert sheet.rows[0][0] == 2.0 and sheet.rows[0][5] == 7.0 and sheet.rows[0][6] == "x"
+
+
 def test_namespace_prefixed_sheet(tmp_path):
     rows = ('<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c><x:c r="B1"><x:f>A1</x:f></x:c></x:row>'
             '<x:row r="2"><x:c r="B2" t="e"><x:f>1/0</x:f><x:v>#DIV/0!</x:v></x:c></x:row>')
