@@ -138,10 +138,9 @@ def test_hand_made_cells_that_calamine_reads_as_blank(tmp_path):
     assert sheet.rows == [["x", "", "", ""], ["", "", "x", 5.0]]
 
 
-def test_formula_cells_with_a_plain_value_are_passed_over_and_every_other_one_is_parsed(tmp_path):
-    """The scan passes over a formula followed in its cell by a plain <v> value (most formulas of
-    a return); an error result however typed, an empty or blank value, or a value that only the
-    next cell holds are still found."""
+def test_each_formula_cell_is_judged_by_what_its_own_cell_holds(tmp_path):
+    """A formula with a stored value is no special cell; an error result however t= is quoted,
+    an empty or blank value, or a value only the next cell holds are found."""
     rows = ('<row r="1"><c r="A1"><f>1+1</f><v>2</v></c>'                  # plain: not special
             "<c r=\"B1\" t='e'><f>1/0</f><v>#DIV/0!</v></c>"            # an error, t= in single quotes
             '<c r="C1"><f>1/0</f><v> </v></c>'                             # a blank value: no value

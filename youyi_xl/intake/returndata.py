@@ -81,7 +81,7 @@ def _table_read(table, sheet, header_row, columns, ok, record, values) -> TableR
 def _share(pool: dict, column: tuple) -> tuple:
     kinds = set(map(type, column))
     if kinds.isdisjoint(_SHAREABLE):
-        return column       # flags, row numbers, identities
+        return column       # flags, row numbers
     if len(pool) < SHARED_PER_COLUMN:
         keep = pool.setdefault
     elif float in kinds:

@@ -135,7 +135,7 @@ RANKED_FIELDS = ("unit", "group", "order", "status", "time_rate", "deduction", "
                  "advanced", "lagging", "errors", "provisional")
 
 
-def _ranked_fields(units: list[dict[str, Any]], indicators: Sequence[Indicator]) -> Iterator[dict[str, Any]]:
+def _ranked_fields(units: Iterable[dict[str, Any]], indicators: Sequence[Indicator]) -> Iterator[dict[str, Any]]:
     """Of each unit record, what the ranking words read (ranking.ranked, evaluation.behind): in a
     forked documents' process every value read is a page copied, and a unit has ~90."""
     keys = (*RANKED_FIELDS, *(f"{i.key}__{f}" for i in indicators for f in ("time_rate", "points")))
