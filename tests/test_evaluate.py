@@ -6,12 +6,14 @@ is worked out in the comment below and asserted. Returns are real workbooks
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import json
 import math
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -486,6 +488,19 @@ def test_result_json_file(county_result, tmp_path):
             assert all(v is None or type(v) in (int, float, str) for v in cell.values())
     assert len(data["units"]) == 26 and len(data["issues"]) == len(county_result.issue_list)
     assert write_result_json(county_result, path).read_text("utf-8") == text     # deterministic
+
+
+def test_result_json_is_written_as_one_dumps_would(county_result, tmp_path):
+    """Encoded an item at a time, the file is the one-shot json.dumps text (what the CLI and
+    programs read), with empty lists and a rerun entry too."""
+    path = write_result_json(county_result, tmp_path / json_name("2022-03"))
+    one_shot = json.dumps(county_result.to_json(), ensure_ascii=False, allow_nan=False) + "\n"
+    assert path.read_bytes() == one_shot.encode("utf-8")
+    empty = copy.copy(county_result)
+    empty.issue_list, empty.rerun = [], SimpleNamespace(moved=True, to_json=lambda: {"moved": ["甲"]})
+    text = write_result_json(empty, tmp_path / "empty.json").read_text("utf-8")
+    assert text == json.dumps(empty.to_json(), ensure_ascii=False) + "\n"
+    assert '"issues": []' in text and text.endswith('"rerun": {"moved": ["甲"]}}\n')
 
 
 def test_chinese_views(county_result):

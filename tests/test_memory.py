@@ -85,6 +85,116 @@ def test_the_outputs_are_written_with_the_collector_paused(tmp_path, monkeypatch
     assert seen == [False, False] and gc.isenabled()
 
 
+
+class _Cycle:
+    def __init__(self):
+        self.me = self
+
+
+def test_frozen_collector_frees_only_new_cycles_and_is_restored_even_on_an_error():
+    """Under frozen_cyclic_gc a cycle made before is left to the end; one made inside is freed by
+    collect_new; afterwards nothing stays frozen and the collector runs as before."""
+    import weakref
+
+    from youyi_xl.core import collect_new, frozen_cyclic_gc
+
+    before = _Cycle()
+    old = weakref.ref(before)
+    seen = []
+
+    @frozen_cyclic_gc
+    def work(fail):
+        nonlocal before
+        before = None               # garbage, but frozen: a collection passes it over
+        new = weakref.ref(_Cycle())
+        seen.append((gc.isenabled(), new() is not None))
+        collect_new()
+        seen.append((new() is None, old() is not None, gc.get_freeze_count() > 0))
+        if fail:
+            raise ValueError("boom")
+
+    with pytest.raises(ValueError):
+        work(True)
+    assert seen == [(False, True), (True, True, True)]
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.collect()
+    assert old() is None
+
+
+def test_collect_new_does_nothing_unless_frozen(monkeypatch):
+    from youyi_xl.core import collect_new
+
+    calls = []
+    monkeypatch.setattr(gc, "collect", lambda *a: calls.append(a))
+    collect_new()                              # the collector runs as usual: it frees cycles itself
+    gc.disable()
+    try:
+        collect_new()                          # paused, nothing frozen: a collection would walk all
+    finally:
+        gc.enable()
+    assert calls == []
+
+
+def test_the_scorecards_closed_workbook_is_freed_before_its_ledgers_are_made(tmp_path):
+    """Under run the collector is paused: the xlsxwriter workbook (every cell of the rankings,
+    held in cycles) is freed once closed, before the ledgers' rows are made and spliced."""
+    import weakref
+
+    import xlsxwriter
+
+    from youyi_xl import collect, evaluate, load_plan
+    from youyi_xl.core import frozen_cyclic_gc
+    from youyi_xl.outputs import write_scorecard
+
+    plan = load_plan()
+    result = evaluate(collect(EXAMPLES / "2022-03", "2022-03", plan), plan)
+    books, alive = [], []
+    real = xlsxwriter.Workbook.__init__
+
+    def recording(self, *args, **kwargs):
+        books.append(weakref.ref(self))
+        real(self, *args, **kwargs)
+
+    xlsxwriter.Workbook.__init__ = recording
+    try:
+        frozen_cyclic_gc(write_scorecard)(result, tmp_path / "s.xlsx",
+                                          before_ledgers=lambda: alive.append(books[0]() is not None))
+    finally:
+        xlsxwriter.Workbook.__init__ = real
+    assert len(books) == 1 and alive == [False]
+
+
+def test_splice_makes_one_tables_rows_at_a_time(tmp_path):
+    """Each ledger's rows are made when its sheet is written and dropped after: the first
+    table's are gone when the second's are made; the filters still reach each last row."""
+    import xlsxwriter
+    from openpyxl import load_workbook
+
+    from youyi_xl.outputs.bigsheet import BigTable, splice
+
+    path = tmp_path / "t.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    fmt = book.add_format({"border": 1})
+    tables, held = [], []
+    for n, name in enumerate(("甲", "乙")):
+        sheet = book.add_worksheet(name)
+        def rows(n=n):
+            held.append([len(t.rows) for t in tables])
+            return ([f"{n}-{i}", i] for i in range(5 + n))
+        table = BigTable(sheet, 1, [fmt, fmt], [], (), (), rows, 5 + n)
+        table.reserve()
+        sheet.autofilter(0, 0, table.last_row, 1)
+        tables.append(table)
+    book.close()
+    for table in tables:
+        table.detach()
+    splice(path, tables, type(None))
+    assert held == [[0, 0], [0, 0]] and [t.last_row for t in tables] == [5, 6]
+    opened = load_workbook(path)
+    assert [opened[name].max_row for name in ("甲", "乙")] == [6, 7]
+    assert opened["乙"]["A7"].value == "1-5" and opened["乙"].auto_filter.ref == "A1:B7"
+
+
 # --------------------------------------------------------------------------
 # records unpickled from workers share the values many returns repeat
 # --------------------------------------------------------------------------

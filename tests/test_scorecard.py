@@ -374,7 +374,7 @@ def _xlsxwriter_ledger(result, table, path: Path) -> Path:
     sheet, fm = book.add_worksheet("ledger"), xs.Formats(book)
     columns = sc.ledger_columns(table)
     keys = [c.key for c in table.columns if c.key != "seq"]
-    xs.write_rows(sheet, fm, base.TABLE_TOP + 1, columns, sc._ledger_rows(fm, result.batch, table.key, keys))
+    xs.write_rows(sheet, fm, base.TABLE_TOP + 1, columns, sc._ledger_rows(fm.band("red"), result.batch, table.key, keys))
     book.close()
     return path
 

@@ -37,8 +37,9 @@ from .core import (
     UsageError,
     YouyiError,
     cn_date,
+    collect_new,
+    frozen_cyclic_gc,
     output_names,
-    without_cyclic_gc,
 )
 from .evaluation import Result, compare_history, compare_rerun, copy_history, evaluate, record_history
 from .intake import Batch, Progress, collect, period_outside_plan, refusal
@@ -230,14 +231,17 @@ def _moved(staged: RunOutputs, folder: Path) -> RunOutputs:
     return final
 
 
-@without_cyclic_gc
+@frozen_cyclic_gc
 def _write_outputs(outputs: RunOutputs, period: Period, template, date: dt.date, due: dt.date,
                    step: Step | None) -> None:
     """The 成绩单 here and, for a large batch on POSIX, the documents (result JSON, 通报, 催报稿,
     退回意见) in a forked child at the same time: the two halves take about as long, one a core
     (from QUIET_LEDGERS_FROM rows the 成绩单 waits for the child before it reads the records).
     The writers make millions of short-lived objects beside the batch's long-lived ones: the
-    cyclic collector, walking them all, is paused (about a tenth of the writing at 1,000 returns)."""
+    cyclic collector, walking them all, is paused (about a tenth of the writing at 1,000 returns),
+    and what exists already is frozen, so that the cycles of a closed workbook or document are
+    freed by a collection of the objects made since (core.collect_new) and neither process
+    touches the other's shared objects when it collects."""
     from .outputs import write_scorecard
 
     names, folder, result = output_names(period), outputs.folder, outputs.result
@@ -266,6 +270,7 @@ def _write_documents(result: Result, folder: Path, names: dict[str, str], templa
 
     files = {"json": write_result_json(result, folder / names["json"])}
     files["notice"], files["notice_html"] = render_notice(result, folder / names["notice"], template, date, due)
+    collect_new()       # the documents read and written (python-docx's trees are cycles)
     files["reminder"] = write_reminder(result, folder / names["reminder"], date)
     return files, write_feedback(result.batch, folder, deadline=cn_date(due))
 

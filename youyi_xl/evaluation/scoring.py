@@ -13,7 +13,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from ..core import (
     COLOUR_LABELS,
@@ -171,18 +171,24 @@ class Result:
 
     def to_json(self) -> dict[str, Any]:
         """The dict written to result-2022-03.json: plain numbers, null for no value, ISO dates."""
-        return {
-            "period": self.period.key,
-            "time_progress": _plain(self.time_progress),
-            "units": [_unit_json(r, [i.key for i in self.plan.indicators]) for r in self.unit_records],
-            "chains": [_plain_dict(r) for r in self.chain_records],
-            "key_projects": [_plain_dict(r) for r in self.key_project_records],
-            "county": {r["indicator"]: {f: _plain(r[f]) for f in INDICATOR_FIELDS if f in r}
-                       for r in self.county_records},
-            "issues": [i.to_dict() for i in self.issue_list],
-            "previous": _comparison_json(self.comparison),
-            **({"rerun": self.rerun.to_json()} if self.rerun is not None and self.rerun.moved else {}),
-        }
+        return {key: list(value) if isinstance(value, Iterator) else value for key, value in self.json_items()}
+
+    def json_items(self) -> Iterator[tuple[str, Any]]:
+        """The entries of `to_json()` in order, its long lists (units, chains, key projects,
+        issues) as iterators: a writer can encode them one item at a time (10,000 units: the
+        whole dict and its text were ~150 MB)."""
+        keys = [i.key for i in self.plan.indicators]
+        yield "period", self.period.key
+        yield "time_progress", _plain(self.time_progress)
+        yield "units", (_unit_json(r, keys) for r in self.unit_records)
+        yield "chains", (_plain_dict(r) for r in self.chain_records)
+        yield "key_projects", (_plain_dict(r) for r in self.key_project_records)
+        yield "county", {r["indicator"]: {f: _plain(r[f]) for f in INDICATOR_FIELDS if f in r}
+                         for r in self.county_records}
+        yield "issues", (i.to_dict() for i in self.issue_list)
+        yield "previous", _comparison_json(self.comparison)
+        if self.rerun is not None and self.rerun.moved:
+            yield "rerun", self.rerun.to_json()
 
 
 def _comparison_json(comparison: Any) -> dict[str, Any] | None:

@@ -24,7 +24,7 @@ import zipfile
 from dataclasses import dataclass, field
 from math import isfinite
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from ..core import column_letters
 from .safeio import EXCEL_MAX_CELL_CHARS, neutralize
@@ -33,6 +33,13 @@ from .xlstyle import LINE_HEIGHT, MAX_LINES, text_lines, wrapped_lines
 EPOCH = dt.datetime(1899, 12, 30)
 ORDINAL_EPOCH = EPOCH.toordinal()
 COMPRESS_LEVEL = 1   # the spliced sheets are large; level 1 is ~10x faster than 6 and ~20% bigger
+
+
+class PlacedSheet(NamedTuple):
+    """What splice() needs of a closed workbook's worksheet."""
+
+    name: str
+    index: int
 
 
 @dataclass
@@ -47,11 +54,23 @@ class BigTable:
     wrapped: Sequence[tuple[int, float]] = ()   # (column, width) of wrapping text: row heights
     source: Callable[[], Iterable[Sequence[Any]]] | None = None   # the rows, made only by splice()
     size: int = 0                      # with a source: how many rows it makes
+    released: bool = False             # written, and its rows dropped
+
+    def detach(self) -> None:
+        """Keep of the worksheet only its name and place (once the workbook is closed): the
+        xlsxwriter workbook, every cell of its other sheets, can then be freed before the rows
+        are made."""
+        self.sheet = PlacedSheet(self.sheet.name, self.sheet.index)
 
     def materialize(self) -> None:
         """Make the rows from the source (once), right before they are written."""
         if self.source is not None:
             self.rows, self.source = list(self.source()), None
+            self.size = len(self.rows)
+
+    def release(self) -> None:
+        """Drop the rows once written (the next table's are made after): `last_row` stays."""
+        self.size, self.rows, self.released = len(self.rows), [], True
 
     def reserve(self) -> None:
         """Make xlsxwriter give every format a style index, read back by splice(): styled blanks
@@ -63,7 +82,7 @@ class BigTable:
 
     @property
     def last_row(self) -> int:
-        return self.first_row + (self.size if self.source is not None else len(self.rows)) - 1
+        return self.first_row + (self.size if self.source is not None or self.released else len(self.rows)) - 1
 
 
 def _cell(ref: str, value: Any, style: int) -> str:
@@ -165,12 +184,11 @@ def _reserved_styles(xml: str, row: int) -> dict[str, int]:
 
 def splice(path: str | Path, tables: Sequence[BigTable], styled: type) -> None:
     """Put the rows of `tables` into the closed workbook at `path` (rewritten in place,
-    streaming: the generated sheet XML is never held whole in memory)."""
+    streaming: the generated sheet XML is never held whole in memory, and one table's rows
+    at a time are made, each when its sheet is written)."""
     if not tables:
         return
     path = Path(path)
-    for table in tables:
-        table.materialize()
     sheets = {f"xl/worksheets/sheet{t.sheet.index + 1}.xml": t for t in tables}
     temp = path.with_name(path.name + ".splice")
     try:
@@ -196,12 +214,14 @@ def _copy_member(source, target, info: zipfile.ZipInfo, table: BigTable | None,
     if table is None:
         target.writestr(copy, data)
         return
+    table.materialize()
     head, rows, tail = _spliced(data.decode("utf-8"), table, styled)
     with target.open(copy, "w") as out:
         out.write(head.encode("utf-8"))
         for chunk in rows:
             out.write(chunk)
         out.write(tail.encode("utf-8"))
+    table.release()
 
 
 def _spliced(xml: str, table: BigTable, styled: type) -> tuple[str, Iterator[str], str]:

@@ -33,6 +33,7 @@ from ..core import (
     Issue,
     OutputError,
     Severity,
+    collect_new,
     count_by_severity,
     feedback_suffix,
     named_file,
@@ -87,7 +88,12 @@ def write_feedback(batch: Any, out_dir: str | Path, *, deadline: str = "") -> li
             raise OutputError(f"输出文件“{target}”是一份报送的原表，已拒绝覆盖；请换一个输出文件夹")
         data = _workbook_bytes(group, batch.period, deadline or DEADLINE_BLANK)
         paths.append(atomic_write(target, stamp(data, FEEDBACK)))   # read as a return only once edited
+        if len(paths) % COLLECT_EVERY == 0:
+            collect_new()       # the workbooks' cycles, under run (docs/architecture.md)
     return paths
+
+
+COLLECT_EVERY = 20      # 退回意见 workbooks
 
 
 # --------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from docx import Document
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
 
-from ...core import NOTICE, OutputError, TemplateError, notice_name, stamp
+from ...core import NOTICE, OutputError, TemplateError, collect_new, notice_name, stamp
 from ..safeio import atomic_write
 from .context import notice_context
 from .html import notice_html
@@ -40,6 +40,7 @@ def render_notice(result: Any, path: str | os.PathLike, template: str | os.PathL
     if docx_path.is_dir():
         docx_path = docx_path / notice_name(context["period_key"])
     render_docx(context, docx_path, template)
+    collect_new()           # the rendered template's tree, before the file is read back
     # the .html reads the file written: docxtpl replaces the header and footer parts (the 版记 is a
     # footer) behind python-docx's cache, so the in-memory document still shows their tags
     document = Document(str(docx_path))

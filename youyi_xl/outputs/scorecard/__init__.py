@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from ...core import KEY_PROJECTS, MARK_PROPERTY, PLANNED, PROJECTS, SCORECARD, property_value
+from ...core import KEY_PROJECTS, MARK_PROPERTY, PLANNED, PROJECTS, SCORECARD, collect_new, property_value
 from .. import xlstyle as xs
 from ..bigsheet import splice
 from ..safeio import atomic_write, make_folder
@@ -65,9 +65,14 @@ def write_scorecard(result: Any, path: str | Path, *, before_ledgers: Callable[[
         cx = _Context(book, xs.Formats(book), result)
         _write_sheets(cx)
         book.close()
+        tables = cx.big
+        for table in tables:
+            table.detach()
+        del cx, book
+        collect_new()           # the closed workbook (its cells form cycles with it), under run
         if before_ledgers is not None:
             before_ledgers()
-        splice(temp, cx.big, Styled)
+        splice(temp, tables, Styled)
     return path
 
 

@@ -183,17 +183,19 @@ def _ledger(sheet: Any, cx: _Context, table: Table, what: str) -> None:
                   legend=LEFT_OUT_LEGEND, paper=xs.A3)
     xs.write_header(sheet, cx.fm, TABLE_TOP, columns)
     sheet.set_row(TABLE_TOP, _header_height(columns))
-    big = BigTable(sheet, first, xs.column_formats(cx.fm, columns), [], [cx.fm.band("red")],
-                   xs.wrapped_columns(columns), lambda: _ledger_rows(cx.fm, batch, table.key, keys), size)
+    red = cx.fm.band("red")     # the rows' source holds no part of the workbook (freed once closed)
+    big = BigTable(sheet, first, xs.column_formats(cx.fm, columns), [], [red],
+                   xs.wrapped_columns(columns), lambda: _ledger_rows(red, batch, table.key, keys), size)
     big.reserve()
     cx.big.append(big)
     sheet.autofilter(TABLE_TOP, 0, max(big.last_row, first), len(columns) - 1)
 
 
-def _ledger_rows(fm: xs.Formats, batch: Any, table: str, keys: list[str]) -> Iterable[list[Any]]:
+def _ledger_rows(red: Any, batch: Any, table: str, keys: list[str]) -> Iterable[list[Any]]:
     """Ledger rows: 序号, unit, the table's columns, then whether it counts and its source
-    (the same fields as the batch DataFrames, without building them)."""
-    counted, left_out = VALID_LABELS[True], Styled(VALID_LABELS[False], fm.band("red"))
+    (the same fields as the batch DataFrames, without building them); `red` the format of
+    a row left out."""
+    counted, left_out = VALID_LABELS[True], Styled(VALID_LABELS[False], red)
     body = attrgetter(*keys) if len(keys) > 1 else (lambda row: (getattr(row, keys[0]),) if keys else ())
     for n, row in enumerate(batch.rows(table), start=1):
         yield [n, row.unit, *body(row), counted if row.valid else left_out,
