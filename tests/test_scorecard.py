@@ -411,6 +411,65 @@ def test_spliced_ledger_reads_back_like_xlsxwriter(result, path, tmp_path, table
     assert ours.auto_filter.ref.endswith(str(rows_a[-1][0].row))
 
 
+def _xlsxwriter_ranking(result, group: str, path: Path) -> Path:
+    """A ranking sheet's rows written cell by cell with xlsxwriter (xlstyle.write_rows) under a
+    chart whose cache xlsxwriter takes from those cells: what the spliced sheet must equal."""
+    import xlsxwriter
+
+    import youyi_xl.outputs.scorecard.base as base
+    import youyi_xl.outputs.scorecard.summary as summary
+    from youyi_xl.outputs import xlstyle as xs
+
+    book = xlsxwriter.Workbook(str(path), base.WORKBOOK_OPTIONS)
+    sheet = book.add_worksheet("ranking")
+    cx = base._Context(book, xs.Formats(book), result)
+    columns = summary.ranking_columns(result.plan.indicators)
+    units = result.unit_table
+    members = units[units["group"] == group].sort_values(["rank", "order"], na_position="last")
+    rows = [summary._ranking_row(cx, r) for r in base._records(members)]
+    first = base.TABLE_TOP + 2              # under the two header rows, as in the 成绩单
+    end = xs.write_rows(sheet, cx.fm, first, columns, rows)
+    chart = book.add_chart({"type": "column"})
+    unit_col, score_col = summary._head_index("单位"), summary._head_index("综合得分")
+    chart.add_series({"categories": ["ranking", first, unit_col, end - 1, unit_col],
+                      "values": ["ranking", first, score_col, end - 1, score_col]})
+    sheet.insert_chart(end + 1, 0, chart)
+    book.close()
+    return path
+
+
+def _chart_cache(path: Path, title: str) -> list[list[str]]:
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        charts = [z.read(n).decode("utf-8") for n in sorted(z.namelist()) if n.startswith("xl/charts/chart")]
+    xml = next(c for c in charts if title in c) if title else charts[0]
+    return [re.findall(r'<c:pt idx="(\d+)"><c:v>([^<]*)</c:v>', cache)
+            for cache in re.findall(r"<c:(?:str|num)Cache>(.*?)</c:(?:str|num)Cache>", xml)]
+
+
+@pytest.mark.parametrize("group,sheet", [("乡镇", "乡镇排名"), ("部门", "部门排名")])
+def test_spliced_ranking_reads_back_like_xlsxwriter(result, path, tmp_path, group, sheet):
+    """The ranking rows are spliced in as sheet XML: every cell's value, number format, fill,
+    font and alignment and every row height as xlsxwriter writing each cell, and the score
+    chart caches the same unit names and scores xlsxwriter takes from written cells."""
+    reference = _xlsxwriter_ranking(result, group, tmp_path / "ranking.xlsx")
+    ours, theirs = openpyxl.load_workbook(path)[sheet], openpyxl.load_workbook(reference)["ranking"]
+    rows_a, rows_b = _data_rows(ours, HEADER + 2), _data_rows(theirs, HEADER + 2)
+    assert len(rows_a) == len(rows_b) == int((result.unit_table["group"] == group).sum()) >= 2
+
+    def look(c):
+        return (c.value, c.number_format, _fill(c), c.font.b, c.font.color.rgb if c.font.color else None,
+                c.alignment.horizontal, c.alignment.wrap_text, c.border.left.style)
+    for ra, rb in zip(rows_a, rows_b):
+        assert [look(c) for c in ra] == [look(c) for c in rb]
+        assert ours.row_dimensions[ra[0].row].height == theirs.row_dimensions[rb[0].row].height
+    assert ours.auto_filter.ref.endswith(str(rows_a[-1][0].row))
+    cache = _chart_cache(path, f"{group}综合得分")
+    assert cache == _chart_cache(reference, "") and len(cache[0]) == len(rows_a)
+
+
 def test_an_empty_ledger_is_a_header_only(result, tmp_path):
     empty = dataclasses.replace(result, batch=dataclasses.replace(result.batch, returns=[]))
     book = openpyxl.load_workbook(write_scorecard(empty, tmp_path / "empty.xlsx"))

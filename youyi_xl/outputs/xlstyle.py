@@ -183,6 +183,22 @@ def put(sheet: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
         sheet.write_string(row, col, neutralize(str(value)), fmt)
 
 
+def cell_value(value: Any) -> Any:
+    """What `put` writes, as a plain value (a row spliced as sheet XML): None for a blank,
+    text (neutralized), a float, or the date."""
+    if is_missing(value):
+        return None
+    if isinstance(value, str):
+        return neutralize(value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (int, float)) or hasattr(value, "dtype"):
+        return float(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value
+    return neutralize(str(value))
+
+
 def column_formats(formats: Formats, columns: Sequence[Column]) -> list[Any]:
     """The body format of each column."""
     out = []

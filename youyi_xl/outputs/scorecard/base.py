@@ -116,6 +116,20 @@ def _simple_table(sheet: Any, cx: _Context, columns: Sequence[Column], rows: Ite
     return end
 
 
+def _spliced(sheet: Any, fm: xs.Formats, first: int, columns: Sequence[Column],
+             rows: Sequence[Sequence[Any]]) -> BigTable:
+    """A large table's rows spliced in as sheet XML after the workbook is closed (as the ledgers
+    are), not held cell by cell by xlsxwriter: each value as `put` would write it, each Styled
+    cell's format made known (reserved) before the close. Nothing may be written below it."""
+    plain = xs.cell_value
+    cells = [[Styled(plain(v.value), v.format) if isinstance(v, Styled) else plain(v) for v in row]
+             for row in rows]
+    extras = list({id(v.format): v.format for row in cells for v in row if isinstance(v, Styled)}.values())
+    table = BigTable(sheet, first, xs.column_formats(fm, columns), cells, extras, xs.wrapped_columns(columns))
+    table.reserve()
+    return table
+
+
 def _header_height(columns: Sequence[Column]) -> float:
     """A header row as tall as its most wrapped header (at least two lines)."""
     lines = max((xs.text_lines(c.header, c.width) for c in columns if c.width), default=1)

@@ -19,6 +19,7 @@ from .base import (
     _progress_text,
     _records,
     _simple_table,
+    _spliced,
     _title,
 )
 
@@ -151,11 +152,14 @@ def _ranking(sheet: Any, cx: _Context, group: str) -> None:
                   landscape=True, header_rows=2, freeze_cols=2, printed=printed,
                   legend=xs.band_legend(_rate_meanings(cx.result)))
     _ranking_header(sheet, cx.fm, columns, indicators)
-    end = xs.write_rows(sheet, cx.fm, first, columns, (_ranking_row(cx, r) for r in _records(members)))
+    rows = [_ranking_row(cx, r) for r in _records(members)]
+    end = first + len(rows)
     sheet.autofilter(first - 1, 0, max(end - 1, first), len(columns) - 1)
     sheet.print_area(0, 0, max(end - 1, first), printed - 1)       # the chart below is for the screen
-    if end > first:
-        _score_chart(sheet, cx, group, first, end - 1, end + 1, columns[:printed])
+    if rows:        # 10,000 units: 670,000 cells, spliced in after the close like the ledgers
+        table = _spliced(sheet, cx.fm, first, columns, rows)
+        cx.big.append(table)
+        _score_chart(sheet, cx, group, first, end - 1, end + 1, columns[:printed], table.rows)
 
 
 def _rate_meanings(result: Any) -> list[tuple[str, str]]:
@@ -248,20 +252,32 @@ def _verdict(fm: xs.Formats, r: dict[str, Any]) -> Styled:
     return Styled("", fm.text())
 
 
+def _cached(cell: Any) -> str:
+    """A cell's value in a chart's cache, as xlsxwriter gives it from a written cell: a number
+    to 16 significant digits, the text, '' for a blank."""
+    value = cell.value if isinstance(cell, Styled) else cell
+    if value is None:
+        return ""
+    return f"{value:.16g}" if isinstance(value, float) else str(value)
+
+
 def _head_index(title: str) -> int:
     """0-based column of a fixed ranking column, found by its header (the layout may grow)."""
     return next(i for i, c in enumerate(PRINT_COLUMNS) if c.header == title)
 
 
 def _score_chart(sheet: Any, cx: _Context, group: str, first: int, last: int, at: int,
-                 printed: Sequence[Column]) -> None:
+                 printed: Sequence[Column], rows: Sequence[Sequence[Any]]) -> None:
     """Columns: each unit's 综合得分, in rank order (a native chart under the table, as wide as the
-    printed columns)."""
+    printed columns). Its cached data (what a viewer shows before it recalculates) is given from
+    the rows, which are spliced in after xlsxwriter closes the workbook."""
     chart = cx.book.add_chart({"type": "column"})
     name = sheet.get_name()
     unit_col, score_col = _head_index("单位"), _head_index("综合得分")
     chart.add_series({"name": "综合得分", "categories": [name, first, unit_col, last, unit_col],
-                      "values": [name, first, score_col, last, score_col], "fill": {"color": f"#{xs.CHART_BLUE}"},
+                      "categories_data": [_cached(row[unit_col]) for row in rows],
+                      "values": [name, first, score_col, last, score_col],
+                      "values_data": [_cached(row[score_col]) for row in rows], "fill": {"color": f"#{xs.CHART_BLUE}"},
                       "data_labels": {"value": last - first < 40, "num_format": "0.0",
                                       "font": {"name": xs.SONG, "size": CHART_FONT}}, "gap": 80})
     chart.set_title({"name": f"{group}综合得分", "name_font": {"name": xs.HEITI, "size": 12}})
