@@ -164,24 +164,39 @@ def test_the_scorecards_closed_workbook_is_freed_before_its_ledgers_are_made(tmp
     assert len(books) == 1 and alive == [False]
 
 
-def test_splice_makes_one_tables_rows_at_a_time(tmp_path):
-    """Each ledger's rows are made when its sheet is written and dropped after: the first
-    table's are gone when the second's are made; the filters still reach each last row."""
+def test_splice_never_holds_a_tables_rows(tmp_path, monkeypatch):
+    """A table with a source is made a chunk at a time while its sheet is written, never as a
+    whole list, also when a forked child writes its second half (made there from the source);
+    the dimension and filter still reach its last row."""
+    import weakref
+
     import xlsxwriter
     from openpyxl import load_workbook
 
+    import youyi_xl.outputs.bigsheet as bigsheet
     from youyi_xl.outputs.bigsheet import BigTable, splice
 
+    class Row(list):
+        __hash__ = object.__hash__
+
+    alive, most, starts = weakref.WeakSet(), [0], []
+
+    def source(start, n):
+        starts.append((n, start))
+        for i in range(start, 5000 + n):
+            row = Row([f"{n}-{i}", i])
+            alive.add(row)
+            most[0] = max(most[0], len(alive))
+            yield row
+
+    monkeypatch.setattr(bigsheet, "PARALLEL_ROWS", 3000)
     path = tmp_path / "t.xlsx"
     book = xlsxwriter.Workbook(str(path))
     fmt = book.add_format({"border": 1})
-    tables, held = [], []
+    tables = []
     for n, name in enumerate(("甲", "乙")):
         sheet = book.add_worksheet(name)
-        def rows(n=n):
-            held.append([len(t.rows) for t in tables])
-            return ([f"{n}-{i}", i] for i in range(5 + n))
-        table = BigTable(sheet, 1, [fmt, fmt], [], (), (), rows, 5 + n)
+        table = BigTable(sheet, 1, [fmt, fmt], [], (), (), lambda start, n=n: source(start, n), 5000 + n)
         table.reserve()
         sheet.autofilter(0, 0, table.last_row, 1)
         tables.append(table)
@@ -189,11 +204,24 @@ def test_splice_makes_one_tables_rows_at_a_time(tmp_path):
     for table in tables:
         table.detach()
     splice(path, tables, type(None))
-    assert held == [[0, 0], [0, 0]] and [t.last_row for t in tables] == [5, 6]
+    assert starts == [(0, 0), (1, 0)]          # the second halves were made in the children
+    assert 0 < most[0] <= 2001                  # a chunk of rows at most, never a table
     opened = load_workbook(path)
-    assert [opened[name].max_row for name in ("甲", "乙")] == [6, 7]
-    assert opened["乙"]["A7"].value == "1-5" and opened["乙"].auto_filter.ref == "A1:B7"
+    assert [opened[name].max_row for name in ("甲", "乙")] == [5001, 5002]
+    assert [c.value for c in opened["乙"][5002]] == ["1-5000", 5000]
+    assert opened["乙"].auto_filter.ref == "A1:B5002" and opened["甲"]["B2501"].value == 2499
 
+
+def test_batch_rows_from_a_start_pass_over_the_returns_before_it():
+    from types import SimpleNamespace
+
+    from youyi_xl.intake import Batch
+
+    returns = [SimpleNamespace(records=lambda t, n=n: tuple(f"{n}.{i}" for i in range(n))) for n in (3, 0, 2, 4)]
+    batch = SimpleNamespace(accepted=returns)
+    every = list(Batch.rows(batch, "projects"))
+    assert len(every) == 9
+    assert all(list(Batch.rows(batch, "projects", start=k)) == every[k:] for k in range(11))
 
 # --------------------------------------------------------------------------
 # records unpickled from workers share the values many returns repeat

@@ -227,18 +227,18 @@ def test_documents_in_a_forked_child_are_the_same_and_report_errors(returns, tmp
     monkeypatch.setattr(pipeline, "BACKGROUND_FROM", 1)
     monkeypatch.setattr(pipeline, "QUIET_LEDGERS_FROM", 1 if quiet else 10**9)
     order = []
-    waited, made = pipeline._Background.wait, bigsheet.BigTable.materialize
+    waited, made = pipeline._Background.wait, bigsheet.BigTable.iter_rows
 
     def wait(self):
         order.append(("wait", self.process is not None))
         return waited(self)
 
-    def materialize(self):
+    def iter_rows(self, *args):
         order.append(("rows", self.source is not None))
-        return made(self)
+        return made(self, *args)
 
     monkeypatch.setattr(pipeline._Background, "wait", wait)
-    monkeypatch.setattr(bigsheet.BigTable, "materialize", materialize)
+    monkeypatch.setattr(bigsheet.BigTable, "iter_rows", iter_rows)
     assert threading.active_count() == 1 and os.name == "posix"      # so the fork path is taken
     forked = run(returns, "2022-03", out=tmp_path / "forked", notice_date="2022-04-08")
     ledgers = [("rows", False)] * 2 + [("rows", True)] * 3     # the rankings' rows are made already

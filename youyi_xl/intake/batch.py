@@ -69,12 +69,18 @@ class Batch:
         return shown
 
     # -- the records --------------------------------------------------------
-    def rows(self, table: str, unit: str | None = None, counted: bool = False) -> Iterator[Any]:
+    def rows(self, table: str, unit: str | None = None, counted: bool = False, start: int = 0) -> Iterator[Any]:
         """The records of `table` (projects, key_projects, planned) in the accepted returns, in file
-        order, or of one unit's return; `counted` keeps only the rows no error points at."""
+        order, or of one unit's return; `counted` keeps only the rows no error points at; `start`
+        passes over that many without reading one (a forked writer copies the pages a read touches)."""
         returns = self.accepted if unit is None else [r for r in (self.return_of(unit),) if r is not None]
         for ret in returns:
-            yield from (ret.counted(table) if counted else ret.records(table))
+            records = ret.counted(table) if counted else ret.records(table)
+            if start >= len(records):
+                start -= len(records)
+                continue
+            yield from records[start:] if start else records
+            start = 0
 
     def row_count(self, table: str) -> int:
         """How many records of `table` the accepted returns hold (counted or not), without reading

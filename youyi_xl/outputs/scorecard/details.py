@@ -185,19 +185,19 @@ def _ledger(sheet: Any, cx: _Context, table: Table, what: str) -> None:
     sheet.set_row(TABLE_TOP, _header_height(columns))
     red = cx.fm.band("red")     # the rows' source holds no part of the workbook (freed once closed)
     big = BigTable(sheet, first, xs.column_formats(cx.fm, columns), [], [red],
-                   xs.wrapped_columns(columns), lambda: _ledger_rows(red, batch, table.key, keys), size)
+                   xs.wrapped_columns(columns), lambda start: _ledger_rows(red, batch, table.key, keys, start), size)
     big.reserve()
     cx.big.append(big)
     sheet.autofilter(TABLE_TOP, 0, max(big.last_row, first), len(columns) - 1)
 
 
-def _ledger_rows(red: Any, batch: Any, table: str, keys: list[str]) -> Iterable[list[Any]]:
-    """Ledger rows: 序号, unit, the table's columns, then whether it counts and its source
-    (the same fields as the batch DataFrames, without building them); `red` the format of
-    a row left out."""
+def _ledger_rows(red: Any, batch: Any, table: str, keys: list[str], start: int = 0) -> Iterable[list[Any]]:
+    """Ledger rows from the 0-based `start` on: 序号, unit, the table's columns, then whether it
+    counts and its source (the same fields as the batch DataFrames, without building them);
+    `red` the format of a row left out."""
     counted, left_out = VALID_LABELS[True], Styled(VALID_LABELS[False], red)
     body = attrgetter(*keys) if len(keys) > 1 else (lambda row: (getattr(row, keys[0]),) if keys else ())
-    for n, row in enumerate(batch.rows(table), start=1):
+    for n, row in enumerate(batch.rows(table, start=start), start=start + 1):
         yield [n, row.unit, *body(row), counted if row.valid else left_out,
                "、".join(batch.claimed_by(row)), row.file, row.sheet, row.row]
 
