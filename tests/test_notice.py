@@ -794,6 +794,33 @@ def test_pdf_names_each_lagging_unit_with_its_reason(pdf):
     assert "交通运输局未按时报送调度数据" in text
 
 
+def test_the_html_reads_table_rows_as_python_docx_gives_their_cells():
+    """A row is read from its <w:tc> elements straight unless a cell is merged: then python-docx's
+    cells (a spanning cell once per column, a continued vertical merge as the cell above). Both
+    give what the cells' paragraphs give."""
+    import docx
+
+    from youyi_xl.outputs.notice import html
+
+    document = docx.Document()
+    table = document.add_table(rows=3, cols=3)
+    for r, row in enumerate(table.rows):
+        for c, cell in enumerate(row.cells):
+            cell.text = f"{r}{c}"
+    table.rows[0].cells[2].add_paragraph("第二段")
+    table.cell(1, 0).merge(table.cell(1, 1))            # a span of two columns
+    table.cell(1, 2).merge(table.cell(2, 2))            # a vertical merge
+    styles = html._Styles(document)
+
+    def expected(row):
+        return [[html._paragraph_block(p, styles) for p in cell.paragraphs] for cell in row.cells]
+    blocks = [html._row_block(row, styles) for row in table.rows]
+    assert blocks == [expected(row) for row in table.rows]
+    texts = [["".join(run["lines"][0][0] for p in cell for run in p["runs"]) for cell in row] for row in blocks]
+    assert texts[0] == ["00", "01", "02第二段"] and len(blocks[1]) == 3 and texts[2][2] == texts[1][2]
+    assert not any(html._merged(tc) for tc in table.rows[0]._tr.findall(html._TC))
+
+
 def test_the_html_reads_a_paragraph_as_python_docx_does():
     """The 通报 HTML reads paragraphs from the XML directly (fast for 50,000 table paragraphs): every
     kind of run content gives python-docx's Run.text, and style ids and alignment are the same."""
@@ -819,7 +846,7 @@ def test_the_html_reads_a_paragraph_as_python_docx_does():
         assert [html._run_text(r._r) for r in p.runs] == [r.text for r in p.runs]
         assert html._style_id(p._p, html._PPR, html._PSTYLE) == (p._p.pPr.style if p._p.pPr is not None else None)
     assert html._run_text(run._r) == "乙\t丙\n丁\n-\t"
-    assert styles.paragraph(paragraph) == "Heading 1" and styles.run(run) == "强调"
+    assert styles.paragraph(paragraph) == "Heading 1" and styles.run(run._r) == "强调"
     assert styles.paragraph(plain) == "Normal"
     block = html._paragraph_block(paragraph, styles)
     assert block["runs"][1] == {"css": "", "lines": [["乙", "丙"], ["丁"], ["-", ""]]}

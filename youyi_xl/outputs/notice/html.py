@@ -10,6 +10,7 @@ from typing import Any
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 from docx.table import Table
+from docx.text.paragraph import Paragraph
 
 from .templating import package_env
 
@@ -64,7 +65,8 @@ class _Styles:
         return self._name(WD_STYLE_TYPE.PARAGRAPH, _style_id(paragraph._p, _PPR, _PSTYLE))
 
     def run(self, run: Any) -> str:
-        return self._name(WD_STYLE_TYPE.CHARACTER, _style_id(run._r, _RPR, _RSTYLE))
+        """The style name of a run's <w:r> element."""
+        return self._name(WD_STYLE_TYPE.CHARACTER, _style_id(run, _RPR, _RSTYLE))
 
     def breaks_page(self, name: str) -> bool:
         return self._breaks.get(name, False)
@@ -75,9 +77,23 @@ class _Styles:
 
 
 def _table_block(table: Table, css: str, styles: _Styles) -> dict[str, Any]:
-    return {"kind": "table", "css": css,
-            "rows": [[[_paragraph_block(p, styles) for p in cell.paragraphs] for cell in row.cells]
-                     for row in table.rows]}
+    return {"kind": "table", "css": css, "rows": [_row_block(row, styles) for row in table.rows]}
+
+
+def _row_block(row: Any, styles: _Styles) -> list[list[dict[str, Any]]]:
+    """A row's cells as python-docx gives them (`row.cells`), each its paragraphs. A row without
+    merged cells is read from its <w:tc> elements straight (the 附件 tables of 10,000 units:
+    python-docx builds every cell through a span-resolving generator); a merged cell, spanning
+    columns (repeated once per column) or continuing a vertical merge, goes through python-docx."""
+    cells = row._tr.findall(_TC)
+    if any(_merged(tc) for tc in cells):
+        return [[_paragraph_block(p, styles) for p in cell.paragraphs] for cell in row.cells]
+    return [[_paragraph_block(Paragraph(p, row), styles) for p in tc.findall(_P)] for tc in cells]
+
+
+def _merged(tc: Any) -> bool:
+    properties = tc.find(_TCPR)
+    return properties is not None and (properties.find(_GRIDSPAN) is not None or properties.find(_VMERGE) is not None)
 
 
 def _paragraph_block(paragraph: Any, styles: _Styles) -> dict[str, Any]:
@@ -86,7 +102,7 @@ def _paragraph_block(paragraph: Any, styles: _Styles) -> dict[str, Any]:
         align = paragraph.alignment
         if align is not None and int(align) in (1, 2):
             css = "center" if int(align) == 1 else "right"
-    texts = [(run, _run_text(run._r)) for run in paragraph.runs]
+    texts = [(run, _run_text(run)) for run in paragraph._p.findall(_R)]      # paragraph.runs' elements
     runs = [{"css": _RUN_CLASSES.get(styles.run(run), ""),
              "lines": [line.split("\t") for line in text.split("\n")]}
             for run, text in texts if text]
@@ -96,6 +112,7 @@ def _paragraph_block(paragraph: Any, styles: _Styles) -> dict[str, Any]:
 # The 附件 tables of 10,000 units are 50,000 paragraphs: their properties are read straight from
 # the XML (python-docx answers each through descriptors and an XPath query), with its meaning.
 _PPR, _PSTYLE, _JC, _RPR, _RSTYLE, _VAL = (qn(t) for t in ("w:pPr", "w:pStyle", "w:jc", "w:rPr", "w:rStyle", "w:val"))
+_TC, _TCPR, _GRIDSPAN, _VMERGE, _P, _R = (qn(t) for t in ("w:tc", "w:tcPr", "w:gridSpan", "w:vMerge", "w:p", "w:r"))
 _RUN_CONTENT = frozenset(qn(t) for t in ("w:br", "w:cr", "w:noBreakHyphen", "w:ptab", "w:t", "w:tab"))
 
 
