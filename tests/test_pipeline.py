@@ -308,3 +308,33 @@ def test_each_return_is_opened_once_and_once_more_for_its_feedback(returns, tmp_
         assert opened == {name: 1 for name in files}
     else:     # every unit here has a warning or an error, so every return is copied once
         assert opened == {name: 2 for name in files}
+
+
+def test_the_writers_libraries_are_imported_on_a_thread_while_workers_read(returns, tmp_path, monkeypatch):
+    """run imports pandas and the writers' modules on a thread during the collect — started once
+    the reading workers exist, never before — and the thread has ended before the writers fork
+    (so the documents are still written by a forked child)."""
+    import multiprocessing
+    import threading
+
+    import youyi_xl.intake.folder as folder
+    import youyi_xl.pipeline as pipeline
+
+    seen, forks = [], []
+    real_import, real_init = pipeline._import_writers, pipeline._Background.__init__
+
+    def recording():
+        seen.append((threading.current_thread() is threading.main_thread(), len(multiprocessing.active_children())))
+        real_import()
+
+    def background(self, fn, *args, large):
+        forks.append(threading.active_count())
+        real_init(self, fn, *args, large=large)
+
+    monkeypatch.setattr(pipeline, "_import_writers", recording)
+    monkeypatch.setattr(pipeline._Background, "__init__", background)
+    monkeypatch.setattr(pipeline, "BACKGROUND_FROM", 1)
+    monkeypatch.setattr(folder, "PARALLEL_FROM", 1)
+    outputs = run(returns, "2022-03", out=tmp_path / "out", workers=2)
+    assert seen == [(False, 2)] and forks == [1]
+    assert outputs.files["notice"].is_file() and outputs.files["scorecard"].is_file()
