@@ -168,24 +168,21 @@ class Styled:
 
 
 def put(sheet: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
-    """Write one value by its type; text is always written as text (never a formula)."""
-    if is_missing(value):
+    """Write one value by its type (`cell_value`); text is always written as text (never a formula)."""
+    value = cell_value(value)
+    if value is None:
         sheet.write_blank(row, col, None, fmt)
     elif isinstance(value, str):
-        sheet.write_string(row, col, neutralize(value), fmt)
-    elif isinstance(value, bool):
-        sheet.write_string(row, col, "是" if value else "否", fmt)
-    elif isinstance(value, (int, float)) or hasattr(value, "dtype"):
-        sheet.write_number(row, col, float(value), fmt)
-    elif isinstance(value, (dt.date, dt.datetime)):
-        sheet.write_datetime(row, col, value, fmt)
+        sheet.write_string(row, col, value, fmt)
+    elif isinstance(value, float):
+        sheet.write_number(row, col, value, fmt)
     else:
-        sheet.write_string(row, col, neutralize(str(value)), fmt)
+        sheet.write_datetime(row, col, value, fmt)
 
 
 def cell_value(value: Any) -> Any:
-    """What `put` writes, as a plain value (a row spliced as sheet XML): None for a blank,
-    text (neutralized), a float, or the date."""
+    """What a cell holds, as `put` writes it and a spliced row (bigsheet) too: None for a blank,
+    text (neutralized; 是/否 for a flag), a float, or the date."""
     if is_missing(value):
         return None
     if isinstance(value, str):

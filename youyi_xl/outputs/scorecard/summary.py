@@ -19,7 +19,7 @@ from .base import (
     _progress_text,
     _records,
     _simple_table,
-    _spliced,
+    _spliced_table,
     _title,
 )
 
@@ -157,7 +157,7 @@ def _ranking(sheet: Any, cx: _Context, group: str) -> None:
     sheet.autofilter(first - 1, 0, max(end - 1, first), len(columns) - 1)
     sheet.print_area(0, 0, max(end - 1, first), printed - 1)       # the chart below is for the screen
     if rows:        # 10,000 units: 670,000 cells, spliced in after the close like the ledgers
-        table = _spliced(sheet, cx.fm, first, columns, rows)
+        table = _spliced_table(sheet, cx.fm, first, columns, rows)
         cx.big.append(table)
         _score_chart(sheet, cx, group, first, end - 1, end + 1, columns[:printed], table.rows)
 
