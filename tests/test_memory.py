@@ -121,6 +121,18 @@ def test_frozen_collector_frees_only_new_cycles_and_is_restored_even_on_an_error
     assert old() is None
 
 
+def test_a_callers_own_freeze_is_kept():
+    from youyi_xl.core import frozen_cyclic_gc
+
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        frozen_cyclic_gc(lambda: None)()
+        assert gc.get_freeze_count() >= before > 0 and gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+
 def test_collect_new_does_nothing_unless_frozen(monkeypatch):
     from youyi_xl.core import collect_new
 

@@ -34,17 +34,20 @@ def frozen_cyclic_gc(function: F) -> F:
     beside a batch of millions — and a forked child that collects never writes the collector's
     header of an object it shares with its parent (which would copy the object's page into it).
     Writers whose objects form cycles (xlsxwriter's workbook, python-docx's document: freed only
-    by the collector) call `collect_new()` when they are done. Unfrozen when `function` returns."""
+    by the collector) call `collect_new()` when they are done. Unfrozen when `function` returns —
+    unless the caller had frozen objects already (a server that freezes before it forks): unfreezing
+    would thaw theirs too, so they stay frozen with what was made here."""
 
     @functools.wraps(function)
     def frozen(*args: Any, **kwargs: Any) -> Any:
-        enabled = gc.isenabled()
+        enabled, earlier = gc.isenabled(), gc.get_freeze_count()
         gc.disable()
         gc.freeze()
         try:
             return function(*args, **kwargs)
         finally:
-            gc.unfreeze()
+            if not earlier:
+                gc.unfreeze()
             if enabled:
                 gc.enable()
 

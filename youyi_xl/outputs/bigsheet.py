@@ -2,8 +2,8 @@
 
 Writing the ledgers cell by cell through xlsxwriter took 10 s for 20,000 projects and 47 s for
 100,000 (constant_memory: 9 s and 53 s); generated as sheet XML, 2.8 s and 12 s (docs/architecture.md).
-So every ledger of the 成绩单, whatever its size, is written this way, one path: the writer lays out
-the sheet with xlsxwriter as usual (title, header, widths, print setup, filter) and hands the
+So every ledger of the 成绩单, whatever its size, and its two ranking sheets are written this way,
+one path: the writer lays out the sheet with xlsxwriter as usual (title, header, widths, print setup, filter) and hands the
 data rows to a `BigTable`, which makes every format it needs known to xlsxwriter (styled blank
 cells in its first rows); after `workbook.close()`, `splice()` replaces those rows with the
 generated ones — numbers and dates as numbers, text as inline strings (cut to Excel's 32,767
