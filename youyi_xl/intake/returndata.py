@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from itertools import compress, repeat
 from math import copysign
+from operator import not_
 from typing import Any, Iterator, Mapping
 
 from ..core import Issue, Reported, cell_ref, make_issue
@@ -82,23 +84,35 @@ def _share(pool: dict, column: tuple) -> tuple:
     kinds = set(map(type, column))
     if kinds.isdisjoint(_SHAREABLE):
         return column       # flags, row numbers
-    if len(pool) < SHARED_PER_COLUMN:
-        keep = pool.setdefault
-    elif float in kinds:
-        keep = pool.get     # full: figures are still looked up (zeros, round amounts)
-    else:
+    full = len(pool) >= SHARED_PER_COLUMN
+    if kinds <= _TEXTS:     # texts and dates (and None, which is shared with itself): in C
+        return column if full else tuple(map(pool.setdefault, column, column))
+    if kinds == _FLOATS and not _negative_zero(column):
+        return tuple(map(pool.get if full else pool.setdefault, column, column))
+    if full and float not in kinds:
         return column       # a column of (mostly) unique texts
+    keep = pool.get if full else pool.setdefault    # full: figures are still looked up
     return tuple(keep(v, v) if type(v) in _SHAREABLE and (v or type(v) is not float or copysign(1.0, v) > 0)
                  else v for v in column)
 
 
+_TEXTS = frozenset({str, dt.date, type(None)})
+_FLOATS = {float}
+
+
+def _negative_zero(column: tuple) -> bool:
+    """Whether a column of floats holds -0.0 (equal to 0.0, so never looked up), found in C."""
+    zeros = list(compress(column, map(not_, column)))
+    return bool(zeros) and min(map(copysign, repeat(1.0), zeros)) < 0
+
+
 def _share_identities(pool: dict, column: tuple) -> tuple:
     """Identities share their parts after the name (an investor's compact name, in row after row
-    of many returns); the name part is a project's own."""
-    if len(pool) >= SHARED_PER_COLUMN or not any(len(v) > 1 for v in column):
+    of many returns); the name part is a project's own. A table's identities have one length."""
+    if len(pool) >= SHARED_PER_COLUMN or not column or len(column[0]) < 2 or len(set(map(len, column))) > 1:
         return column
-    keep = pool.setdefault
-    return tuple((v[0], *(keep(part, part) for part in v[1:])) if len(v) > 1 else v for v in column)
+    names, *others = zip(*column)
+    return tuple(zip(names, *(map(pool.setdefault, part, part) for part in others)))
 
 
 @dataclass(eq=False)   # identity: two returns are never "equal" (and comparing would be slow)

@@ -121,13 +121,14 @@ def rows_xml(table: BigTable, styled: type, styles: Sequence[int], extra: dict[i
     (a ledger of 50,000 rows is a million cells)."""
     count = len(table.formats)
     letters = [column_letters(c) for c in range(count)]
-    opens = [f'<c r="{letter}' for letter in letters]
-    texts = [f'" s="{style}" t="inlineStr"><is><t>' for style in styles]
-    numbers = [f'" s="{style}"><v>' for style in styles]
-    blanks = [f'" s="{style}"/>' for style in styles]
     widths = [0.0] * count              # the wrapping columns' widths (0: no wrap)
     for c, width in table.wrapped:
         widths[c] = width
+    # per column: its <c r="X, the rest of a text cell's tag, of a number's, of a blank's, its
+    # wrapping width and its letters (one tuple, taken apart once per cell)
+    cells = [(f'<c r="{letter}', f'" s="{style}" t="inlineStr"><is><t>', f'" s="{style}"><v>',
+              f'" s="{style}"/>', width, letter, style)
+             for letter, style, width in zip(letters, styles, widths)]
     parts: list[str] = []
     add = parts.extend
     for n, (r, values) in enumerate(enumerate(table.iter_rows(start, stop), start=table.first_row + 1 + start), 1):
@@ -135,32 +136,42 @@ def rows_xml(table: BigTable, styled: type, styles: Sequence[int], extra: dict[i
         head = len(parts)
         parts.append("")                # the <row> tag, once its height is known
         lines, measured = 1, True       # measured: every wrapping cell was plain text
-        for c, value in enumerate(values):
+        for value, (open_, text, number, blank, width, letter, style) in zip(values, cells):
             kind = type(value)
-            if kind is str and value and len(value) <= EXCEL_MAX_CELL_CHARS and value.isprintable() \
-                    and value.strip() == value:
-                if "&" in value or "<" in value or ">" in value:
-                    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                add((opens[c], ref, texts[c], value, "</t></is></c>"))      # the common case
-                width = widths[c]
-                if width and 2 * len(value) > width - 1:
-                    lines = max(lines, text_lines(value, width))
+            if kind is str:
+                if value and len(value) <= EXCEL_MAX_CELL_CHARS and value.isprintable() and value.strip() == value:
+                    if "&" in value or "<" in value or ">" in value:
+                        value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                    add((open_, ref, text, value, "</t></is></c>"))      # the common case
+                    if width and 2 * len(value) > width - 1:
+                        lines = max(lines, text_lines(value, width))
+                    continue
+                if not value:
+                    add((open_, ref, blank))
+                    continue
+            elif kind is float:
+                if isfinite(value):
+                    add((open_, ref, number, f"{value:.16g}", "</v></c>"))
+                    continue
+            elif kind is int:
+                add((open_, ref, number, f"{value:.16g}", "</v></c>"))
                 continue
-            if widths[c] and (isinstance(value, styled) or (isinstance(value, str) and value)):
-                measured = False        # text wrapped_lines measures (breaks, a Styled text …)
-            if (kind is float and isfinite(value)) or kind is int:
-                add((opens[c], ref, numbers[c], f"{value:.16g}", "</v></c>"))
+            elif kind is bool:
+                add((open_, ref, text, "是" if value else "否", "</t></is></c>"))
+                continue
             elif value is None:
-                add((opens[c], ref, blanks[c]))
+                add((open_, ref, blank))
+                continue
             elif kind is dt.date:
-                add((opens[c], ref, numbers[c], str(value.toordinal() - ORDINAL_EPOCH), "</v></c>"))
-            else:
-                style = styles[c]
-                if isinstance(value, styled):
-                    value, style = value.value, extra.get(id(value.format), style)
-                elif kind is not str and value != value:
-                    value = None                              # NaN / NaT / NA
-                parts.append(_cell(f"{letters[c]}{r}", value, style))
+                add((open_, ref, number, str(value.toordinal() - ORDINAL_EPOCH), "</v></c>"))
+                continue
+            if width and (isinstance(value, styled) or (isinstance(value, str) and value)):
+                measured = False        # text wrapped_lines measures (breaks, a Styled text …)
+            if isinstance(value, styled):
+                value, style = value.value, extra.get(id(value.format), style)
+            elif kind is not str and value != value:
+                value = None                              # NaN / NaT / NA
+            parts.append(_cell(f"{letter}{r}", value, style))
         if not measured:                # text with line breaks, styled or unusual cells
             lines = wrapped_lines(values, table.wrapped)
         lines = min(lines, MAX_LINES)
