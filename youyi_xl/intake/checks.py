@@ -425,6 +425,8 @@ def claimed_twice(returns: list[ReturnData]) -> tuple[dict[tuple, tuple[str, ...
                 owners.setdefault(row.identity, []).append((ret, row))
     claims, issues = {}, []
     for identity, found in owners.items():
+        if len(found) < 2:
+            continue                    # one row: most projects
         units = tuple(sorted({ret.unit for ret, _ in found}))
         if len(units) < 2:
             continue

@@ -32,8 +32,9 @@ def refusal(batch: Batch) -> str | None:
     if not every:
         return (f"报表文件夹“{batch.folder}”中没有找到任何报表（{READABLE}），未生成任何文件："
                 "请核对报表文件夹")
-    declared = [(r, parse_reported_period(r.period_written, batch.period.year))
-                for r in every if r.period_written or r.unit]
+    periods = {text: parse_reported_period(text, batch.period.year)      # a batch writes a few texts
+               for text in {r.period_written for r in every}}
+    declared = [(r, periods[r.period_written]) for r in every if r.period_written or r.unit]
     others = Counter(p for _, p in declared if p is not None and p != batch.period)
     if not others:
         return None
