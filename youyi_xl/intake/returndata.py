@@ -97,7 +97,7 @@ def _share(pool: dict, column: tuple) -> tuple:
 
 
 _TEXTS = frozenset({str, dt.date, type(None)})
-_FLOATS = {float}
+_FLOATS = frozenset({float})
 
 
 def _negative_zero(column: tuple) -> bool:

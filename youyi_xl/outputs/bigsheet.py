@@ -33,6 +33,7 @@ from .xlstyle import LINE_HEIGHT, MAX_LINES, text_lines, wrapped_lines
 
 EPOCH = dt.datetime(1899, 12, 30)
 ORDINAL_EPOCH = EPOCH.toordinal()
+FLAG_TEXT = {True: "是", False: "否"}    # a yes/no cell as the ledgers show it
 COMPRESS_LEVEL = 1   # the spliced sheets are large; level 1 is ~10x faster than 6 and ~20% bigger
 
 
@@ -101,7 +102,7 @@ def _cell(ref: str, value: Any, style: int) -> str:
         space = ' xml:space="preserve"' if text[0] == " " or text[-1] == " " or not text.isprintable() else ""
         return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
     if kind is bool:
-        return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t>{"是" if value else "否"}</t></is></c>'
+        return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t>{FLAG_TEXT[value]}</t></is></c>'
     if isinstance(value, (int, float)):
         return f'<c r="{ref}" s="{style}"><v>{float(value):.16g}</v></c>'
     if isinstance(value, dt.datetime):
@@ -157,7 +158,7 @@ def rows_xml(table: BigTable, styled: type, styles: Sequence[int], extra: dict[i
                 add((open_, ref, number, f"{value:.16g}", "</v></c>"))
                 continue
             elif kind is bool:
-                add((open_, ref, text, "是" if value else "否", "</t></is></c>"))
+                add((open_, ref, text, FLAG_TEXT[value], "</t></is></c>"))
                 continue
             elif value is None:
                 add((open_, ref, blank))
