@@ -491,6 +491,76 @@ def test_ledger_xml_from_two_processes_is_the_same_bytes(result, tmp_path, monke
     assert sheets and all(a.read(n) == b.read(n) for n in sheets)
 
 
+def test_a_ledger_half_deflated_by_a_child_or_here_gives_the_same_file(result, tmp_path, monkeypatch):
+    """The second half is deflated by the forked child, or here when there is none or it fails:
+    the same bytes of the whole file, every CRC right (zipfile checks it on reading)."""
+    import os
+    import zipfile
+
+    import youyi_xl.outputs.bigsheet as bigsheet
+
+    monkeypatch.setattr(bigsheet, "PARALLEL_ROWS", 2)
+    forked = write_scorecard(result, tmp_path / "forked.xlsx").read_bytes()
+    parent, deflate = os.getpid(), bigsheet._deflate_rows
+
+    def failing(spill, chunks):
+        if os.getpid() != parent:           # the child writes a little, then fails
+            spill.write(b"\x00broken")
+            raise RuntimeError("child")
+        deflate(spill, chunks)
+
+    monkeypatch.setattr(bigsheet, "_deflate_rows", failing)
+    failed = write_scorecard(result, tmp_path / "failed.xlsx").read_bytes()
+    monkeypatch.setattr(bigsheet, "_fork_half", lambda *args: 0)
+    here = write_scorecard(result, tmp_path / "here.xlsx").read_bytes()
+    assert _members(forked) == _members(failed) == _members(here)
+    monkeypatch.setattr(bigsheet, "PARALLEL_ROWS", 10**9)
+    whole = zipfile.ZipFile(write_scorecard(result, tmp_path / "whole.xlsx"))
+    with zipfile.ZipFile(tmp_path / "here.xlsx") as split:
+        assert split.testzip() is None
+        assert all(split.read(n) == whole.read(n) for n in whole.namelist())
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    """Each sheet member of a workbook as stored (deflated), but for the document properties
+    (their time of writing)."""
+    import io
+    import struct
+    import zipfile
+
+    def stored(info):
+        names, extras = struct.unpack_from("<HH", data, info.header_offset + 26)
+        start = info.header_offset + 30 + names + extras
+        return info.CRC, data[start:start + info.compress_size]
+
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        return {i.filename: stored(i) for i in book.infolist() if i.filename.startswith("xl/worksheets/")}
+
+
+def test_a_ledger_that_may_pass_2_gib_is_written_as_zip64(result, tmp_path, monkeypatch):
+    import struct
+    import zipfile
+
+    import youyi_xl.outputs.bigsheet as bigsheet
+
+    monkeypatch.setattr(bigsheet, "PARALLEL_ROWS", 2)
+    monkeypatch.setattr(bigsheet, "ROOMY_ROW_BYTES", 1 << 31)
+    path = write_scorecard(result, tmp_path / "big.xlsx")
+    data = path.read_bytes()
+
+    def zip64(name):          # the member's local header starts its extra field with id 0x0001
+        start = info[name].header_offset
+        names, extras = struct.unpack_from("<HH", data, start + 26)
+        return extras >= 4 and data[start + 30 + names:start + 32 + names] == b"\x01\x00"
+
+    with zipfile.ZipFile(path) as book:
+        assert book.testzip() is None
+        info = {i.filename: i for i in book.infolist()}
+        assert zip64("xl/worksheets/sheet6.xml") and not zip64("xl/workbook.xml")
+    ledger = openpyxl.load_workbook(path, read_only=True)["招商项目明细"]
+    assert ledger.max_row > HEADER
+
+
 def test_wrapped_chinese_text_counts_two_units_a_character():
     """The 产业链 clipping: 17 Chinese characters are 34 units, two lines in a 24-wide column
     (counted one unit a character they looked like one line)."""
