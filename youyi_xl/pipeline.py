@@ -240,7 +240,8 @@ def _write_outputs(outputs: RunOutputs, period: Period, template, date: dt.date,
                    step: Step | None) -> None:
     """The 成绩单 here and, for a large batch on POSIX, the documents (result JSON, 通报, 催报稿,
     退回意见) in a forked child at the same time: the two halves take about as long, one a core
-    (from QUIET_LEDGERS_FROM rows the 成绩单 waits for the child before it reads the records).
+    (from QUIET_LEDGERS_FROM rows the 成绩单 waits for the child before it reads the records, and
+    this process writes the result JSON meanwhile).
     The writers make millions of short-lived objects beside the batch's long-lived ones: the
     cyclic collector, walking them all, is paused (about a tenth of the writing at 1,000 returns),
     and what exists already is frozen, so that the cycles of a closed workbook or document are
@@ -252,27 +253,37 @@ def _write_outputs(outputs: RunOutputs, period: Period, template, date: dt.date,
     for frame in SHARED_FRAMES:     # made once, before the fork, for both halves (pandas imported once)
         getattr(result, frame)
     _say(step, "生成结果文件、通报、催报稿和退回意见")
-    documents = _Background(_write_documents, result, folder, names, template, date, due,
+    quiet = sum(result.batch.row_count(t.key) for t in ROW_TABLES) >= QUIET_LEDGERS_FROM
+    # with quiet ledgers the 成绩单 waits for the documents: the result JSON is written here
+    # meanwhile (it reads the units, key projects and issues, which the 成绩单 has read already)
+    documents = _Background(_write_documents, result, folder, names, template, date, due, not quiet,
                             large=len(result.batch.accepted) >= BACKGROUND_FROM)
+    files: dict[str, Path] = {}
+
+    def before_ledgers() -> None:
+        from .outputs import write_result_json
+
+        files["json"] = write_result_json(result, folder / names["json"])
+        documents.wait()
+
     _say(step, "生成成绩单")
-    rows = sum(result.batch.row_count(t.key) for t in ROW_TABLES)
     try:
         outputs.files["scorecard"] = write_scorecard(
-            result, folder / names["scorecard"],
-            before_ledgers=documents.wait if rows >= QUIET_LEDGERS_FROM else None)
+            result, folder / names["scorecard"], before_ledgers=before_ledgers if quiet else None)
     except BaseException:
         documents.discard()                     # waited for; the 成绩单's failure is the one said
         raise
-    files, feedback = documents.wait()
+    written, feedback = documents.wait()
+    files.update(written)
     outputs.files.update(files)
     outputs.feedback = feedback
 
 
 def _write_documents(result: Result, folder: Path, names: dict[str, str], template, date: dt.date,
-                     due: dt.date) -> tuple[dict[str, Path], list[Path]]:
+                     due: dt.date, json: bool = True) -> tuple[dict[str, Path], list[Path]]:
     from .outputs import render_notice, write_feedback, write_reminder, write_result_json
 
-    files = {"json": write_result_json(result, folder / names["json"])}
+    files = {"json": write_result_json(result, folder / names["json"])} if json else {}
     files["notice"], files["notice_html"] = render_notice(result, folder / names["notice"], template, date, due)
     collect_new()       # the documents read and written (python-docx's trees are cycles)
     files["reminder"] = write_reminder(result, folder / names["reminder"], date)
