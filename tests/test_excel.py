@@ -201,6 +201,23 @@ def test_grid_cap_applies_on_every_scan_path(tmp_path):
         read_refused(path, Limits(max_grid_cells=399))
 
 
+@pytest.mark.parametrize("column, tall", [("T", True), ("U", False)])
+def test_a_tall_list_is_bounded_and_its_special_cells_found_on_either_scan_path(tmp_path, monkeypatch, column, tall):
+    """A plan's list of 20,000 units passes row 9,999: inside A1:T99999 one search proves the
+    grid small; a column further right is bounded from its references, the same cells found."""
+    rows = "".join(f'<row r="{r}"><c r="{column}{r}"><v>{r}</v></c></row>' for r in range(1, 20001))
+    rows += (f'<row r="20001"><c r="{column}20001"><f>1/0</f><v></v></c></row>'
+             f'<row r="20002"><c r="{column}20002" t="e"><v>#DIV/0!</v></c></row>')
+    path = hand_made(tmp_path / f"{column}.xlsx", rows)
+    bounded = []
+    monkeypatch.setattr(excel, "_bound_refs", lambda *a, _real=excel._bound_refs: (bounded.append(1), _real(*a)))
+    sheet = read_ok(path).sheets[0]
+    assert (len(sheet.rows), sheet.rows[19999][-1]) == (20002, 20000)
+    assert sheet.special == {(20000, ord(column) - 65): "=", (20001, ord(column) - 65): "#DIV/0!"}
+    assert bounded == ([] if tall else [1])
+    read_refused(path, Limits(max_grid_cells=20002 * (ord(column) - 64) - 1))   # the box is not trusted past the cap
+
+
 def test_all_sheets_together_are_capped(tmp_path):
     book = Workbook()
     for index in range(3):

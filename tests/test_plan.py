@@ -149,6 +149,18 @@ def test_negative_target(plan_dir):
     assert ("amount-negative", "目标分解", f"M{row}") in codes_at(plan)
 
 
+@pytest.mark.parametrize("value, code", [(-100, "amount-negative"), (1e30, "number-invalid"),
+                                         (True, "number-invalid"), (3, None), (2.5, None)])
+def test_a_target_number_is_checked_whatever_its_type(plan_dir, value, code):
+    path = plan_dir / "attachment1.xlsx"
+    row = find_row(path, "目标分解", "兴隆镇")
+    edit(path, "目标分解", {f"D{row}": value})
+    plan = load_plan(plan_dir)
+    at = {c for c, sheet, cell in codes_at(plan) if (sheet, cell) == ("目标分解", f"D{row}")}
+    assert at == ({code} if code else set())
+    assert plan.target("兴隆镇", "signed_projects") == (None if code else float(value))
+
+
 def test_moved_column_and_added_row_are_read(plan_dir, plan):
     path = plan_dir / "attachment1.xlsx"
     wb = openpyxl.load_workbook(path)

@@ -22,6 +22,7 @@ from ..core import (
     COUNT,
     KEY_PROJECT_LIST,
     KEY_PROJECTS,
+    MAX_MAGNITUDE,
     REPORTED,
     STARTED_STATUSES,
     Indicator,
@@ -157,6 +158,8 @@ class _PlanBuilder:
     def number(self, sheet: _Sheet, row: DataRow, key: str, unit: str) -> float | None:
         raw = cell(row.values, sheet.located, key)
         special = sheet.sheet.special.get((row.index, sheet.located.columns.get(key, -1)))
+        if not special and type(raw) in (float, int) and 0 <= raw <= MAX_MAGNITUDE:
+            return float(raw)       # most targets: what parse_number gives, without its checks
         if special:
             raw = special if special != "=" else ""
         parsed = parse_number(raw, unit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -202,6 +202,7 @@ class Plan:
 # unit names
 # --------------------------------------------------------------------------
 
+@lru_cache(maxsize=65536, typed=True)    # a plan's every table names each of its units again
 def unit_key(name: Any, county: str = "") -> str:
     """The comparison form of a unit name: no spaces, NFKC, no county (友谊县) or 县 prefix, no
     人民政府/政府 suffix."""

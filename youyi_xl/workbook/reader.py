@@ -53,6 +53,7 @@ from .preflight import (
 
 MAX_MAPPING_PART_BYTES = 10 * 1024 * 1024   # workbook.xml and .rels read for the sheet map
 FAST_MAX_ROWS, FAST_MAX_COLS = 9999, 52     # the box the fast scan proves: A1:AZ9999
+TALL_MAX_ROWS, TALL_MAX_COLS = 99999, 20    # and the tall one (a plan's 10,000-unit lists): A1:T99999
 _NS_PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
 MAX_SHARED_STRINGS = 1_000_000              # entries of a shared-string table (a return has ~300)
 FREE_RESERVE = 100_000                      # a declared count calamine may reserve without harm
@@ -408,8 +409,9 @@ _CELL_PREFIX = re.compile(rb"<([A-Za-z_][\w.-]*:)?c[\s/>]")
 # Every cell tag in the form <c r="A1" ...> with r first: the common case, bounded in C.
 _REF_FIRST = re.compile(rb"<" + _NS + rb"c\s+r=\"([A-Z]{1,3})([0-9]{1,7})\""
                         + rb"(?:\s+[^\s=/>]+\s*=\s*" + _QUOTED + rb")*\s*(/?)>")
-# A cell tag that is not plainly `<c r="..."` with a reference inside A1:AZ9999.
+# A cell tag that is not plainly `<c r="..."` with a reference inside A1:AZ9999 (or A1:T99999).
 _HAZARD = re.compile(rb"<c(?![^\s/>])(?! r=\"A?[A-Z][0-9]{1,4}\")")
+_TALL_HAZARD = re.compile(rb"<c(?![^\s/>])(?! r=\"[A-T][0-9]{1,5}\")")
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
 _ERROR_MARK = b' t="e"'
 # Any length of letters and digits: calamine reads r="AAAA1" or r="A99999999999" as a
@@ -426,8 +428,7 @@ _CELL_END = re.compile(rb"</" + _NS + rb"c>")
 
 def _scan_sheet(xml: bytes, name: str, limits: Limits) -> dict[tuple[int, int], str]:
     """The special cells of one sheet; _Refused when its grid is over the cap."""
-    if FAST_MAX_ROWS * FAST_MAX_COLS <= limits.max_grid_cells \
-            and not _HAZARD.search(xml) and not _PREFIXED_CELL.search(xml):
+    if _in_box(xml, limits):
         return _find_specials(xml, b"")
     prefixes = _CELL_PREFIX.findall(xml)
     refs = _REF_FIRST.findall(xml)
@@ -435,6 +436,18 @@ def _scan_sheet(xml: bytes, name: str, limits: Limits) -> dict[tuple[int, int], 
         _bound_refs(refs, name, limits)
         return _find_specials(xml, prefixes[0] if prefixes else b"")
     return _full_scan(xml, name, limits)
+
+
+def _in_box(xml: bytes, limits: Limits) -> bool:
+    """Every cell tag is plainly `<c r="..."` inside a box no larger than the grid cap (one
+    search in C each): the grid is bounded without reading a reference."""
+    if _PREFIXED_CELL.search(xml):
+        return False
+    for most, pattern in ((FAST_MAX_ROWS * FAST_MAX_COLS, _HAZARD),
+                          (TALL_MAX_ROWS * TALL_MAX_COLS, _TALL_HAZARD)):
+        if most <= limits.max_grid_cells and not pattern.search(xml):
+            return True
+    return False
 
 
 def _bound_refs(refs: list[tuple[bytes, ...]], name: str, limits: Limits) -> None:
