@@ -615,3 +615,22 @@ def test_rank_change_in_words(result, tmp_path):
                                                                                 "本期未报送")
     assert words["成富朝鲜族满族乡"] == "本期未报送" and ranks["兴隆镇"]
     assert "持平" in sheet["A2"].value and "“—”为上期没有名次" in sheet["A2"].value
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_a_deflated_half_appends_to_a_deflated_or_stored_member(tmp_path, compression):
+    from youyi_xl.outputs import bigsheet
+
+    rows = [f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>第{r}行</t></is></c></row>' for r in range(1, 3001)]
+    spill = tmp_path / "half"
+    with open(spill, "w+b") as handle:
+        bigsheet._deflate_rows(handle, rows[1500:])
+        path = tmp_path / "book.zip"
+        with zipfile.ZipFile(path, "w", compression) as book, book.open("sheet.xml", "w") as out:
+            out.write("<sheetData>".encode())
+            out.write("".join(rows[:1500]).encode())
+            bigsheet._append_deflated(out, bigsheet._spilled(handle))
+            out.write("</sheetData>".encode())
+    with zipfile.ZipFile(path) as book:      # read() checks the CRC and the size
+        assert book.read("sheet.xml").decode() == "<sheetData>" + "".join(rows) + "</sheetData>"
+        assert book.getinfo("sheet.xml").compress_type == compression

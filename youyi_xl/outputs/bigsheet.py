@@ -340,10 +340,21 @@ def _spilled(spill) -> Deflated:
     return Deflated(stream(), size, crc)
 
 
+_WRITER_STATE = ("_compressor", "_fileobj", "_compress_size", "_crc", "_file_size")
+
+
 def _append_deflated(out, part: Deflated) -> None:
     """Append `part` to the zip member being written through `out` (zipfile's member writer:
     its compressor, counts and CRC, which zipfile keeps private). Its compressor is fully
-    flushed first, so that nothing deflated after the part refers back across it."""
+    flushed first, so that nothing deflated after the part refers back across it. A member
+    stored without compression, or a zipfile whose writer keeps other state, gets the part
+    inflated and written as any bytes are (the same member, a little slower)."""
+    if not all(hasattr(out, name) for name in _WRITER_STATE) or out._compressor is None:   # noqa: SLF001
+        inflate = zlib.decompressobj(-15)
+        for block in part.stream:
+            out.write(inflate.decompress(block))
+        out.write(inflate.flush())
+        return
     seam = out._compressor.flush(zlib.Z_FULL_FLUSH)               # noqa: SLF001
     out._fileobj.write(seam)                                       # noqa: SLF001
     written = len(seam)
