@@ -212,3 +212,14 @@ def test_plan_folder_missing():
 def test_indicator_declaration_covers_domain():
     assert {i.key for i in INDICATORS} >= set(DOMAIN_TARGETS)
     assert len(INDICATORS) == 14
+
+
+def test_unit_keys_of_short_names_are_cached_and_long_ones_never():
+    from youyi_xl.plan import model
+
+    model._cached_unit_key.cache_clear()
+    long_name = "友谊县" + "很长的单位名称" * 200 + "人民政府"
+    for name in ("友谊县兴隆镇人民政府", " 兴隆镇 ", long_name, 3.0):
+        assert unit_key(name, "友谊县") == model._unit_key(name, "友谊县")
+    assert unit_key("友谊县兴隆镇人民政府", "友谊县") == "兴隆镇"
+    assert model._cached_unit_key.cache_info().currsize == 2      # the two short texts only

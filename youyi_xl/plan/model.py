@@ -202,10 +202,19 @@ class Plan:
 # unit names
 # --------------------------------------------------------------------------
 
-@lru_cache(maxsize=65536, typed=True)    # a plan's every table names each of its units again
+CACHED_NAME_CHARS = 64      # a unit name this short has its key cached (a hostile cover cannot fill it)
+
+
 def unit_key(name: Any, county: str = "") -> str:
     """The comparison form of a unit name: no spaces, NFKC, no county (友谊县) or 县 prefix, no
-    人民政府/政府 suffix."""
+    人民政府/政府 suffix. A plan's every table names each of its units again: short names are
+    keyed once."""
+    if type(name) is str and len(name) <= CACHED_NAME_CHARS:
+        return _cached_unit_key(name, county)
+    return _unit_key(name, county)
+
+
+def _unit_key(name: Any, county: str) -> str:
     text = compact(name)
     for prefix in (compact(county), "县") if county else ("县",):
         if text.startswith(prefix) and len(text) > len(prefix) + 1:
@@ -216,6 +225,9 @@ def unit_key(name: Any, county: str = "") -> str:
             text = text[: -len(suffix)]
             break
     return text
+
+
+_cached_unit_key = lru_cache(maxsize=65536)(_unit_key)
 
 
 def build_alias_lookup(units: Iterable[Unit], county: str = "") -> dict[str, str]:
