@@ -528,10 +528,9 @@ def synthetic(n_units: int = 1000, rows: int = 60) -> tuple[Batch, Plan]:
     for i, unit in enumerate(units):
         ret = ReturnData(file=f"{unit.name}.xlsx", path="", unit=unit.name)
         source = {"unit": unit.name, "file": ret.file}
-        projects = tuple(PROJECTS.make_record(dict(P1, name=f"项目{i}-{j}"), row=j + 4, identity=(f"项目{i}-{j}", ""),
-                                              **source) for j in range(rows // 2))
+        projects = tuple(PROJECTS.make_record(dict(P1, name=f"项目{i}-{j}"), row=j + 4, **source) for j in range(rows // 2))
         keys = tuple(KEY_PROJECTS.make_record(dict(key_row(K1, 100.0, "已开工", D(2022, 4, 1)), name=f"重点{i}-{j}"),
-                                              row=j + 4, valid=j % 7 != 0, identity=(f"重点{i}-{j}",), **source)
+                                              row=j + 4, valid=j % 7 != 0, **source)
                      for j in range(rows // 3))
         planned = tuple(PLANNED.make_record({"name": f"策划{i}-{j}", "total_investment": 6000.0,
                                              "plan_date": D(2022, 2, 1)}, row=j + 4, **source)

@@ -295,9 +295,9 @@ def test_a_column_of_many_different_texts_stops_being_shared(monkeypatch):
     assert empty.records == () and not empty.ok
 
 
-def test_figures_and_the_parts_of_identities_are_shared_across_returns_but_never_across_types():
+def test_figures_are_shared_across_returns_but_never_across_types():
     """Floats are shared (pickle makes every 0.0 its own object; a province's rows repeat 0 and
-    round figures); -0.0 stays -0.0; an identity's investor part is shared, its name part is not."""
+    round figures); -0.0 stays -0.0; a record's identity key survives the round trip."""
     import datetime as dt
 
     from youyi_xl.core.schema import PROJECTS
@@ -309,8 +309,8 @@ def test_figures_and_the_parts_of_identities_are_shared_across_returns_but_never
     tables = [_table(unit, [(f"{unit}项目", amount, "绿色食品", day), (f"{unit}二期", zero * sign, "绿色食品", day)])
               for unit, amount, sign in (("友谊镇", 3000.0, 1), ("兴隆镇", 3000.0, -1), ("庆丰乡", 1500.0, 1))]
     projects = [TableRead("projects", "招商引资项目", 2, {"name": 1}, True, (
-        PROJECTS.make_record({"name": f"{unit}（1期）", "investor": "某某（集团）公司"}, unit=unit, row=4,
-                             identity=(f"{unit}(1期)", "某某(集团)公司")),)) for unit in ("友谊镇", "兴隆镇")]
+        PROJECTS.make_record({"name": f"{unit}（1期）", "investor": "某某（集团）公司"}, unit=unit, row=4),))
+        for unit in ("友谊镇", "兴隆镇")]
     with shared_values():
         back = [_round_trip(t) for t in tables]
         deals = [_round_trip(t) for t in projects]
@@ -318,27 +318,34 @@ def test_figures_and_the_parts_of_identities_are_shared_across_returns_but_never
     amounts = [[r.total_investment for r in t.records] for t in back]
     assert amounts[0][0] is amounts[1][0] and amounts[2][0] == 1500.0
     assert amounts[0][1] is amounts[2][1] and str(amounts[1][1]) == "-0.0" and amounts[1][1] is not amounts[0][1]
-    first, second = (t.records[0].identity for t in deals)
-    assert first[1] is second[1] and first[0] != second[0]
+    first, second = (t.records[0] for t in deals)
+    assert first.investor is second.investor and first.identity != second.identity
 
 
-def test_a_returns_identities_hold_each_text_once(tmp_path):
-    """Within one return, rows with the same investor share its compact text, and a text that is
-    its own compact form is the record's own object: the pickled return carries each once."""
+def test_a_record_holds_the_key_of_its_identity_not_the_compact_texts(tmp_path):
+    """A return's rows carry one number for what compares them as a project (its name and
+    investor, compacted): rows that differ only by full-width forms, spaces or invisible
+    characters get the same key; the compact texts themselves are not kept in the record."""
     from builders import project, write_return
 
-    from youyi_xl.core import Period
+    from youyi_xl.core import Period, identity_key, identity_of
     from youyi_xl.intake import read_return
+    from youyi_xl.intake.checks import check_return
     from youyi_xl.plan import load_plan
 
+    plan = load_plan()
     path = write_return(tmp_path / "友谊镇.xlsx", unit="友谊镇", projects=[
-        project(name="友谊县大豆加工项目", investor="某某（集团）公司"),
-        project(name="友谊县冷链物流项目（一期）", investor="某某（集团）公司")])
-    ret = read_return(path, load_plan(), Period.parse("2022-03"))
-    first, second = ret.records("projects")
-    assert first.identity == ("友谊县大豆加工项目", "某某(集团)公司") and second.identity[0] == "友谊县冷链物流项目(一期)"
-    assert first.identity[1] is second.identity[1]            # one compact text for both rows
-    assert first.identity[0] is first.name                     # its own compact form: the same object
+        project(name="友谊县冷链物流项目（一期）", investor="某某（集团）公司"),
+        project(name="友谊县冷链物流项目 (一期)", investor="某某(集团)\u200b公司"),
+        project(name="友谊县冷链物流项目（二期）", investor="某某（集团）公司")])
+    ret = read_return(path, plan, Period.parse("2022-03"))
+    first, second, third = ret.records("projects")
+    assert type(first.identity) is int and 0 < first.identity < 2 ** 59
+    assert first.identity == second.identity != third.identity
+    assert identity_key(identity_of(first, "projects")) == first.identity
+    assert identity_of(first, "projects") == ("友谊县冷链物流项目(一期)", "某某(集团)公司")
+    check_return(ret, plan, Period.parse("2022-03"))
+    assert [i.row for i in ret.issues if i.code == "project-duplicate"] == [second.row]
 
 
 def test_the_unit_records_share_their_column_names(tmp_path):

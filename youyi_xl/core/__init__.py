@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .cells import cell_ref, column_letters
 from .errors import OutputError, PlanError, RefusedError, RulesError, TemplateError, UsageError, YouyiError
+from .identity import NO_NAME, ProjectIndex, identity_fields, identity_key, identity_of
 from .indicators import (
     CHAIN_PROJECT_MIN_INVESTMENT,
     COUNT,
@@ -128,6 +129,7 @@ from .views import (
 )
 
 __all__ = [
+    "NO_NAME", "ProjectIndex", "identity_fields", "identity_key", "identity_of",
     "cell_ref", "column_letters", "without_cyclic_gc", "frozen_cyclic_gc", "collect_new",
     "OutputError", "PlanError", "RefusedError", "RulesError", "TemplateError", "UsageError", "YouyiError",
     "CHAIN_PROJECT_MIN_INVESTMENT", "COUNT", "IN", "METHOD_LABELS", "METHODS", "REPORTED", "SOURCES", "SUM",

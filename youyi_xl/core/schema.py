@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, NamedTuple
 
 from .hashing import HashedOnce
+from .identity import NO_NAME, identity_key, identity_of
 from .normalize import header_key
 
 # Column kinds
@@ -73,10 +74,14 @@ class Table(HashedOnce):
         return tuple(c.key for c in self.columns if c.key != "seq")
 
     def make_record(self, values: Mapping[str, Any], **source: Any) -> Any:
-        """A record of this table from a mapping of column keys (absent keys are None)."""
-        base = {"unit": "", "file": "", "sheet": self.sheet, "row": 0, "valid": True, "identity": ()}
+        """A record of this table from a mapping of column keys (absent keys are None); its
+        identity key made from them unless given."""
+        base = {"unit": "", "file": "", "sheet": self.sheet, "row": 0, "valid": True, "identity": NO_NAME}
         base.update(source)
-        return self.record(**base, **{k: values.get(k) for k in self.value_keys})
+        record = self.record(**base, **{k: values.get(k) for k in self.value_keys})
+        if "identity" in source:
+            return record
+        return record._replace(identity=identity_key(identity_of(record, self.key)))
 
     @property
     def required_columns(self) -> tuple[Column, ...]:
@@ -84,7 +89,8 @@ class Table(HashedOnce):
 
 
 # Every parsed row of a return table is a record (a named tuple): where it came from, whether it
-# counts, its identity for comparing projects across units, then one field per column key.
+# counts, the key of its identity for comparing projects across units (core.identity), then one
+# field per column key.
 SOURCE_FIELDS = ("unit", "file", "sheet", "row", "valid", "identity")
 
 

@@ -23,6 +23,7 @@ from ..core import (
     Indicator,
     Issue,
     Period,
+    ProjectIndex,
     chinese_frame,
     compact,
     is_signed,
@@ -285,12 +286,11 @@ class _Intake:
     def distinct_projects(self) -> list[tuple[str, Any]]:
         """(unit, record) of every counted 招商引资项目, a project claimed twice only once
         (the row of the unit listed first in the plan)."""
-        seen: set[tuple] = set()
+        seen: ProjectIndex[Any] = ProjectIndex("projects")
         out = []
         for unit in self.plan.units:
             for row in self.rows(unit.name, "projects"):
-                if row.identity not in seen:
-                    seen.add(row.identity)
+                if seen.setdefault(row, row) is row:
                     out.append((unit.name, row))
         return out
 
@@ -474,7 +474,7 @@ def key_project_records(intake: _Intake, plan: Plan, scorer: _Scorer) -> list[di
     """Every listed key project (reported or not), then reported projects not in the list."""
     records, matched = [], set()
     for project in plan.key_projects:
-        rows = {r.identity[0]: r for r in reversed(intake.rows(project.unit, "key_projects"))}
+        rows = {compact(r.name or ""): r for r in reversed(intake.rows(project.unit, "key_projects"))}
         row = rows.get(compact(project.name))
         if row is not None:
             matched.add(id(row))

@@ -21,6 +21,7 @@ from ..core import (
     SOURCE_FIELDS,
     Issue,
     Period,
+    ProjectIndex,
     Reported,
     Table,
     chinese_frame,
@@ -46,7 +47,7 @@ class Batch:
     returns: list[ReturnData]               # the returns in use, one per unit (and unreadable files)
     superseded: list[ReturnData]            # older versions not used
     issue_list: list[Issue] = field(default_factory=list)
-    claims: dict[tuple, tuple[str, ...]] = field(default_factory=dict)   # project identity -> units
+    claims: ProjectIndex = field(default_factory=lambda: ProjectIndex("projects"))   # project -> units
 
     # -- the returns --------------------------------------------------------
     @cached_property
@@ -94,7 +95,8 @@ class Batch:
 
     def claimed_by(self, record: Any) -> tuple[str, ...]:
         """The units whose returns hold the same 招商引资项目 as `record` ((): claimed once)."""
-        return self.claims.get(record.identity, ()) if record.valid else ()
+        # no claims (most batches): the record's key is not read (a forked writer would copy its page)
+        return self.claims.get(record, ()) if self.claims and record.valid else ()
 
     # -- statuses and counts ------------------------------------------------
     @cached_property

@@ -15,12 +15,14 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..core import (
     KEY_PROJECTS,
+    NO_NAME,
     PLANNED,
     PROJECTS,
     REPORTED,
     ROW_TABLES,
     Issue,
     Period,
+    ProjectIndex,
     Reported,
     Table,
     cn_date,
@@ -184,15 +186,14 @@ def project_duplicate(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
     rows of one table; the second row is reported."""
     for table in (PROJECTS, KEY_PROJECTS, PLANNED):
         where = _Where(ret, table)
-        seen: dict[tuple, int] = {}
+        seen: ProjectIndex[int] = ProjectIndex(table.key)
         for row in ret.records(table.key):
-            if not row.identity or not row.identity[0]:
+            if row.identity == NO_NAME:
                 continue
-            if row.identity in seen:
+            first = seen.setdefault(row, row.row)
+            if first != row.row:
                 yield where.issue("project-duplicate", row, "name",
-                                  f"项目“{row.name}”与第{seen[row.identity]}行重复", "同一项目只填一行，请删除重复行")
-            else:
-                seen[row.identity] = row.row
+                                  f"项目“{row.name}”与第{first}行重复", "同一项目只填一行，请删除重复行")
 
 
 def investment_over_plan(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
@@ -234,7 +235,7 @@ def _key_project_targets(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
     listed = {compact(p.name): p for p in ctx.plan.key_projects_of(ret.unit or "")}
     where = _Where(ret, KEY_PROJECTS)
     for row in ret.records(KEY_PROJECTS.key):
-        project = listed.get(row.identity[0]) if row.identity else None
+        project = listed.get(compact(row.name or "")) if row.identity != NO_NAME else None
         plan_value = row.plan_investment
         if project and isinstance(plan_value, float) and project.plan_investment is not None \
                 and abs(plan_value - project.plan_investment) > MONEY_TOLERANCE:
@@ -378,7 +379,7 @@ class BatchChecked:
     kept: list[ReturnData]
     superseded: list[ReturnData]
     issues: list[Issue] = field(default_factory=list)
-    claims: dict[tuple, tuple[str, ...]] = field(default_factory=dict)
+    claims: ProjectIndex = field(default_factory=lambda: ProjectIndex(PROJECTS.key))
 
 
 def check_batch(returns: list[ReturnData]) -> BatchChecked:
@@ -413,24 +414,26 @@ def pick_submissions(returns: list[ReturnData]) -> tuple[list[ReturnData], list[
     return kept, issues
 
 
-def claimed_twice(returns: list[ReturnData]) -> tuple[dict[tuple, tuple[str, ...]], list[Issue]]:
+def claimed_twice(returns: list[ReturnData]) -> tuple[ProjectIndex, list[Issue]]:
     """project-claimed-twice: the same project (name + investor) in two units' returns,
-    reported for each unit; returns the claims (identity -> units) and the issues."""
-    owners: dict[tuple, list[tuple[ReturnData, Any]]] = {}
+    reported for each unit; returns the claims (project -> units) and the issues."""
+    owners: ProjectIndex[list[tuple[ReturnData, Any]]] = ProjectIndex(PROJECTS.key)
     for ret in returns:
         if ret.file_error or not ret.unit:
             continue
         for row in ret.records(PROJECTS.key):
             if row.valid and row.name:
-                owners.setdefault(row.identity, []).append((ret, row))
-    claims, issues = {}, []
-    for identity, found in owners.items():
+                found = owners.setdefault(row, [])
+                found.append((ret, row))
+    claims: ProjectIndex[tuple[str, ...]] = ProjectIndex(PROJECTS.key)
+    issues = []
+    for found in owners.values():
         if len(found) < 2:
             continue                    # one row: most projects
         units = tuple(sorted({ret.unit for ret, _ in found}))
         if len(units) < 2:
             continue
-        claims[identity] = units
+        claims.setdefault(found[0][1], units)
         for ret, row in found:
             others = "、".join(u for u in units if u != ret.unit)
             issues.append(_Where(ret, PROJECTS).issue(

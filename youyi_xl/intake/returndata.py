@@ -74,9 +74,7 @@ def _table_read(table, sheet, header_row, columns, ok, record, values) -> TableR
     if record is None:
         return TableRead(table, sheet, header_row, columns, ok)
     if _shared is not None:
-        values = [_share_identities(_shared.setdefault((table, i), {}), column) if name == "identity"
-                  else _share(_shared.setdefault((table, i), {}), column)
-                  for i, (name, column) in enumerate(zip(record._fields, values))]
+        values = [_share(_shared.setdefault((table, i), {}), column) for i, column in enumerate(values)]
     return TableRead(table, sheet, header_row, columns, ok, tuple(map(record._make, zip(*values))))
 
 
@@ -104,15 +102,6 @@ def _negative_zero(column: tuple) -> bool:
     """Whether a column of floats holds -0.0 (equal to 0.0, so never looked up), found in C."""
     zeros = list(compress(column, map(not_, column)))
     return bool(zeros) and min(map(copysign, repeat(1.0), zeros)) < 0
-
-
-def _share_identities(pool: dict, column: tuple) -> tuple:
-    """Identities share their parts after the name (an investor's compact name, in row after row
-    of many returns); the name part is a project's own. A table's identities have one length."""
-    if len(pool) >= SHARED_PER_COLUMN or not column or len(column[0]) < 2 or len(set(map(len, column))) > 1:
-        return column
-    names, *others = zip(*column)
-    return tuple(zip(names, *(map(pool.setdefault, part, part) for part in others)))
 
 
 @dataclass(eq=False)   # identity: two returns are never "equal" (and comparing would be slow)

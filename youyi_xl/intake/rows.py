@@ -29,6 +29,8 @@ from ..core import (
     clean_text,
     compact,
     header_key,
+    identity_fields,
+    identity_key,
     is_blank,
     parse_choice,
     parse_date,
@@ -44,7 +46,6 @@ from ..workbook import Located, SheetData, data_rows, header_unit, picker
 from .returndata import ReturnData
 
 OTHER_CHAIN = "其他"
-_IDENTITY_KEYS = {"projects": ("name", "investor")}     # a project is its name and its investor
 PLAUSIBLE_FACTOR = 1000     # no figure of a return exceeds the plan's county target x 1,000
 
 
@@ -74,14 +75,13 @@ class RowReader:
                     records.append(make((*source, row.index + 1, True, self.identity(values), *values)))
         return tuple(records)
 
-    def identity(self, values: list[Any]) -> tuple[str, ...]:
-        """What compares two rows as one project, within a return and across units: the name (and
-        investor) without spaces, full-width forms or invisible characters (compact). Equal texts
-        are kept as one object (an investor's rows, a name that is its own compact form): pickled
-        to the main process, a return sends each once."""
+    def identity(self, values: list[Any]) -> int:
+        """The key of what compares two rows as one project, within a return and across units
+        (core.identity): the name (and investor) without spaces, full-width forms or invisible
+        characters (compact). A text's compact form is made once per table (an investor's rows)."""
         known = self.compacted
-        return tuple(known.get(text) or known.setdefault(text, _same_if_equal(text))
-                     for text in (values[i] or "" for i in self.identity_slots))
+        return identity_key(tuple(known.get(text) or known.setdefault(text, compact(text))
+                                  for text in (values[i] or "" for i in self.identity_slots)))
 
     def read_row(self, r: int, values) -> list[Any] | None:
         """The values of one row in the record's order (table.value_keys), or None for a blank row."""
@@ -245,7 +245,7 @@ def _new_layout(located: Located, factors: dict[str, float], chains: dict[str, s
         [0.0 if table.column(k).zero_if_blank else None for k in table.value_keys],
         [_SLOW if c.required else (0.0 if c.zero_if_blank else None) for c in columns],
         picker(indexes),
-        [order[k] for k in _IDENTITY_KEYS.get(table.key, ("name",)) if k in order],
+        [order[k] for k in identity_fields(table.key) if k in order],
         [_fast_reader(c, factors[c.key], chains, limits.get(c.unit, MAX_MAGNITUDE)) for c in columns],
         (chains, limits))
 
@@ -285,11 +285,6 @@ def _clean_str(value: str) -> Any:
     # isprintable() is False for format characters (zero-width space, BOM …) and wide spaces
     text = " ".join((value if value.isprintable() else strip_invisible(value)).split())
     return text if len(text) > 3 or (text and not is_blank(text)) else _SLOW
-
-
-def _same_if_equal(text: str) -> str:
-    key = compact(text)
-    return text if key == text else key
 
 
 def magnitude_limits(plan: Plan) -> dict[str, float]:
