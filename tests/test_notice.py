@@ -534,6 +534,25 @@ def test_html_shows_the_same_draft(rendered):
     assert "新签约招商引资项目9个，完成年度目标38个的23.7%" in html
 
 
+def test_the_html_file_is_the_page_written_as_it_is_made(rendered, tmp_path):
+    """The .html beside the .docx is written from the page's parts as they are made (a table's
+    rows read as the page reaches them): byte for byte the page `notice_html` gives, "\n" line
+    ends on every system, every table row of the .docx in it."""
+    import docx
+
+    from youyi_xl.outputs.notice import html
+
+    docx_path, html_path, _ = rendered
+    document = docx.Document(str(docx_path))
+    page = html.notice_html(document, notice.notice_context(fake_result(), DATE))
+    assert html_path.read_bytes() == page.encode("utf-8") and b"\r" not in html_path.read_bytes()
+    again = html.write_notice_html(document, notice.notice_context(fake_result(), DATE), tmp_path / "again.html")
+    assert again.read_bytes() == html_path.read_bytes()
+    footer = document.sections[-1].even_page_footer.tables
+    rows = sum(len(t.rows) for t in (*document.tables, *footer))
+    assert rows > 3 and page.count("<tr>") == rows
+
+
 # ---------------------------------------------------------------- 催报
 
 def test_reminder_lists_missing_units_by_group(tmp_path):

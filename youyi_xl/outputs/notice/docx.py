@@ -19,7 +19,7 @@ from docxtpl import DocxTemplate
 from ...core import NOTICE, OutputError, TemplateError, collect_new, notice_name, stamp
 from ..safeio import atomic_write
 from .context import notice_context
-from .html import notice_html
+from .html import write_notice_html
 from .templating import docx_env, preflight, undefined_message
 
 DOCX_TEMPLATE = "notice.docx"
@@ -45,7 +45,7 @@ def render_notice(result: Any, path: str | os.PathLike, template: str | os.PathL
     # footer) behind python-docx's cache, so the in-memory document still shows their tags
     document = Document(str(docx_path))
     html_path = docx_path.with_suffix(".html")
-    atomic_write(html_path, notice_html(document, context).encode("utf-8"))
+    write_notice_html(document, context, html_path)
     return docx_path, html_path
 
 

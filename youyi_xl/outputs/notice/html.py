@@ -5,13 +5,15 @@ sheet), and the 版记 from the last section's footer on a sheet of its own.
 """
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterator
 
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from ..safeio import atomic_write
 from .templating import package_env
 
 HTML_TEMPLATE = "notice.html.j2"
@@ -25,6 +27,19 @@ _SKIPPED = frozenset({"分节"})          # the hair-thin paragraphs that carry 
 
 def notice_html(document: Any, context: dict[str, Any]) -> str:
     """The rendered .docx as one HTML page (autoescaped), for a quick look in a browser."""
+    return "".join(_html_parts(document, context))
+
+
+def write_notice_html(document: Any, context: dict[str, Any], path: str | Path) -> Path:
+    """`notice_html` written to `path` (UTF-8, atomically) as it is made: a table's rows are read
+    from the document only as the page reaches them, so neither the page's blocks nor its text
+    is held whole (the 附件 tables of 10,000 units: ~60 MB)."""
+    with atomic_write(Path(path)) as temp, open(temp, "w", encoding="utf-8", newline="") as out:
+        out.writelines(_html_parts(document, context))
+    return Path(path)
+
+
+def _html_parts(document: Any, context: dict[str, Any]) -> Iterator[str]:
     styles = _Styles(document)
     pages: list[list[dict[str, Any]]] = [[]]
     for item in document.iter_inner_content():
@@ -41,7 +56,7 @@ def notice_html(document: Any, context: dict[str, Any]) -> str:
     if record:
         pages.append(record)
     template = package_env(autoescape=True).get_template(HTML_TEMPLATE)
-    return template.render(title=context["title"], pages=pages)
+    return template.generate(title=context["title"], pages=pages)
 
 
 class _Styles:
@@ -77,7 +92,8 @@ class _Styles:
 
 
 def _table_block(table: Table, css: str, styles: _Styles) -> dict[str, Any]:
-    return {"kind": "table", "css": css, "rows": [_row_block(row, styles) for row in table.rows]}
+    # the rows as the template reaches them (it reads them once)
+    return {"kind": "table", "css": css, "rows": (_row_block(row, styles) for row in table.rows)}
 
 
 def _row_block(row: Any, styles: _Styles) -> list[list[dict[str, Any]]]:
