@@ -47,51 +47,62 @@ class ProjectIndex(Generic[T]):
     """Values by project (a dict whose keys are the projects of records): looked up by the
     records' identity keys, confirmed by their identities — computed only when a key is met
     again (the same project, or two projects whose keys collide), so indexing a province's rows
-    costs a dict lookup a row. Iterated in the order the keys were first met."""
+    costs a dict lookup a row and no object a row (a value that is the first record itself is not
+    stored twice). Iterated in the order first met (projects whose key another had first, last)."""
 
     def __init__(self, table: str) -> None:
         self.table = table
-        self._by_key: dict[int, list[list[Any]]] = {}       # key -> [[first record, value], …]
-        self._exact: dict[tuple[str, ...], list[Any]] = {}   # identity -> its bucket, for keys met twice
-        self._confirmed: set[int] = set()                    # ids of the first buckets entered there
+        self._first: dict[int, Any] = {}                # key -> the first record with it
+        self._values: dict[int, T] = {}                 # key -> its project's value (unless that record)
+        self._exact: dict[tuple[str, ...], T] = {}      # identity -> value, for keys met again
+        self._more: list[T] = []                        # values of projects whose key another had first
 
     def setdefault(self, record: Any, value: T) -> T:
         """The value stored for `record`'s project; `value`, stored now, when it is new."""
-        buckets = self._by_key.get(record.identity)
-        if buckets is None:
-            self._by_key[record.identity] = [[record, value]]
+        key = record.identity
+        first = self._first.get(key)
+        if first is None:
+            self._first[key] = record
+            if value is not record:
+                self._values[key] = value
             return value
-        found = self._bucket(buckets, record)
-        if found is not None:
-            return found[1]
-        bucket = [record, value]
-        buckets.append(bucket)
-        self._exact[identity_of(record, self.table)] = bucket
+        if first is record:
+            return self._values.get(key, first)
+        found = self._confirmed(key, first).get(identity_of(record, self.table), _NONE)
+        if found is not _NONE:
+            return found
+        self._exact[identity_of(record, self.table)] = value
+        self._more.append(value)
         return value
 
     def get(self, record: Any, default: Any = None) -> Any:
         """The value stored for `record`'s project, else `default`."""
-        buckets = self._by_key.get(record.identity)
-        found = self._bucket(buckets, record) if buckets is not None else None
-        return found[1] if found is not None else default
+        key = record.identity
+        first = self._first.get(key)
+        if first is None:
+            return default
+        if first is record:
+            return self._values.get(key, first)
+        return self._confirmed(key, first).get(identity_of(record, self.table), default)
 
     def values(self) -> Iterator[T]:
-        for buckets in self._by_key.values():
-            for bucket in buckets:
-                yield bucket[1]
+        for key, first in self._first.items():
+            yield self._values.get(key, first)
+        yield from self._more
 
     def __len__(self) -> int:
-        return sum(map(len, self._by_key.values()))
+        return len(self._first) + len(self._more)
 
     def __bool__(self) -> bool:
-        return bool(self._by_key)
+        return bool(self._first)
 
-    def _bucket(self, buckets: list[list[Any]], record: Any) -> list[Any] | None:
-        """The bucket of `record`'s project among those of its key (None: a new project)."""
-        first = buckets[0]
-        if first[0] is record:
-            return first
-        if len(buckets) == 1 and id(first) not in self._confirmed:
-            self._confirmed.add(id(first))          # the key met again: its identities from now on
-            self._exact[identity_of(first[0], self.table)] = first
-        return self._exact.get(identity_of(record, self.table))
+    def _confirmed(self, key: int, first: Any) -> dict[tuple[str, ...], T]:
+        """The identities of the projects with `key` (the first one's entered when first needed)."""
+        value = self._values.get(key, first)
+        identity = identity_of(first, self.table)
+        if self._exact.get(identity, _NONE) is not value:
+            self._exact[identity] = value
+        return self._exact
+
+
+_NONE = object()
