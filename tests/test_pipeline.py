@@ -348,3 +348,20 @@ def test_the_writers_libraries_are_imported_on_a_thread_while_workers_read(retur
     outputs = run(returns, "2022-03", out=tmp_path / "out", workers=2)
     assert seen == [(False, 2)] and forks == [1]
     assert outputs.files["notice"].is_file() and outputs.files["scorecard"].is_file()
+
+
+def test_the_tables_both_halves_read_are_made_before_the_documents_fork(returns, tmp_path, monkeypatch):
+    """The unit, county, chain and key-project tables exist when the documents' child is forked:
+    made after it, the 成绩单's unit table would read every unit record in this process and copy
+    their pages while the child lives (and the child would make its own)."""
+    import youyi_xl.pipeline as pipeline
+
+    made, real_init = [], pipeline._Background.__init__
+
+    def background(self, fn, result, *args, large):
+        made.append(sorted(name for name in pipeline.SHARED_FRAMES if name in vars(result)))
+        real_init(self, fn, result, *args, large=large)
+
+    monkeypatch.setattr(pipeline._Background, "__init__", background)
+    run(returns, "2022-03", out=tmp_path / "out")
+    assert made == [sorted(pipeline.SHARED_FRAMES)] and "unit_table" in pipeline.SHARED_FRAMES

@@ -290,9 +290,12 @@ def _write_documents(result: Result, folder: Path, names: dict[str, str], templa
     return files, write_feedback(result.batch, folder, deadline=cn_date(due))
 
 
-# The tables of a Result that the 成绩单 and the 通报 both read. Made in the child, they cost it the
-# import of pandas and the pages that import writes (10,000 returns: ~100 MB of the child's).
-SHARED_FRAMES = ("county_table", "chain_table", "key_project_table")
+# The tables of a Result that the 成绩单 and the 通报 read, made once before the fork. Made in the
+# child, they cost it the import of pandas and the pages that import writes (10,000 returns: ~100 MB
+# of the child's); made in this process after the fork, the unit table (read by the 成绩单 only)
+# reads every unit record, writing their reference counts, so that their pages were copied while the
+# child lived (10,000 returns: 56 MB of the 1,048 MB peak of run's processes).
+SHARED_FRAMES = ("unit_table", "county_table", "chain_table", "key_project_table")
 BACKGROUND_FROM = 300      # returns; from here the documents are written beside the 成绩单
 # Rows; from here the 成绩单's ledgers are made only once the documents are written: reading the
 # records while the documents' child lives would copy their pages into it (10,000 returns, 600,000
