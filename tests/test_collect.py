@@ -285,3 +285,19 @@ def _alive(pid: int) -> bool:
             return stat.read().rpartition(") ")[2][:1] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_row_counts_are_found_once_for_every_table(folder, monkeypatch):
+    """The first row count counts every table (run asks before it forks its writers); later ones
+    read no return again, so a forked writer asking writes nothing the other process shares."""
+    from youyi_xl.intake import ReturnData
+
+    batch = collect(folder, "2022-03", workers=1)
+    expected = {key: len(list(batch.rows(key))) for key in ("projects", "key_projects", "planned")}
+    assert batch.row_count("projects") == expected["projects"] == 33
+
+    def untouchable(self, table):
+        raise AssertionError("a return read again")
+
+    monkeypatch.setattr(ReturnData, "records", untouchable)
+    assert {key: batch.row_count(key) for key in expected} == expected and batch.row_count("nothing") == 0

@@ -86,7 +86,15 @@ class Batch:
     def row_count(self, table: str) -> int:
         """How many records of `table` the accepted returns hold (counted or not), without reading
         one (a forked writer would copy the pages a read touches)."""
-        return sum(len(r.records(table)) for r in self.accepted)
+        return self._row_counts.get(table, 0)
+
+    @cached_property
+    def _row_counts(self) -> Counter:
+        """Every table's count, found once: counting touches each return's table (its reference
+        count written), which a writer forked after the first count then no longer does (10,000
+        returns: 67 MB of pages the 成绩单 copied while the documents' child lived)."""
+        return Counter({key: sum(len(r.records(key)) for r in self.accepted)
+                        for key in {k for r in self.accepted for k in r.tables}})
 
     def reported_of(self, unit: str) -> dict[str, Reported]:
         """The unit's own 指标汇总 figures by indicator key ({} without a usable 指标汇总)."""
