@@ -273,8 +273,12 @@ def _missing(sheet: Any, cx: _Context) -> None:
 
 def _missing_rows(result: Any) -> list[list[Any]]:
     accepted = {r.unit for r in result.batch.accepted}
+    units = result.unit_table
+    # the units listed, and the columns written: not every value of every unit (see _unit_status_table)
+    listed = units.loc[(units["status"] == "missing") | ~units["unit"].isin(accepted),
+                       ["unit", "group", "status", "deduction", "file"]]
     rows = []
-    for r in _records(result.unit_table):
+    for r in _records(listed):
         if r["status"] == "missing":
             rows.append([len(rows) + 1, r["unit"], r["group"], "未报送", r["deduction"], "未收到填报表"])
         elif r["unit"] not in accepted:

@@ -77,7 +77,9 @@ def _unit_status_table(sheet: Any, cx: _Context, row: int) -> int:
                Column("未报送", 11, xs.COUNT_KIND))
     sheet.merge_range(row, 0, row, 5, "单位报送情况（个）", cx.fm.get(border=0, font_name=xs.HEITI, bold=True))
     xs.write_header(sheet, cx.fm, row + 1, columns)
-    units = cx.result.unit_table
+    # two columns, not the table's rows (taking every column of a row writes the reference count
+    # of each value in it: under run, pages the documents' child shares would be copied)
+    units = cx.result.unit_table[["group", "status"]]
     rows = []
     for label, part in (("乡镇", units[units["group"] == "乡镇"]), ("部门", units[units["group"] == "部门"]),
                         ("合计", units)):
