@@ -411,3 +411,23 @@ def test_the_notice_ranking_from_its_fields_equals_the_ranking_from_whole_record
     whole = ranking.groups(plain(result.unit_records), plan.indicators, None)
     assert any(u["lagging"] or u["provisional"] or u["status"] == "missing" for g in whole for u in g["ranking"])
     assert ranking.groups(plain(_ranked_fields(result.unit_records, plan.indicators)), plan.indicators, None) == whole
+
+
+def test_free_memory_is_handed_back_where_the_c_library_can(monkeypatch):
+    """Before a fork the C heap's free pages go back to the system (glibc); where there is no
+    malloc_trim (Windows, macOS, musl) nothing happens and nothing fails."""
+    import ctypes.util
+    import sys
+
+    from youyi_xl.core import memory
+
+    glibc = sys.platform.startswith("linux") and memory._malloc_trim() is not None
+    assert memory.release_free_memory() is glibc
+    memory._malloc_trim.cache_clear()
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)      # no C library found
+    try:
+        assert memory._malloc_trim() is None and memory.release_free_memory() is False
+    finally:
+        memory._malloc_trim.cache_clear()
+    monkeypatch.setattr(memory, "_malloc_trim", lambda: None)
+    assert memory.release_free_memory() is False

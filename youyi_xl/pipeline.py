@@ -40,6 +40,7 @@ from .core import (
     collect_new,
     frozen_cyclic_gc,
     output_names,
+    release_free_memory,
 )
 from .evaluation import Result, compare_history, compare_rerun, copy_history, evaluate, record_history
 from .intake import Batch, Progress, collect, period_outside_plan, refusal
@@ -352,6 +353,7 @@ class _Background:
             self.answer = ("ok", fn(*args))
             return
         context = multiprocessing.get_context("fork")
+        release_free_memory()           # the free pages of this process are not shared with the child
         self.receiver, sender = context.Pipe(duplex=False)
         self.process = context.Process(target=_child, args=(sender, fn, args), daemon=True)
         self.process.start()

@@ -42,7 +42,7 @@ from .issues import (
     issues_frame,
     make_issue,
 )
-from .memory import collect_new, frozen_cyclic_gc, without_cyclic_gc
+from .memory import collect_new, frozen_cyclic_gc, release_free_memory, without_cyclic_gc
 from .names import (
     DB_NAME,
     FEEDBACK_FOLDER,
@@ -130,7 +130,7 @@ from .views import (
 
 __all__ = [
     "NO_NAME", "ProjectIndex", "identity_fields", "identity_key", "identity_of",
-    "cell_ref", "column_letters", "without_cyclic_gc", "frozen_cyclic_gc", "collect_new",
+    "cell_ref", "column_letters", "without_cyclic_gc", "frozen_cyclic_gc", "collect_new", "release_free_memory",
     "OutputError", "PlanError", "RefusedError", "RulesError", "TemplateError", "UsageError", "YouyiError",
     "CHAIN_PROJECT_MIN_INVESTMENT", "COUNT", "IN", "METHOD_LABELS", "METHODS", "REPORTED", "SOURCES", "SUM",
     "Condition", "ConditionError", "Indicator", "column_of", "in_window", "is_signed", "is_started",

@@ -29,7 +29,7 @@ from math import isfinite
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
 
-from ..core import column_letters
+from ..core import column_letters, release_free_memory
 from .safeio import EXCEL_MAX_CELL_CHARS, neutralize
 from .xlstyle import LINE_HEIGHT, MAX_LINES, text_lines, wrapped_lines
 
@@ -295,6 +295,7 @@ def _encoded_rows(table: BigTable, styled: type, styles: Sequence[int], extra: d
 
 
 def _fork_half(spill, table: BigTable, styled: type, styles, extra, half: int) -> int:
+    release_free_memory()       # the free pages of this process are not shared with the child
     pid = os.fork()
     if pid:
         return pid
