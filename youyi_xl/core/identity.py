@@ -56,6 +56,7 @@ class ProjectIndex(Generic[T]):
         self._values: dict[int, T] = {}                 # key -> its project's value (unless that record)
         self._exact: dict[tuple[str, ...], T] = {}      # identity -> value, for keys met again
         self._more: list[T] = []                        # values of projects whose key another had first
+        self._confirmed: set[int] = set()               # keys whose first record's identity is in _exact
 
     def setdefault(self, record: Any, value: T) -> T:
         """The value stored for `record`'s project; `value`, stored now, when it is new."""
@@ -68,10 +69,11 @@ class ProjectIndex(Generic[T]):
             return value
         if first is record:
             return self._values.get(key, first)
-        found = self._confirmed(key, first).get(identity_of(record, self.table), _NONE)
+        exact, identity = self._exact_for(key, first), identity_of(record, self.table)
+        found = exact.get(identity, _NONE)
         if found is not _NONE:
             return found
-        self._exact[identity_of(record, self.table)] = value
+        exact[identity] = value
         self._more.append(value)
         return value
 
@@ -83,7 +85,7 @@ class ProjectIndex(Generic[T]):
             return default
         if first is record:
             return self._values.get(key, first)
-        return self._confirmed(key, first).get(identity_of(record, self.table), default)
+        return self._exact_for(key, first).get(identity_of(record, self.table), default)
 
     def values(self) -> Iterator[T]:
         for key, first in self._first.items():
@@ -96,12 +98,11 @@ class ProjectIndex(Generic[T]):
     def __bool__(self) -> bool:
         return bool(self._first)
 
-    def _confirmed(self, key: int, first: Any) -> dict[tuple[str, ...], T]:
-        """The identities of the projects with `key` (the first one's entered when first needed)."""
-        value = self._values.get(key, first)
-        identity = identity_of(first, self.table)
-        if self._exact.get(identity, _NONE) is not value:
-            self._exact[identity] = value
+    def _exact_for(self, key: int, first: Any) -> dict[tuple[str, ...], T]:
+        """Values by identity, holding the first project of `key` from its second meeting on."""
+        if key not in self._confirmed:
+            self._confirmed.add(key)
+            self._exact[identity_of(first, self.table)] = self._values.get(key, first)
         return self._exact
 
 

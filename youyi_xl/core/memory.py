@@ -63,10 +63,10 @@ def collect_new() -> None:
 
 def release_free_memory() -> bool:
     """Hand the C heap's free pages back to the system (glibc's `malloc_trim`); False where there
-    is no such call (Windows, macOS, musl), where nothing is done and nothing depends on it. Called before a fork: a free
-    page the parent keeps is shared with the child, and whichever of the two allocates in it first
-    copies it while the other keeps the original — two pages where one taken fresh is one. At
-    10,000 returns 24 MB before the ledgers' fork (the closed 成绩单 workbook's strings)."""
+    is no such call (Windows, macOS, musl): nothing is done there, and nothing depends on it.
+    Called before a fork: a free page the parent keeps is shared with the child, and whichever of
+    the two allocates in it first copies it while the other keeps the original — two pages where
+    one taken fresh is one. At 10,000 returns 24 MB before the ledgers' fork."""
     trim = _malloc_trim()
     if trim is None:
         return False

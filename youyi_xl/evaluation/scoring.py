@@ -473,8 +473,12 @@ def _chain_record(chain: Chain, entry: dict[str, list], scorer: _Scorer) -> dict
 def key_project_records(intake: _Intake, plan: Plan, scorer: _Scorer) -> list[dict[str, Any]]:
     """Every listed key project (reported or not), then reported projects not in the list."""
     records, matched = [], set()
+    by_unit: dict[str, dict[str, Any]] = {}         # a unit's rows by compact name (the first one kept)
     for project in plan.key_projects:
-        rows = {compact(r.name or ""): r for r in reversed(intake.rows(project.unit, "key_projects"))}
+        rows = by_unit.get(project.unit)
+        if rows is None:
+            rows = by_unit[project.unit] = {compact(r.name or ""): r
+                                            for r in reversed(intake.rows(project.unit, "key_projects"))}
         row = rows.get(compact(project.name))
         if row is not None:
             matched.add(id(row))
