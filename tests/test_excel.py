@@ -152,6 +152,60 @@ def test_each_formula_cell_is_judged_by_what_its_own_cell_holds(tmp_path):
     assert sheet.rows[0][0] == 2.0 and sheet.rows[0][5] == 7.0 and sheet.rows[0][6] == "x"
 
 
+# Cell variants for the formula fast path: every way a formula cell's type, formula tag and
+# stored value combine, plus cells that must send the sheet down the cell-by-cell path.
+_TYPES = ("", ' t="str"', ' t="e"', ' t="n"', ' t="b"', ' s="4"', ' s="1" t="e"', " t='e'")
+_FORMULAS = ("<f>1/0</f>", '<f t="shared" si="0"/>', '<f t="shared" ref="A1:A9" si="1">B1*2</f>', "")
+_VALUES = ("", "<v>2</v>", "<v></v>", "<v> </v>", "<v/>", "<v>#DIV/0!</v>", "<is><t>x</t></is>")
+
+
+def plain_specials(xml: bytes):
+    """What the formula fast path answers for an unprefixed sheet (None: it declines)."""
+    marks = [m.start() for m in excel._cell_tags(b"")[0].finditer(xml)]
+    return excel._plain_specials(xml, marks, xml.count(excel._ERROR_MARK))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_formula_fast_path_finds_what_the_cell_by_cell_path_finds(seed):
+    """_find_specials answers from one C search over the sheet when every formula cell is plain;
+    on any sheet it must give exactly what the cell-by-cell reading gives."""
+    import random
+    pick = random.Random(seed)
+    cells = []
+    for i in range(pick.randint(1, 12)):
+        body = pick.choice(_FORMULAS) + pick.choice(_VALUES)
+        cells.append(f'<c r="{"ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i]}{seed + 1}"{pick.choice(_TYPES)}>{body}</c>'
+                     if body else f'<c r="A{seed + 1}"/>')
+    xml = f'<sheetData><row r="{seed + 1}">{"".join(cells)}</row></sheetData>'.encode()
+    fast = plain_specials(xml)
+    slow_path = excel._plain_specials
+    try:
+        excel._plain_specials = lambda xml, marks, errors: None
+        slow = excel._find_specials(xml, b"")
+    finally:
+        excel._plain_specials = slow_path
+    assert excel._find_specials(xml, b"") == slow
+    assert fast is None or fast == slow
+
+
+def test_formula_fast_path_takes_sheets_of_plain_formula_cells():
+    """A sheet whose formula cells are all plain (r first, double quotes, <f> and <v> only) is
+    judged by the fast path, with the cell-by-cell path's answer."""
+    cells = ('<c r="A1"><f>1+1</f><v>2</v></c><c r="B1" s="3"><f>B2</f><v></v></c>'
+             '<c r="C1" t="str"><f>IF(1,"","")</f><v></v></c><c r="D1" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
+             '<c r="E1"><f t="shared" si="0"/></c><c r="F1"><v>7</v></c>')
+    xml = f'<sheetData><row r="1">{cells}</row></sheetData>'.encode()
+    expected = {(0, 1): "=", (0, 3): "#DIV/0!", (0, 4): "="}
+    assert plain_specials(xml) == expected == excel._find_specials(xml, b"")
+    validation = b'<dataValidations><dataValidation><formula1>"a,b"</formula1></dataValidation></dataValidations>'
+    assert plain_specials(xml.replace(b'<c r="F1"><v>7</v></c>', b"") + validation) == expected
+    odd = xml.replace(b'<c r="F1"><v>7</v></c>', b"<c r='F1'><f>1</f></c>")     # single quotes
+    assert plain_specials(odd) is None and excel._find_specials(odd, b"") == {**expected, (0, 5): "="}
+    bare_error = xml.replace(b'<c r="F1"><v>7</v></c>', b'<c r="F1" t="e"><v>#N/A</v></c>')
+    assert plain_specials(bare_error) is None
+    assert excel._find_specials(bare_error, b"") == {**expected, (0, 5): "#N/A"}
+
+
 def test_namespace_prefixed_sheet(tmp_path):
     rows = ('<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c><x:c r="B1"><x:f>A1</x:f></x:c></x:row>'
             '<x:row r="2"><x:c r="B2" t="e"><x:f>1/0</x:f><x:v>#DIV/0!</x:v></x:c></x:row>')

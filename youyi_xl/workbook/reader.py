@@ -480,12 +480,17 @@ def _find_specials(xml: bytes, prefix: bytes) -> dict[tuple[int, int], str]:
     if b"<" + prefix + b"f" not in xml and _ERROR_MARK not in xml:
         return {}               # most sheets: no formula tag, no error cell (a search in C)
     marks = [m.start() for m in formula.finditer(xml)]
+    errors = []
     position = xml.find(_ERROR_MARK)
     while position != -1:
-        marks.append(position)
+        errors.append(position)
         position = xml.find(_ERROR_MARK, position + 1)
+    if not prefix:
+        plain = _plain_specials(xml, marks, len(errors))
+        if plain is not None:
+            return plain        # every formula cell plain: judged from its formula tag on
     found: dict[tuple[int, int], str] = {}
-    for start in {_cell_start(xml, start_tag, mark) for mark in marks} - {-1}:
+    for start in {_cell_start(xml, start_tag, mark) for mark in marks + errors} - {-1}:
         tag = _TAG.match(xml, start)
         end = xml.find(end_tag, tag.end()) if tag and not tag.group(3) else -1
         ref = _REF.search(tag.group(2)) if end > 0 else None
@@ -493,6 +498,40 @@ def _find_specials(xml: bytes, prefix: bytes) -> dict[tuple[int, int], str]:
         if value:
             found[(int(ref[2]) - 1, _column_index(ref[1]))] = value
     return found
+
+
+# A formula cell as Excel, WPS, openpyxl and xlsxwriter write it: r first, double quotes, the
+# formula tag and at most a <v> inside (a sheet of 完成率 formulas has one a row).
+_PLAIN_FORMULA = re.compile(rb'(?:<f>[^<]*</f>|<f\s[^<>]*/>|<f\s[^<>]*>[^<]*</f>)(<v>[^<]*</v>|<v/>)?</c>')
+_PLAIN_CELL_TAG = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"((?:\s+[\w:.-]+="[^"<>]*")*)>')
+_PLAIN_TYPE = re.compile(rb'\st="([^"]*)"')
+
+
+def _plain_specials(xml: bytes, marks: list[int], errors: int) -> dict[tuple[int, int], str] | None:
+    """The special cells of an unprefixed sheet when the formula tag at each of `marks` sits
+    in a plain formula cell and the sheet's `errors` t="e" marks all belong to those cells,
+    judged as _special_value judges them; None otherwise (the cell-by-cell path decides)."""
+    found: dict[tuple[int, int], str] = {}
+    typed_error = 0
+    for mark in marks:
+        match = _PLAIN_FORMULA.match(xml, mark)
+        start = xml.rfind(b"<c ", 0, mark) if match else -1
+        tag = _PLAIN_CELL_TAG.match(xml, start) if start >= 0 else None
+        if tag is None or tag.end() != mark:
+            return None
+        letters, digits, attrs = tag.groups()
+        kind = _PLAIN_TYPE.search(attrs) if attrs else None
+        kind = kind[1] if kind else b"n"
+        value = match[1]            # <v>…</v>, <v/> or None
+        text = None if value is None else value[3:-4].strip()
+        if kind == b"e":
+            typed_error += 1
+            if text:
+                found[(int(digits) - 1, _column_index(letters))] = html.unescape(text.decode("utf-8", "replace"))
+                continue
+        if text is None or (not text and kind != b"str"):
+            found[(int(digits) - 1, _column_index(letters))] = "="
+    return found if typed_error == errors else None
 
 
 def _cell_start(xml: bytes, start_tag: bytes, position: int) -> int:
