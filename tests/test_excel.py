@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from youyi_xl.core import cell_ref
 from youyi_xl.workbook import preflight as pf
 from youyi_xl.workbook import reader as excel
+from youyi_xl.workbook import sheetxml
 from youyi_xl.workbook.preflight import Limits
 from youyi_xl.workbook.reader import SheetData, WorkbookData, read_workbook
 
@@ -161,8 +162,8 @@ _VALUES = ("", "<v>2</v>", "<v></v>", "<v> </v>", "<v/>", "<v>#DIV/0!</v>", "<is
 
 def plain_specials(xml: bytes):
     """What the formula fast path answers for an unprefixed sheet (None: it declines)."""
-    marks = [m.start() for m in excel._cell_tags(b"")[0].finditer(xml)]
-    return excel._plain_specials(xml, marks, xml.count(excel._ERROR_MARK))
+    marks = [m.start() for m in sheetxml._cell_tags(b"")[0].finditer(xml)]
+    return sheetxml._plain_specials(xml, marks, xml.count(sheetxml._ERROR_MARK))
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -178,13 +179,13 @@ def test_formula_fast_path_finds_what_the_cell_by_cell_path_finds(seed):
                      if body else f'<c r="A{seed + 1}"/>')
     xml = f'<sheetData><row r="{seed + 1}">{"".join(cells)}</row></sheetData>'.encode()
     fast = plain_specials(xml)
-    slow_path = excel._plain_specials
+    slow_path = sheetxml._plain_specials
     try:
-        excel._plain_specials = lambda xml, marks, errors: None
-        slow = excel._find_specials(xml, b"")
+        sheetxml._plain_specials = lambda xml, marks, errors: None
+        slow = sheetxml._find_specials(xml, b"")
     finally:
-        excel._plain_specials = slow_path
-    assert excel._find_specials(xml, b"") == slow
+        sheetxml._plain_specials = slow_path
+    assert sheetxml._find_specials(xml, b"") == slow
     assert fast is None or fast == slow
 
 
@@ -196,14 +197,14 @@ def test_formula_fast_path_takes_sheets_of_plain_formula_cells():
              '<c r="E1"><f t="shared" si="0"/></c><c r="F1"><v>7</v></c>')
     xml = f'<sheetData><row r="1">{cells}</row></sheetData>'.encode()
     expected = {(0, 1): "=", (0, 3): "#DIV/0!", (0, 4): "="}
-    assert plain_specials(xml) == expected == excel._find_specials(xml, b"")
+    assert plain_specials(xml) == expected == sheetxml._find_specials(xml, b"")
     validation = b'<dataValidations><dataValidation><formula1>"a,b"</formula1></dataValidation></dataValidations>'
     assert plain_specials(xml.replace(b'<c r="F1"><v>7</v></c>', b"") + validation) == expected
     odd = xml.replace(b'<c r="F1"><v>7</v></c>', b"<c r='F1'><f>1</f></c>")     # single quotes
-    assert plain_specials(odd) is None and excel._find_specials(odd, b"") == {**expected, (0, 5): "="}
+    assert plain_specials(odd) is None and sheetxml._find_specials(odd, b"") == {**expected, (0, 5): "="}
     bare_error = xml.replace(b'<c r="F1"><v>7</v></c>', b'<c r="F1" t="e"><v>#N/A</v></c>')
     assert plain_specials(bare_error) is None
-    assert excel._find_specials(bare_error, b"") == {**expected, (0, 5): "#N/A"}
+    assert sheetxml._find_specials(bare_error, b"") == {**expected, (0, 5): "#N/A"}
 
 
 def test_namespace_prefixed_sheet(tmp_path):
@@ -264,7 +265,7 @@ def test_a_tall_list_is_bounded_and_its_special_cells_found_on_either_scan_path(
              f'<row r="20002"><c r="{column}20002" t="e"><v>#DIV/0!</v></c></row>')
     path = hand_made(tmp_path / f"{column}.xlsx", rows)
     bounded = []
-    monkeypatch.setattr(excel, "_bound_refs", lambda *a, _real=excel._bound_refs: (bounded.append(1), _real(*a)))
+    monkeypatch.setattr(sheetxml, "_bound_refs", lambda *a, _real=sheetxml._bound_refs: (bounded.append(1), _real(*a)))
     sheet = read_ok(path).sheets[0]
     assert (len(sheet.rows), sheet.rows[19999][-1]) == (20002, 20000)
     assert sheet.special == {(20000, ord(column) - 65): "=", (20001, ord(column) - 65): "#DIV/0!"}

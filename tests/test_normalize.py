@@ -245,3 +245,23 @@ def test_reported_period_without_the_year_takes_the_collections_year(written, mo
 @pytest.mark.parametrize("written", ["4-6月", "6", "1-6", "2022", "2022年", "2022年13月", "上旬", "", None])
 def test_reported_period_unreadable(written):
     assert read_reported_period(written, YEAR).value is None
+
+
+def test_nfkc_is_unicode_nfkc_on_any_mix_of_full_width_and_composing_characters():
+    """core.nfkc maps full-width ASCII and the ideographic space one to one before normalising:
+    the same text as unicodedata's NFKC for every mix, including marks that compose with what
+    the mapping produces (Ａ + U+0301 -> Á) and half-width kana with their voicing marks."""
+    import random
+    import unicodedata
+
+    from youyi_xl.core import nfkc
+    pool = [chr(c) for c in [*range(0x20, 0x7F), *range(0xFF01, 0xFF5F), 0x3000, 0x0301, 0x3099, 0x309A,
+                             0xFF76, 0xFF9E, 0xFF9F, 0x2460, 0x338F, 0xFA10, 0x4E2D, 0x2F00, 0xAC00, 0x1100,
+                             0x1161, 0x00A0, 0x2163]]
+    pick = random.Random(7)
+    for _ in range(20000):
+        text = "".join(pick.choice(pool) for _ in range(pick.randint(1, 8)))
+        assert nfkc(text) == unicodedata.normalize("NFKC", text), ascii(text)
+    assert nfkc("玉米深加工（一期）：１号") == "玉米深加工(一期):1号"
+    normal = "玉米深加工项目"
+    assert nfkc(normal) is normal

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .. import __version__
-from ..core import SEVERITY_LABELS, Period, RefusedError, UsageError, YouyiError, count_by_severity
+from ..core import (
+    SEVERITY_LABELS,
+    Period,
+    RefusedError,
+    UsageError,
+    YouyiError,
+    count_by_severity,
+    without_cyclic_gc,
+)
 from .textfmt import display_width, pad, table, two_columns
 
 EXIT_OK, EXIT_DATA, EXIT_FATAL = 0, 1, 2
@@ -127,6 +135,7 @@ def cmd_forms(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@without_cyclic_gc          # the batch lives until the command ends: nothing for the collector to find
 def cmd_check(args: argparse.Namespace) -> int:
     from ..intake import collect, period_outside_plan, refusal
     from ..plan import load_plan

@@ -69,9 +69,23 @@ def _normal(value: str) -> str:
     """NFKC without invisible characters (spaces left as they are)."""
     if value.isascii():
         return value
-    if not unicodedata.is_normalized("NFKC", value):
-        value = unicodedata.normalize("NFKC", value)
-    return _INVISIBLE.sub("", value)
+    return _INVISIBLE.sub("", nfkc(value))
+
+
+def nfkc(text: str) -> str:
+    """unicodedata.normalize("NFKC", text), faster for the common case of Chinese text with
+    full-width brackets, digits or colons and the ideographic space: those map one to one to their
+    ASCII forms (exactly their NFKC decomposition), and what is left is most often normalised
+    already (a check in C); anything else goes through the full normalisation."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    narrowed = text.translate(_FULL_WIDTH)
+    return narrowed if unicodedata.is_normalized("NFKC", narrowed) else unicodedata.normalize("NFKC", narrowed)
+
+
+# U+FF01-FF5E are ASCII 0x21-0x7E in full width, U+3000 the ideographic space: NFKC maps each to
+# that one ASCII character (no further decomposition, so normalising after the mapping is the same).
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
 def tidy_text(value: Any) -> str:
@@ -97,7 +111,7 @@ def header_key(value: Any) -> str:
 
 @lru_cache(maxsize=16384)       # the same headers and labels in every return of a batch
 def _header_key(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
+    text = nfkc(text)
     return _HEADER_STRIP.sub("", text).replace("〔", "(").replace("〕", ")").lower()
 
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 import functools
 import operator
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
-from ..core import Column, Table, clean_text, compact, header_key
+from ..core import Column, Table, clean_text, compact, header_key, nfkc
 
 HEADER_SCAN_ROWS = 40        # a header further down than this is not looked for
 LOOK_PAST_HEADER = 3         # rows still examined below a good header (a second header row)
@@ -238,8 +237,7 @@ def ends_table(text: str) -> bool:
     """True for the first cell of a line that ends a table: a sign-off (单位负责人：张三, 审核人,
     填报日期：…) or a note (填表说明, 注：…, 以下空白), however many cells the line spreads over."""
     head = text[:_FOOTER_TEXT]
-    if _ENDING_CHARS.isdisjoint(head) and (unicodedata.is_normalized("NFKC", head)
-                                           or _ENDING_CHARS.isdisjoint(unicodedata.normalize("NFKC", head))):
+    if _ENDING_CHARS.isdisjoint(head) and ((normal := nfkc(head)) is head or _ENDING_CHARS.isdisjoint(normal)):
         return False        # most first cells (a project's name): no pattern can match
     text = clean_text(head)
     return bool(_SIGN_OFF.match(text) or _SIGN_OFF_NAMED.match(text) or _NOTE_LINE.match(text))
