@@ -374,3 +374,30 @@ def test_returns_of_one_batch_with_different_header_units_each_convert_their_own
     batch = collect(tmp_path / "in", "2022-03", plan)
     assert batch.projects.set_index("unit")["total_investment"].to_dict() == {"友谊镇": 6000, "兴隆镇": 6000}
     assert codes(batch).count("unit-converted") == 1
+
+
+def test_the_quick_answers_of_ends_table_are_the_patterns_answers():
+    """ends_table answers most first cells without cleaning them (an ideograph lead with no
+    word's first character); on any text it must say what the sign-off and note patterns say
+    of the cleaned text."""
+    import random
+
+    from youyi_xl.core import clean_text
+    from youyi_xl.workbook import tables
+
+    def by_patterns(text: str) -> bool:
+        clean = clean_text(text[:tables._FOOTER_TEXT])
+        return bool(tables._SIGN_OFF.match(clean) or tables._SIGN_OFF_NAMED.match(clean)
+                    or tables._NOTE_LINE.match(clean))
+
+    words = ["单位负责人", "审核人", "填报日期", "联系电话", "盖章", "填表说明", "注", "以下空白", "经办人"]
+    pieces = ["东建乡", "玉米", "项目", "公司", "电", "10", "期", "（", "）", "(", "：", ":", " ", "\u3000",
+              "\u200b", "\ufeff", "Ａ", "１", "张三", "2022-03-05", *words]
+    pick = random.Random(11)
+    quick = 0
+    for _ in range(5000):
+        text = "".join(pick.choice(pieces) for _ in range(pick.randint(1, 7)))
+        assert tables.ends_table(text) == by_patterns(text), text
+        lead = text[:tables._ENDING_REACH]
+        quick += bool(tables._PLAIN_LEAD.fullmatch(lead)) and tables._ENDING_CHARS.isdisjoint(lead)
+    assert quick > 100          # the quick path is taken, and agrees

@@ -79,8 +79,24 @@ def nfkc(text: str) -> str:
     already (a check in C); anything else goes through the full normalisation."""
     if unicodedata.is_normalized("NFKC", text):
         return text
-    narrowed = text.translate(_FULL_WIDTH)
+    found = _NFKC_MADE.get(text)        # a row's name is normalised for its table end, then its identity
+    if found is None:
+        if len(_NFKC_MADE) >= _NFKC_KEPT:
+            _NFKC_MADE.clear()
+        found = _NFKC_MADE[text] = _narrowed(text)
+    return found
+
+
+def _narrowed(text: str) -> str:
+    narrowed = text.replace("（", "(").replace("）", ")").replace("：", ":")     # the most common, in C
+    if unicodedata.is_normalized("NFKC", narrowed):
+        return narrowed
+    narrowed = narrowed.translate(_FULL_WIDTH)
     return narrowed if unicodedata.is_normalized("NFKC", narrowed) else unicodedata.normalize("NFKC", narrowed)
+
+
+_NFKC_MADE: dict[str, str] = {}
+_NFKC_KEPT = 4096
 
 
 # U+FF01-FF5E are ASCII 0x21-0x7E in full width, U+3000 the ideographic space: NFKC maps each to

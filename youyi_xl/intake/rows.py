@@ -9,6 +9,7 @@ parse with its issue.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from bisect import bisect_right
 from functools import lru_cache
 from typing import Any, Callable, NamedTuple, Sequence
@@ -58,8 +59,8 @@ class RowReader:
         self.table = located.table
         self.chains = plan.chain_keys
         self.limits = magnitude_limits(plan)
-        (self.factors, self.keys, self.indexes, self.slots, self.defaults, self.empty, self.pick,
-         self.identity_slots, self.fast, _) = _layout(located, self.chains, self.limits)
+        (self.factors, self.keys, self.indexes, self.slots, self.defaults, self.pick,
+         self.identity_slots, self.fast, self.direct, _) = _layout(located, self.chains, self.limits)
         self.special = dict(sheet.special)      # with the cells a merged special cell covers
         self.merges = _MergedColumns(sheet.merged, self.indexes, located.data_start)
         self.compacted: dict[str, str] = {}      # text -> its compact form, for this table's rows
@@ -90,24 +91,30 @@ class RowReader:
             return None       # a row is blank by its own cells: a merged cell alone is no data
         if self.merges:
             raw = self.merges.fill(self.sheet.rows, r, raw, self.special)
-        parsed = self.defaults[:]
+        # each column's fast reader takes its cell (an empty optional cell is its default, an empty
+        # required one _SLOW), all called from C; what they leave goes through read_cell in column order
+        found = list(map(_call, self.fast, raw))
         special = self.special
-        for slot, key, c, fast, empty, value in zip(self.slots, self.keys, self.indexes, self.fast,
-                                                    self.empty, raw):
-            if special and (r, c) in special:
-                found = _SLOW           # an error value or a formula without its result reads as ''
-            elif value == "" or value is None:
-                found = empty           # an optional cell left empty; a required one is reported
-            else:
-                found = fast(value)
-            parsed[slot] = self.read_cell(r, key, value) if found is _SLOW else found
+        if special:             # an error value or a formula without its result reads as ''
+            for i, c in enumerate(self.indexes):
+                if (r, c) in special:
+                    found[i] = _SLOW
+        if _SLOW in found:
+            for i, value in enumerate(found):
+                if value is _SLOW:
+                    found[i] = self.read_cell(r, self.keys[i], raw[i])
+        if self.direct:
+            return found
+        parsed = self.defaults[:]
+        for slot, value in zip(self.slots, found):
+            parsed[slot] = value
         return parsed
 
     def _blank_row(self, r: int, raw: Sequence[Any]) -> bool:
         """A row whose cells (序号 aside) are empty or blank marks such as 无 and /."""
         special = self.sheet.special
-        if not special and all(v == "" or v is None for v in raw):
-            return True                     # the common case, decided without parsing
+        if not special and raw.count("") + raw.count(None) == len(raw):
+            return True                     # the common case, decided without parsing (in C)
         return all(is_blank(v) and (not special or (r, c) not in special)
                    for c, v in zip(self.indexes, raw))
 
@@ -210,10 +217,10 @@ class _Layout(NamedTuple):
     indexes: list[int]
     slots: list[int]
     defaults: list[Any]
-    empty: list[Any]
     pick: Callable[[Sequence[Any]], Sequence[Any]]
     identity_slots: list[int]
     fast: list[Callable[[Any], Any]]
+    direct: bool                        # every value column found, in the record's order
     plan_parts: tuple[dict, dict]       # the chains and limits it was built for (kept alive: their ids key it)
 
 
@@ -240,13 +247,15 @@ def _new_layout(located: Located, factors: dict[str, float], chains: dict[str, s
     keys = [k for k in located.columns if k in order]
     indexes = [located.columns[k] for k in keys]
     columns = [table.column(k) for k in keys]
+    slots = [order[k] for k in keys]
     return _Layout(
-        factors, keys, indexes, [order[k] for k in keys],
+        factors, keys, indexes, slots,
         [0.0 if table.column(k).zero_if_blank else None for k in table.value_keys],
-        [_SLOW if c.required else (0.0 if c.zero_if_blank else None) for c in columns],
         picker(indexes),
         [order[k] for k in identity_fields(table.key) if k in order],
-        [_fast_reader(c, factors[c.key], chains, limits.get(c.unit, MAX_MAGNITUDE)) for c in columns],
+        [_fast_reader(c, factors[c.key], chains, limits.get(c.unit, MAX_MAGNITUDE),
+                      _SLOW if c.required else (0.0 if c.zero_if_blank else None)) for c in columns],
+        slots == list(range(len(table.value_keys))),
         (chains, limits))
 
 
@@ -260,25 +269,33 @@ def _header_factor(located: Located, key: str) -> float:
 _SLOW = object()    # a fast reader's answer for "take the full path" (blank, text number, …)
 
 
-def _fast_reader(column: Column, factor: float, chains: dict[str, str], limit: float) -> Callable[[Any], Any]:
+def _fast_reader(column: Column, factor: float, chains: dict[str, str], limit: float,
+                 empty: Any) -> Callable[[Any], Any]:
     """The value of a cell that is already clean (a float in a number column, a date, a listed
-    choice), or _SLOW. Clean cells are most cells; everything else goes through read_cell."""
+    choice), `empty` for an empty cell ('' or None: an optional cell's default, or _SLOW for a
+    required one, reported by read_cell), or _SLOW. Clean cells are most cells; everything else
+    goes through read_cell."""
     kind = column.kind
     if kind in (AMOUNT, INT) and factor == 1.0:
-        return lambda v: float(v) if type(v) in (float, int) and -limit <= v <= limit else _SLOW
+        return lambda v: float(v) if type(v) in (float, int) and -limit <= v <= limit else \
+            empty if v == "" or v is None else _SLOW
     if kind == DATE:
-        return lambda v: v.date() if type(v) is dt.datetime else (v if type(v) is dt.date else _SLOW)
+        return lambda v: v.date() if type(v) is dt.datetime else v if type(v) is dt.date else \
+            empty if v == "" or v is None else _SLOW
     if kind == TEXT:
-        return lambda v: _clean_str(v) if type(v) is str else _SLOW
+        return lambda v: _clean_str(v) if type(v) is str and v else empty if v == "" or v is None else _SLOW
     if kind == YESNO:
-        return lambda v: _YES_NO.get(v, _SLOW) if type(v) is str else _SLOW
+        return lambda v: _YES_NO.get(v, _SLOW) if type(v) is str and v else \
+            empty if v == "" or v is None else _SLOW
     if kind == CHOICE:
         allowed = {n: n for n in chains.values()} if column.key == "chain" else {c: c for c in column.choices}
-        return lambda v: allowed.get(v, _SLOW) if type(v) is str else _SLOW
-    return lambda v: _SLOW
+        return lambda v: allowed.get(v, _SLOW) if type(v) is str and v else \
+            empty if v == "" or v is None else _SLOW
+    return lambda v: empty if v == "" or v is None else _SLOW
 
 
 _YES_NO = {"是": True, "否": False}
+_call = getattr(operator, "call", None) or (lambda function, value: function(value))    # 3.10
 
 
 def _clean_str(value: str) -> Any:

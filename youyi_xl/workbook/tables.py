@@ -32,6 +32,12 @@ _SIGN_OFF_NAMED = re.compile(r"^[\u4e00-\u9fff]{0,4}(?:负责人|领导|审核�
 # a cell whose head holds none of them, and that normalisation cannot change, ends no table.
 _ENDING_CHARS = frozenset(word[0] for word in _SIGN_OFF_WORDS.split("|")) | frozenset("填注说备附以")
 _FOOTER_TEXT = 40           # characters of a row's first cell examined for a sign-off
+# Each pattern's word begins within the first 10 characters of the cleaned cell (_SIGN_OFF: up to
+# 8 ideographs and a bracket before it). Ideographs, ASCII letters and digits are what NFKC, the
+# removal of invisible characters and of spaces leave as they are: a cell that begins with 10 of
+# them (or is no more), none of them a word's first character, ends no table.
+_ENDING_REACH = 10
+_PLAIN_LEAD = re.compile("[\u4e00-\u9fffA-Za-z0-9]+")
 _SECTION = re.compile(r"^[一二三四五六七八九十]+[、.．]")
 _UNIT_PART = re.compile(r"\([^()]*\)$")   # "签约总投资(亿元)" -> "签约总投资"
 _HEADER_UNIT = re.compile(r"\((亿元|万元|元|万美元|亿美元|美元)\)$")
@@ -192,18 +198,26 @@ def data_rows(rows: Sequence[Sequence[Any]], located: Located) -> Iterator[DataR
         if type(lead) is str and ends_table(lead):
             return
         cells = pick(row)
-        texts = [v for v in cells if v != "" and v is not None]
-        if not texts:
+        filled = len(cells) - cells.count("") - cells.count(None)      # counted in C
+        if not filled:
             continue
-        first = texts[0].lstrip() if type(texts[0]) is str else ""
-        if first and len(texts) <= 2 and _NOTE_START.match(compact(first[:8])):
-            return
-        if any(type(v) is str and "计" in v and compact(v) in TOTAL_WORDS for v in cells[:4]):
-            yield DataRow(r, row, "total")
-        elif len(texts) == 1 and first and _SECTION.match(first):
-            yield DataRow(r, row, "section")
-        else:
-            yield DataRow(r, row, "data")
+        if filled <= 2:             # a short line: a note (填表说明 …) ends the table, a 一、 heads a section
+            first = next(v for v in cells if v != "" and v is not None)
+            first = first.lstrip() if type(first) is str else ""
+            if first and _NOTE_START.match(compact(first[:8])):
+                return
+            if filled == 1 and first and _SECTION.match(first) and not _is_total(cells):
+                yield DataRow(r, row, "section")
+                continue
+        yield DataRow(r, row, "total" if _is_total(cells) else "data")
+
+
+def _is_total(cells: Sequence[Any]) -> bool:
+    """A 合计 / 总计 / 小计 row: one of its first four cells says so."""
+    for value in cells[:4]:
+        if type(value) is str and "计" in value and compact(value) in TOTAL_WORDS:
+            return True
+    return False
 
 
 def picker(columns: Sequence[int]) -> Callable[[Sequence[Any]], Sequence[Any]]:
@@ -236,9 +250,12 @@ def _is_number(value: Any) -> bool:
 def ends_table(text: str) -> bool:
     """True for the first cell of a line that ends a table: a sign-off (单位负责人：张三, 审核人,
     填报日期：…) or a note (填表说明, 注：…, 以下空白), however many cells the line spreads over."""
+    lead = text[:_ENDING_REACH]
+    if _PLAIN_LEAD.fullmatch(lead) and _ENDING_CHARS.isdisjoint(lead):
+        return False        # most first cells (a project's name): no pattern can match
     head = text[:_FOOTER_TEXT]
     if _ENDING_CHARS.isdisjoint(head) and ((normal := nfkc(head)) is head or _ENDING_CHARS.isdisjoint(normal)):
-        return False        # most first cells (a project's name): no pattern can match
+        return False
     text = clean_text(head)
     return bool(_SIGN_OFF.match(text) or _SIGN_OFF_NAMED.match(text) or _NOTE_LINE.match(text))
 
