@@ -634,3 +634,36 @@ def test_a_deflated_half_appends_to_a_deflated_or_stored_member(tmp_path, compre
     with zipfile.ZipFile(path) as book:      # read() checks the CRC and the size
         assert book.read("sheet.xml").decode() == "<sheetData>" + "".join(rows) + "</sheetData>"
         assert book.getinfo("sheet.xml").compress_type == compression
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ledger_rows_made_from_remembered_texts_are_the_rows_made_afresh(seed, monkeypatch):
+    """rows_xml keeps the cell it made for a text of a column and reuses it when the text comes
+    again: the XML equals that of the same rows made cell by cell (nothing remembered), a text
+    with &, < or > is escaped every time it is met, and a row is as tall as wrapped_lines says of
+    its texts as the reader sees them (not of their escaped form)."""
+    import datetime as dt
+    import random
+    import re
+
+    from youyi_xl.outputs import bigsheet
+    from youyi_xl.outputs.xlstyle import Styled
+
+    rng = random.Random(seed)
+    texts = ["友谊镇", "R&D中心建设项目（一期）", "<待定>", "绿色食品", "", " 前后有空格 ", "A&B" * 9,
+             "第一行\n第二行", "仓储冷链物流园区基础设施配套工程", "是", "甲" * 40]
+    pick = [texts + [1.5, None, True, dt.date(2022, 3, 1)] for _ in range(4)]
+    rows = [[n, *(rng.choice(p) for p in pick), Styled(rng.choice(texts), "red") if n % 5 == 0 else "计入"]
+            for n in range(1, 400)]
+    wrapped = [(2, 14.0), (3, 9.0)]
+    table = bigsheet.BigTable(None, 3, ["f"] * 6, rows, ["red"], wrapped)
+    styles, extra = [3, 4, 5, 6, 7, 8], {id("red"): 9}
+
+    remembered = "".join(bigsheet.rows_xml(table, Styled, styles, extra, chunk=50))
+    monkeypatch.setattr(bigsheet, "MEMO_PER_COLUMN", 0)
+    afresh = "".join(bigsheet.rows_xml(table, Styled, styles, extra, chunk=50))
+    assert remembered == afresh
+    assert "R&amp;D" in remembered and "&lt;待定&gt;" in remembered and "R&D" not in remembered
+    heights = [float(h) if h else LINE_HEIGHT for h in re.findall(r'<row r="\d+"(?: ht="([^"]+)")?', remembered)]
+    assert heights == [LINE_HEIGHT * wrapped_lines(row, wrapped) for row in rows]
+    assert max(heights) > LINE_HEIGHT

@@ -37,6 +37,9 @@ EPOCH = dt.datetime(1899, 12, 30)
 ORDINAL_EPOCH = EPOCH.toordinal()
 FLAG_TEXT = {True: "是", False: "否"}    # a yes/no cell as the ledgers show it
 ZIP64_LIMIT = (1 << 31) - 1    # zipfile's: a member past it must be written as ZIP64
+# per column of a table's rows, the texts whose cell is kept made (a ledger repeats its units,
+# 产业链, 状态 and file names in row after row); a column of names stops taking new ones
+MEMO_PER_COLUMN = 2048
 COMPRESS_LEVEL = 1   # the spliced sheets are large; level 1 is ~10x faster than 6 and ~20% bigger
 
 
@@ -133,6 +136,7 @@ def rows_xml(table: BigTable, styled: type, styles: Sequence[int], extra: dict[i
     cells = [(f'<c r="{letter}', f'" s="{style}" t="inlineStr"><is><t>', f'" s="{style}"><v>',
               f'" s="{style}"/>', width, letter, style)
              for letter, style, width in zip(letters, styles, widths)]
+    memos = [{} for _ in cells]         # per column: text -> (the rest of its cell, its lines)
     parts: list[str] = []
     add = parts.extend
     for n, (r, values) in enumerate(enumerate(table.iter_rows(start, stop), start=table.first_row + 1 + start), 1):
@@ -140,15 +144,26 @@ def rows_xml(table: BigTable, styled: type, styles: Sequence[int], extra: dict[i
         head = len(parts)
         parts.append("")                # the <row> tag, once its height is known
         lines, measured = 1, True       # measured: every wrapping cell was plain text
-        for value, (open_, text, number, blank, width, letter, style) in zip(values, cells):
+        for value, (open_, text, number, blank, width, letter, style), memo in zip(values, cells, memos):
             kind = type(value)
             if kind is str:
+                seen = memo.get(value)
+                if seen is not None:        # a text met before in this column
+                    add((open_, ref, seen[0]))
+                    if seen[1] > lines:
+                        lines = seen[1]
+                    continue
                 if value and len(value) <= EXCEL_MAX_CELL_CHARS and value.isprintable() and value.strip() == value:
+                    escaped = value
                     if "&" in value or "<" in value or ">" in value:
-                        value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                    add((open_, ref, text, value, "</t></is></c>"))      # the common case
-                    if width and 2 * len(value) > width - 1:
-                        lines = max(lines, text_lines(value, width))
+                        escaped = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                    rest = text + escaped + "</t></is></c>"
+                    taken = text_lines(value, width) if width and 2 * len(value) > width - 1 else 1
+                    if len(memo) < MEMO_PER_COLUMN:
+                        memo[value] = (rest, taken)
+                    add((open_, ref, rest))      # the common case
+                    if taken > lines:
+                        lines = taken
                     continue
                 if not value:
                     add((open_, ref, blank))
