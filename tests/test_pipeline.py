@@ -365,3 +365,31 @@ def test_the_tables_both_halves_read_are_made_before_the_documents_fork(returns,
     monkeypatch.setattr(pipeline._Background, "__init__", background)
     run(returns, "2022-03", out=tmp_path / "out")
     assert made == [sorted(pipeline.SHARED_FRAMES)] and "unit_table" in pipeline.SHARED_FRAMES
+
+
+def test_run_keeps_the_cyclic_collector_paused_between_its_stages(returns, tmp_path, monkeypatch):
+    """From the first return read to the last output written the collector does not run on its
+    own (after collect, a full collection walked every object of 10,000 returns: 0.6 s of one
+    core); it runs again once run returns, and a failing run leaves it running too."""
+    import gc
+
+    import youyi_xl.pipeline as pipeline
+
+    seen, real_refusal, real_evaluate = [], pipeline.refusal, pipeline.evaluate
+
+    def refusal(batch):
+        seen.append(("refusal", gc.isenabled()))
+        return real_refusal(batch)
+
+    def evaluate(batch, plan):
+        seen.append(("evaluate", gc.isenabled()))
+        return real_evaluate(batch, plan)
+
+    monkeypatch.setattr(pipeline, "refusal", refusal)
+    monkeypatch.setattr(pipeline, "evaluate", evaluate)
+    assert gc.isenabled()
+    run(returns, "2022-03", out=tmp_path / "out")
+    assert seen == [("refusal", False), ("evaluate", False)] and gc.isenabled()
+    with pytest.raises(Exception):
+        run(returns, "2022-13", out=tmp_path / "out")
+    assert gc.isenabled()
