@@ -390,6 +390,11 @@ def test_run_keeps_the_cyclic_collector_paused_between_its_stages(returns, tmp_p
     assert gc.isenabled()
     run(returns, "2022-03", out=tmp_path / "out")
     assert seen == [("refusal", False), ("evaluate", False)] and gc.isenabled()
-    with pytest.raises(Exception):
-        run(returns, "2022-13", out=tmp_path / "out")
+
+    def failing(batch, plan):
+        raise RuntimeError("评分失败（测试）")
+
+    monkeypatch.setattr(pipeline, "evaluate", failing)
+    with pytest.raises(RuntimeError, match="评分失败"):
+        run(returns, "2022-03", out=tmp_path / "out")
     assert gc.isenabled()
