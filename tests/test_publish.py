@@ -385,3 +385,31 @@ def test_a_full_disk_is_one_line_and_leaves_the_previous_set(returns, first, tmp
     assert len(err.strip().splitlines()) == 1, err
     after = json.loads((work / "after.json").read_text())
     assert after == json.loads((work / "before.json").read_text())
+
+
+def test_real_paths_are_each_paths_realpath(tmp_path, monkeypatch):
+    """Staging's inputs resolved a folder at a time equal os.path.realpath of each one: plain
+    files, a relative path, a file reached through a linked folder, a link to an output, '..'."""
+    import os
+
+    from youyi_xl.outputs.publish import _real, real_paths
+
+    returns, out, elsewhere = tmp_path / "returns", tmp_path / "out", tmp_path / "elsewhere"
+    for folder in (returns, out, elsewhere):
+        folder.mkdir()
+    (out / "成绩单-2022-03.xlsx").write_bytes(b"x")
+    (elsewhere / "兴隆镇.xlsx").write_bytes(b"x")
+    for name in ("友谊镇.xlsx", "庆丰乡.xlsx"):
+        (returns / name).write_bytes(b"x")
+    paths = [returns / "友谊镇.xlsx", returns / "庆丰乡.xlsx", returns / ".." / "returns" / "友谊镇.xlsx"]
+    try:
+        os.symlink(out / "成绩单-2022-03.xlsx", returns / "链接.xlsx")
+        os.symlink(elsewhere, returns / "子文件夹", target_is_directory=True)
+        paths += [returns / "链接.xlsx", returns / "子文件夹" / "兴隆镇.xlsx"]
+    except (OSError, NotImplementedError):
+        pass                            # no links here (Windows without the right): plain files only
+    monkeypatch.chdir(returns)
+    paths += [Path("庆丰乡.xlsx"), Path("..") / "returns" / "友谊镇.xlsx"]
+    assert real_paths(paths) == {_real(p) for p in paths}
+    if (returns / "链接.xlsx").is_symlink():
+        assert _real(out / "成绩单-2022-03.xlsx") in real_paths(paths)

@@ -183,7 +183,7 @@ class Staging:
 
     def __init__(self, out: Path, period: Period, inputs: Iterable[Path] = ()):
         self.out, self.period = out, period
-        self.inputs = {_real(p) for p in inputs}
+        self.inputs = real_paths(inputs)
         self.folder = out / f"{STAGING_PREFIX}{period.key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         try:
             self.folder.mkdir()
@@ -284,6 +284,24 @@ def _set_names(folder: Path, period: Period) -> Iterator[str]:
 
 def _real(path: Path) -> str:
     return os.path.normcase(os.path.realpath(path))
+
+
+def real_paths(paths: Iterable[Path]) -> set[str]:
+    """`_real` of every path, each folder resolved once: a file that is no link is its folder's
+    real path and its name (10,000 returns of one folder: one realpath and 10,000 lstat calls,
+    where a realpath each took 0.3 s)."""
+    folders: dict[str, str] = {}
+    found = set()
+    for path in map(os.fspath, paths):
+        head, name = os.path.split(path)
+        if name in ("", ".", "..") or os.path.islink(path):
+            found.add(_real(path))
+            continue
+        real = folders.get(head)
+        if real is None:
+            real = folders[head] = os.path.realpath(head or os.curdir)
+        found.add(os.path.normcase(os.path.join(real, name)))
+    return found
 
 
 def _real_folder(out: Path, folder: Path) -> Path:
