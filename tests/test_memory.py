@@ -178,11 +178,11 @@ def test_the_scorecards_closed_workbook_is_freed_before_its_ledgers_are_made(tmp
 
 def test_splice_never_holds_a_tables_rows(tmp_path, monkeypatch):
     """A table with a source is made a chunk at a time while its sheet is written, never as a
-    whole list, also when a forked child writes its second half (made there from the source);
-    the dimension and filter still reach its last row."""
+    whole list, here or in the forked children that make its slices (made there from the
+    source: with children this process reads no row); the dimension and filter still reach
+    its last row."""
     import weakref
 
-    import xlsxwriter
     from openpyxl import load_workbook
 
     import youyi_xl.outputs.bigsheet as bigsheet
@@ -202,7 +202,25 @@ def test_splice_never_holds_a_tables_rows(tmp_path, monkeypatch):
             yield row
 
     monkeypatch.setattr(bigsheet, "PARALLEL_ROWS", 3000)
+    monkeypatch.setattr(bigsheet, "_children", lambda: 2)
+    opened = _spliced_pair(tmp_path / "forked.xlsx", source, BigTable, splice)
+    assert starts == [] and most == [0]         # every slice made in a child
+    monkeypatch.setattr(bigsheet, "_children", lambda: 0)
     path = tmp_path / "t.xlsx"
+    _spliced_pair(path, source, BigTable, splice)
+    assert starts == [(0, 0), (0, 2500), (1, 0), (1, 2500)]     # made here, a slice after another
+    assert 0 < most[0] <= 2001                  # a chunk of rows at most, never a table
+    for opened in (load_workbook(path), opened):
+        assert [opened[name].max_row for name in ("甲", "乙")] == [5001, 5002]
+        assert [c.value for c in opened["乙"][5002]] == ["1-5000", 5000]
+        assert opened["乙"].auto_filter.ref == "A1:B5002" and opened["甲"]["B2501"].value == 2499
+
+
+def _spliced_pair(path, source, BigTable, splice):
+    """Sheets 甲 (5,000 rows) and 乙 (5,001) from `source`, spliced into a workbook at `path`."""
+    import xlsxwriter
+    from openpyxl import load_workbook
+
     book = xlsxwriter.Workbook(str(path))
     fmt = book.add_format({"border": 1})
     tables = []
@@ -216,12 +234,7 @@ def test_splice_never_holds_a_tables_rows(tmp_path, monkeypatch):
     for table in tables:
         table.detach()
     splice(path, tables, type(None))
-    assert starts == [(0, 0), (1, 0)]          # the second halves were made in the children
-    assert 0 < most[0] <= 2001                  # a chunk of rows at most, never a table
-    opened = load_workbook(path)
-    assert [opened[name].max_row for name in ("甲", "乙")] == [5001, 5002]
-    assert [c.value for c in opened["乙"][5002]] == ["1-5000", 5000]
-    assert opened["乙"].auto_filter.ref == "A1:B5002" and opened["甲"]["B2501"].value == 2499
+    return load_workbook(path)
 
 
 def test_batch_rows_from_a_start_pass_over_the_returns_before_it():

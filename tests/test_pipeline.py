@@ -216,7 +216,7 @@ def test_documents_in_a_forked_child_are_the_same_and_report_errors(returns, tmp
     child while this process writes the 成绩单: the same files as written inline, and a failure in
     the child is the same one Chinese sentence, nothing of the previous set changed. From
     QUIET_LEDGERS_FROM rows (`quiet`) the 成绩单's ledger rows are made only after the child ended,
-    and the result JSON is written by this process while it waits."""
+    and the result JSON is written by this process once the child has ended."""
     import youyi_xl.outputs as outputs
     import youyi_xl.outputs.bigsheet as bigsheet
     import youyi_xl.pipeline as pipeline
@@ -244,15 +244,17 @@ def test_documents_in_a_forked_child_are_the_same_and_report_errors(returns, tmp
 
     def write_json(result, path):       # which process writes the result JSON (the child's
         json_here.append(os.getpid() == parent)    # appends are lost with it)
+        order.append(("json", os.getpid() == parent))
         return json_writer(result, path)
 
     parent = os.getpid()
     monkeypatch.setattr(outputs, "write_result_json", write_json)
     assert threading.active_count() == 1 and os.name == "posix"      # so the fork path is taken
     forked = run(returns, "2022-03", out=tmp_path / "forked", notice_date="2022-04-08")
-    assert json_here == ([True] if quiet else [])      # with quiet ledgers, here while the child works
+    assert json_here == ([True] if quiet else [])      # with quiet ledgers, here once the child ended
     ledgers = [("rows", False)] * 2 + [("rows", True)] * 3     # the rankings' rows are made already
-    assert order == ([("wait", True), *ledgers, ("wait", False)] if quiet else [*ledgers, ("wait", True)])
+    assert order == ([("wait", True), ("json", True), *ledgers, ("wait", False)] if quiet
+                     else [*ledgers, ("wait", True)])
     assert _workbook_values(forked.files["scorecard"]) == _workbook_values(inline.files["scorecard"])
     for key in ("notice_html", "reminder"):
         assert forked.files[key].read_bytes() == inline.files[key].read_bytes()

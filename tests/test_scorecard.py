@@ -484,22 +484,26 @@ def test_ledger_xml_from_two_processes_is_the_same_bytes(result, tmp_path, monke
 
     monkeypatch.setattr(bigsheet, "PARALLEL_ROWS", 10**9)
     one = write_scorecard(result, tmp_path / "one.xlsx")
-    monkeypatch.setattr(bigsheet, "PARALLEL_ROWS", 2)       # fork for the second half
+    monkeypatch.setattr(bigsheet, "PARALLEL_ROWS", 2)       # slices made by forked children
     two = write_scorecard(result, tmp_path / "two.xlsx")
     a, b = zipfile.ZipFile(one), zipfile.ZipFile(two)
     sheets = [n for n in a.namelist() if n.startswith("xl/worksheets/sheet")]
     assert sheets and all(a.read(n) == b.read(n) for n in sheets)
 
 
-def test_a_ledger_half_deflated_by_a_child_or_here_gives_the_same_file(result, tmp_path, monkeypatch):
-    """The second half is deflated by the forked child, or here when there is none or it fails:
-    the same bytes of the whole file, every CRC right (zipfile checks it on reading)."""
+@pytest.mark.parametrize("slice_rows", [10**9, 3])
+def test_ledger_slices_deflated_by_children_or_here_give_the_same_file(result, tmp_path, monkeypatch, slice_rows):
+    """Each slice is deflated by a forked child, or here when there is none, it cannot be forked
+    or it fails: the same bytes of the whole file, every CRC right (zipfile checks it on
+    reading). Two slices, or many more than the children at once (the oldest waited for)."""
     import os
     import zipfile
 
     import youyi_xl.outputs.bigsheet as bigsheet
 
     monkeypatch.setattr(bigsheet, "PARALLEL_ROWS", 2)
+    monkeypatch.setattr(bigsheet, "SLICE_ROWS", slice_rows)
+    monkeypatch.setattr(bigsheet, "_children", lambda: 2)
     forked = write_scorecard(result, tmp_path / "forked.xlsx").read_bytes()
     parent, deflate = os.getpid(), bigsheet._deflate_rows
 
@@ -511,14 +515,50 @@ def test_a_ledger_half_deflated_by_a_child_or_here_gives_the_same_file(result, t
 
     monkeypatch.setattr(bigsheet, "_deflate_rows", failing)
     failed = write_scorecard(result, tmp_path / "failed.xlsx").read_bytes()
-    monkeypatch.setattr(bigsheet, "_fork_half", lambda *args: 0)
+    monkeypatch.setattr(bigsheet, "_deflate_rows", deflate)
+    monkeypatch.setattr(bigsheet.os, "fork", _no_fork)
+    unforked = write_scorecard(result, tmp_path / "unforked.xlsx").read_bytes()
+    monkeypatch.setattr(bigsheet, "_children", lambda: 0)
     here = write_scorecard(result, tmp_path / "here.xlsx").read_bytes()
-    assert _members(forked) == _members(failed) == _members(here)
+    assert _members(forked) == _members(failed) == _members(unforked) == _members(here)
     monkeypatch.setattr(bigsheet, "PARALLEL_ROWS", 10**9)
     whole = zipfile.ZipFile(write_scorecard(result, tmp_path / "whole.xlsx"))
     with zipfile.ZipFile(tmp_path / "here.xlsx") as split:
         assert split.testzip() is None
-        assert all(split.read(n) == whole.read(n) for n in whole.namelist())
+        assert all(split.read(n) == whole.read(n) for n in whole.namelist() if n != "docProps/core.xml")   # its time
+
+
+def _no_fork():
+    raise OSError(11, "Resource temporarily unavailable")
+
+
+def test_ledger_slices_are_even_and_cover_every_row():
+    from youyi_xl.outputs.bigsheet import PARALLEL_ROWS, SLICE_ROWS, slices
+
+    for count in (0, 1, PARALLEL_ROWS - 1, PARALLEL_ROWS, SLICE_ROWS * 2, SLICE_ROWS * 2 + 1, 488_839):
+        parts = slices(count)
+        assert parts[0][0] == 0 and parts[-1][1] == count
+        assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))
+        sizes = [stop - start for start, stop in parts]
+        assert max(sizes) - min(sizes) <= 1
+        assert len(parts) == 1 if count < PARALLEL_ROWS else (len(parts) >= 2 and max(sizes) <= SLICE_ROWS)
+    assert len(slices(488_839)) == 10
+
+
+def test_ledger_slices_are_made_here_with_a_thread_alive_or_on_one_core(monkeypatch):
+    import threading
+
+    import youyi_xl.outputs.bigsheet as bigsheet
+
+    monkeypatch.setattr(bigsheet.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5, 6, 7}, raising=False)
+    assert bigsheet._children() == bigsheet.MAX_CHILDREN
+    monkeypatch.setattr(bigsheet.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert bigsheet._children() == 2
+    monkeypatch.setattr(bigsheet.threading, "active_count", lambda: 2)
+    assert bigsheet._children() == 0
+    monkeypatch.setattr(bigsheet.threading, "active_count", threading.active_count)
+    monkeypatch.setattr(bigsheet.os, "sched_getaffinity", lambda pid: {3}, raising=False)
+    assert bigsheet._children() == 0
 
 
 def _members(data: bytes) -> dict[str, bytes]:

@@ -244,7 +244,8 @@ def _write_outputs(outputs: RunOutputs, period: Period, template, date: dt.date,
     """The 成绩单 here and, for a large batch on POSIX, the documents (result JSON, 通报, 催报稿,
     退回意见) in a forked child at the same time: the two halves take about as long, one a core
     (from QUIET_LEDGERS_FROM rows the 成绩单 waits for the child before it reads the records, and
-    this process writes the result JSON meanwhile).
+    this process writes the result JSON once the child has ended: it reads every unit record,
+    whose pages, read while the child lived, were copied — 10,000 returns: ~90 MB at the peak).
     The writers make millions of short-lived objects beside the batch's long-lived ones: the
     cyclic collector, walking them all, is paused (about a tenth of the writing at 1,000 returns),
     and what exists already is frozen, so that the cycles of a closed workbook or document are
@@ -257,8 +258,8 @@ def _write_outputs(outputs: RunOutputs, period: Period, template, date: dt.date,
         getattr(result, frame)
     _say(step, "生成结果文件、通报、催报稿和退回意见")
     quiet = sum(result.batch.row_count(t.key) for t in ROW_TABLES) >= QUIET_LEDGERS_FROM
-    # with quiet ledgers the 成绩单 waits for the documents: the result JSON is written here
-    # meanwhile (it reads the units, key projects and issues, which the 成绩单 has read already)
+    # with quiet ledgers the 成绩单 waits for the documents, then the result JSON is written here
+    # (it reads the units, key projects and issues: no child shares their pages by then)
     documents = _Background(_write_documents, result, folder, names, template, date, due, not quiet,
                             large=len(result.batch.accepted) >= BACKGROUND_FROM)
     files: dict[str, Path] = {}
@@ -266,8 +267,8 @@ def _write_outputs(outputs: RunOutputs, period: Period, template, date: dt.date,
     def before_ledgers() -> None:
         from .outputs import write_result_json
 
-        files["json"] = write_result_json(result, folder / names["json"])
         documents.wait()
+        files["json"] = write_result_json(result, folder / names["json"])
 
     _say(step, "生成成绩单")
     try:
