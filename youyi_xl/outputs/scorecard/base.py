@@ -117,7 +117,7 @@ def _simple_table(sheet: Any, cx: _Context, columns: Sequence[Column], rows: Ite
 
 
 def _spliced_table(sheet: Any, fm: xs.Formats, first: int, columns: Sequence[Column],
-                   rows: Sequence[Sequence[Any]]) -> BigTable:
+                   rows: Iterable[Sequence[Any]]) -> BigTable:
     """A large table's rows spliced in as sheet XML after the workbook is closed (as the ledgers
     are), not held cell by cell by xlsxwriter: each value as `put` would write it, each Styled
     cell's format made known (reserved) before the close. Nothing may be written below it."""

@@ -1,7 +1,7 @@
 """The 成绩单's 总览 and its 乡镇排名 / 部门排名 sheets."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from ...core import is_missing
 from ...intake import STATUS_LABELS
@@ -154,14 +154,34 @@ def _ranking(sheet: Any, cx: _Context, group: str) -> None:
                   landscape=True, header_rows=2, freeze_cols=2, printed=printed,
                   legend=xs.band_legend(_rate_meanings(cx.result)))
     _ranking_header(sheet, cx.fm, columns, indicators)
-    rows = [_ranking_row(cx, r) for r in _records(members)]
-    end = first + len(rows)
+    end = first + len(members)
     sheet.autofilter(first - 1, 0, max(end - 1, first), len(columns) - 1)
     sheet.print_area(0, 0, max(end - 1, first), printed - 1)       # the chart below is for the screen
-    if rows:        # 10,000 units: 670,000 cells, spliced in after the close like the ledgers
-        table = _spliced_table(sheet, cx.fm, first, columns, rows)
-        cx.big.append(table)
-        _score_chart(sheet, cx, group, first, end - 1, end + 1, columns[:printed], table.rows)
+    if len(members):        # 10,000 units: 670,000 cells, spliced in after the close like the ledgers
+        chart: tuple[list[str], list[str]] = ([], [])
+        rows = _chart_rows(chart, (_ranking_row(cx, r) for r in _chunked_records(members)))
+        cx.big.append(_spliced_table(sheet, cx.fm, first, columns, rows))
+        _score_chart(sheet, cx, group, first, end - 1, end + 1, columns[:printed], *chart)
+
+
+RECORDS_AT_ONCE = 512       # units whose records exist at once while a ranking's cells are made
+
+
+def _chunked_records(frame: Any) -> Iterator[dict[str, Any]]:
+    """The frame's rows as dicts (`_records`), RECORDS_AT_ONCE at a time: 10,000 units of ~100
+    columns are ~50 MB of dicts, made while the documents' child lives (its peak is theirs)."""
+    for start in range(0, len(frame), RECORDS_AT_ONCE):
+        yield from _records(frame.iloc[start:start + RECORDS_AT_ONCE])
+
+
+def _chart_rows(chart: tuple[list[str], list[str]], rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
+    """`rows` as they pass, each one's 单位 and 综合得分 kept in `chart` for the score chart's cache."""
+    unit_col, score_col = _head_index("单位"), _head_index("综合得分")
+    units, scores = chart
+    for row in rows:
+        units.append(_cached(row[unit_col]))
+        scores.append(_cached(row[score_col]))
+        yield row
 
 
 def _rate_meanings(result: Any) -> list[tuple[str, str]]:
@@ -269,17 +289,17 @@ def _head_index(title: str) -> int:
 
 
 def _score_chart(sheet: Any, cx: _Context, group: str, first: int, last: int, at: int,
-                 printed: Sequence[Column], rows: Sequence[Sequence[Any]]) -> None:
+                 printed: Sequence[Column], units: list[str], scores: list[str]) -> None:
     """Columns: each unit's 综合得分, in rank order (a native chart under the table, as wide as the
     printed columns). Its cached data (what a viewer shows before it recalculates) is given from
-    the rows, which are spliced in after xlsxwriter closes the workbook."""
+    the rows (`_chart_rows`), which are spliced in after xlsxwriter closes the workbook."""
     chart = cx.book.add_chart({"type": "column"})
     name = sheet.get_name()
     unit_col, score_col = _head_index("单位"), _head_index("综合得分")
     chart.add_series({"name": "综合得分", "categories": [name, first, unit_col, last, unit_col],
-                      "categories_data": [_cached(row[unit_col]) for row in rows],
+                      "categories_data": units,
                       "values": [name, first, score_col, last, score_col],
-                      "values_data": [_cached(row[score_col]) for row in rows], "fill": {"color": f"#{xs.CHART_BLUE}"},
+                      "values_data": scores, "fill": {"color": f"#{xs.CHART_BLUE}"},
                       "data_labels": {"value": last - first < 40, "num_format": "0.0",
                                       "font": {"name": xs.SONG, "size": CHART_FONT}}, "gap": 80})
     chart.set_title({"name": f"{group}综合得分", "name_font": {"name": xs.HEITI, "size": 12}})
