@@ -74,15 +74,14 @@ class Condition(HashedOnce):
         """`holds` for every row, as one pass over the field's values."""
         values = list(map(attrgetter(self.field), rows))
         if self.op == IN:
-            allowed = self.values
-            return [v in allowed for v in values]
+            return list(map(self.values.__contains__, values))     # `v in values`, in C
         if self.op == IN_PERIOD:
             year = end.year             # in_window, written out: the commonest condition
             return [isinstance(v, dt.date) and v.year == year and v <= end for v in values]
-        bound = self.values[0]
-        if self.op == AT_LEAST:
-            return [_is_number(v) and v >= bound for v in values]
-        return [_is_number(v) and v <= bound for v in values]
+        bound = self.values[0]          # a float compared at once; anything else as _is_number says
+        if self.op == AT_LEAST:           # (NaN: False either way)
+            return [v >= bound if type(v) is float else _is_number(v) and v >= bound for v in values]
+        return [v <= bound if type(v) is float else _is_number(v) and v <= bound for v in values]
 
     def holds(self, row: Any, end: dt.date) -> bool:
         value = getattr(row, self.field)
@@ -138,19 +137,24 @@ class Indicator:
 
     def value(self, rows: Iterable[Any], end: dt.date, masks: dict | None = None) -> float:
         """What the rows count to (计数 / 求和); the caller passes only rows that count.
-        `masks` (condition → which of these rows meet it) lets indicators over the same rows
-        share the work of conditions they have in common (`measure`)."""
+        `masks` (a condition's (field, op, values) → which of these rows meet it) lets
+        indicators over the same rows share the work of conditions they have in common
+        (`measure`)."""
         rows = rows if isinstance(rows, list) else list(rows)
         masks = {} if masks is None else masks
         flags = []
         for c in self.conditions:
-            found = masks.get(c)
+            # keyed by a plain tuple, hashed and compared in C: a Condition's hash and == are
+            # Python calls, and equal conditions of different indicators meet here every return
+            key = (c.field, c.op, c.values)
+            found = masks.get(key)
             if found is None:
-                found = masks[c] = c.mask(rows, end)
+                found = masks[key] = c.mask(rows, end)
             flags.append(found)
-        chosen = rows if not flags else list(compress(rows, flags[0] if len(flags) == 1 else map(all, zip(*flags))))
+        selected = flags[0] if len(flags) == 1 else map(all, zip(*flags))
         if self.method == COUNT:
-            return float(len(chosen))
+            return float(len(rows) if not flags else sum(selected))
+        chosen = rows if not flags else list(compress(rows, selected))
         total = sum([v if type(v) is float and v == v else _num(v)
                      for v in map(attrgetter(self.sum_field), chosen)]) * self.factor
         return round(total, 6)
@@ -188,7 +192,7 @@ def measure(indicators: Iterable[Indicator], rows: Mapping[str, Iterable[Any]], 
     `rows` maps a table key (projects, key_projects, planned) to its counted records;
     `reported` gives the 填报 indicators their figure (None where there is none)."""
     reported = reported or {}
-    lists = {key: list(value) for key, value in rows.items()}
+    lists = {key: value if isinstance(value, list) else list(value) for key, value in rows.items()}
     masks: dict[str, dict] = {key: {} for key in lists}
     return {ind.key: (reported.get(ind.key) if ind.method == REPORTED
                       else ind.value(lists.get(ind.source, []), end, masks.get(ind.source, {})))

@@ -6,11 +6,17 @@ return: one return per unit (duplicate-submission) and one project in two units'
 (project-claimed-twice). Adding a check is adding one function to RETURN_CHECKS (it takes a
 return and the `Context` and yields issues) or one step to `check_batch`. Checks never
 change a record: they only report.
+
+Most rows pass every check, so a check over a table first looks for the rows that may fail, with
+a comprehension over a column or over the rows (no function called per row), and runs its
+row-by-row test only on those rows, or only on a table where one was found: the issues, and
+their order, are those of the test run on every row (tests/test_checks_fast.py).
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Callable, Iterable, Iterator
 
 from ..core import (
@@ -44,10 +50,13 @@ class Context:
 
     plan: Plan
     period: Period
+    # worked out once: every date of every row is compared with them (Period.end is not cached)
+    end: dt.date = field(init=False, repr=False, compare=False)
+    year_start: dt.date = field(init=False, repr=False, compare=False)   # 1 January of the period's year
 
-    @property
-    def end(self) -> dt.date:
-        return self.period.end
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "end", self.period.end)
+        object.__setattr__(self, "year_start", dt.date(self.period.year, 1, 1))
 
 
 class _Where:
@@ -81,12 +90,21 @@ def _show(value: Any) -> str:
 # checks of one return
 # --------------------------------------------------------------------------
 
+# the figures amount_negative looks at: (table, its columns with a unit, a getter for each)
+_NUMERIC = tuple((table, numeric, tuple(attrgetter(c.key) for c in numeric))
+                 for table in (PROJECTS, KEY_PROJECTS, PLANNED)
+                 for numeric in [tuple(c for c in table.columns if c.unit)])
+
+
 def amount_negative(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
     """amount-negative: no amount or count of a project row may be below zero."""
-    for table in (PROJECTS, KEY_PROJECTS, PLANNED):
+    for table, numeric, getters in _NUMERIC:
+        rows = ret.records(table.key)
+        # a column at a time, the values fetched in C: most tables have no negative figure
+        if not any([v for v in map(get, rows) if isinstance(v, float) and v < 0.0] for get in getters):
+            continue
         where = _Where(ret, table)
-        numeric = [c for c in table.columns if c.unit]
-        for row in ret.records(table.key):
+        for row in rows:
             for column in numeric:
                 value = getattr(row, column.key)
                 if isinstance(value, float) and value < 0:
@@ -94,19 +112,29 @@ def amount_negative(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
                                       f"“{column.label}”不能为负数", "请填写0或正数")
 
 
+# the dates date_out_of_range looks at: (table, the columns' keys, a getter for each)
+_DATED = tuple((table, keys, tuple(map(attrgetter, keys)))
+               for table, keys in ((PROJECTS, ("sign_date", "start_date")), (PLANNED, ("plan_date",))))
+
+
 def date_out_of_range(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
     """date-out-of-range: 签约日期, 开工日期 and 策划生成日期 lie in the period's year, on or before
     its end; a key project's 开工日期 may be earlier only when it is 续建."""
-    checks = ((PROJECTS, ("sign_date", "start_date")), (PLANNED, ("plan_date",)))
-    for table, keys in checks:
+    first, end = ctx.year_start, ctx.end
+    for table, keys, getters in _DATED:
+        rows = ret.records(table.key)
+        # a column at a time, the values fetched in C: in most tables every date is in the window
+        if not any([d for d in map(get, rows) if isinstance(d, dt.date) and not first <= d <= end]
+                   for get in getters):
+            continue
         where = _Where(ret, table)
-        for row in ret.records(table.key):
+        for row in rows:
             for key in keys:
-                problem = _out_of_window(getattr(row, key), ctx, earliest=dt.date(ctx.period.year, 1, 1))
+                problem = _out_of_window(getattr(row, key), ctx, earliest=first)
                 if problem:
                     label = table.column(key).label
                     yield where.issue("date-out-of-range", row, key, f"“{label}”{problem}",
-                                      f"只填写{ctx.period.year}年1月1日至{cn_date(ctx.end)}之间的日期")
+                                      f"只填写{ctx.period.year}年1月1日至{cn_date(end)}之间的日期")
     yield from _key_project_dates(ret, ctx)
 
 
@@ -121,9 +149,12 @@ def _out_of_window(date: Any, ctx: Context, earliest: dt.date | None) -> str:
 
 
 def _key_project_dates(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    first, end = ctx.year_start, ctx.end
     where = _Where(ret, KEY_PROJECTS)
-    for row in ret.records(KEY_PROJECTS.key):
-        earliest = dt.date(ctx.period.year, 1, 1) if row.nature == "新建" else None
+    # the rows whose date is outside the window; only a 新建 project's may not be earlier
+    for row in [r for r in ret.records(KEY_PROJECTS.key)
+                if isinstance(r.start_date, dt.date) and not first <= r.start_date <= end]:
+        earliest = first if row.nature == "新建" else None
         problem = _out_of_window(row.start_date, ctx, earliest)
         if problem:
             yield where.issue("date-out-of-range", row, "start_date", f"“开工日期”{problem}",
@@ -134,7 +165,8 @@ def start_inconsistent(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
     """start-inconsistent: 是否开工 = 是 needs a 开工日期 and a 开工日期 needs 是否开工 = 是; for
     key projects, 未开工 with a date, or a started 新建 project without one."""
     where = _Where(ret, PROJECTS)
-    for row in ret.records(PROJECTS.key):
+    # 是 (True) without a date or 否 (False) with one: the rows tested below (most rows are neither)
+    for row in [r for r in ret.records(PROJECTS.key) if r.started is (r.start_date is None)]:
         if row.started is True and row.start_date is None:
             yield where.issue("start-inconsistent", row, "start_date", "“是否开工”为“是”，但未填写开工日期",
                               "请填写开工日期；尚未开工的请把“是否开工”改为“否”")
@@ -185,9 +217,14 @@ def project_duplicate(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
     """project-duplicate: one project (its identity: name, and investor for 招商引资项目) on two
     rows of one table; the second row is reported."""
     for table in (PROJECTS, KEY_PROJECTS, PLANNED):
+        rows = ret.records(table.key)
+        keys = list(map(attrgetter("identity"), rows))
+        named = len(keys) - keys.count(NO_NAME)
+        if len(set(keys) - {NO_NAME}) == named:
+            continue                # no identity key met twice: no project on two rows (most tables)
         where = _Where(ret, table)
         seen: ProjectIndex[int] = ProjectIndex(table.key)
-        for row in ret.records(table.key):
+        for row in rows:
             if row.identity == NO_NAME:
                 continue
             first = seen.setdefault(row, row.row)
@@ -210,11 +247,13 @@ def investment_over_plan(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
 def sign_after_start(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
     """sign-after-start: a project signed after it started (a typo in one of the dates)."""
     where = _Where(ret, PROJECTS)
-    for row in ret.records(PROJECTS.key):
+    # the rows signed after they started, picked in one comprehension (most have no 开工日期 or a later one)
+    for row in [r for r in ret.records(PROJECTS.key) if r.start_date is not None
+                and isinstance(r.sign_date, dt.date) and isinstance(r.start_date, dt.date)
+                and r.sign_date > r.start_date]:
         sign, start = row.sign_date, row.start_date
-        if isinstance(sign, dt.date) and isinstance(start, dt.date) and sign > start:
-            yield where.issue("sign-after-start", row, "sign_date",
-                              f"签约日期{sign:%Y-%m-%d}晚于开工日期{start:%Y-%m-%d}", "请核对签约日期和开工日期")
+        yield where.issue("sign-after-start", row, "sign_date",
+                          f"签约日期{sign:%Y-%m-%d}晚于开工日期{start:%Y-%m-%d}", "请核对签约日期和开工日期")
 
 
 def target_changed(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
@@ -232,6 +271,8 @@ def target_changed(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
 
 
 def _key_project_targets(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
+    if not ret.records(KEY_PROJECTS.key):
+        return
     listed = {compact(p.name): p for p in ctx.plan.key_projects_of(ret.unit or "")}
     where = _Where(ret, KEY_PROJECTS)
     for row in ret.records(KEY_PROJECTS.key):
@@ -258,7 +299,8 @@ def total_mismatch(ret: ReturnData, ctx: Context) -> Iterator[Issue]:
     if not ret.table_ok("summary"):
         return
     left_out = {(i.sheet, i.row) for i in ret.issues if i.is_error and i.row}
-    rows = {t.key: [r for r in ret.records(t.key) if (r.sheet, r.row) not in left_out] for t in ROW_TABLES}
+    rows = {t.key: [r for r in ret.records(t.key) if (r.sheet, r.row) not in left_out] if left_out
+            else list(ret.records(t.key)) for t in ROW_TABLES}
     counted = measure(ctx.plan.indicators, rows, ctx.end)
     for ind in ctx.plan.indicators:
         key = ind.key
