@@ -28,18 +28,24 @@ BLANK_MARKS = frozenset({"", "无", "/", "-", "—", "－", "——", "--", "空
 # variation selectors and the combining grapheme joiner, and the blank letters (Hangul fillers,
 # the braille blank). Text pasted from WeChat or web pages carries them; they are removed before
 # any name is compared or shown. NBSP and the other wide spaces are spaces (NFKC and str.split).
-_INVISIBLE_CLASS = (
+_INVISIBLE_BMP = (
     "\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160"
     "\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
-    "\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U000110bd\U000110cd"
-    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
-    "\U000e0020-\U000e007f\U000e0100-\U000e01ef")
+    "\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb")
+_INVISIBLE_ASTRAL = (
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f\U000e0100-\U000e01ef")
+_INVISIBLE_CLASS = _INVISIBLE_BMP + _INVISIBLE_ASTRAL
 _INVISIBLE = re.compile(f"[{_INVISIBLE_CLASS}]")
+# What a text holding an invisible character holds too: the BMP ones or any character beyond the
+# BMP. Searched for first, at about a third of the cost (sre looks a BMP class up in one table,
+# while a class with characters beyond it is a list of ranges tried in turn); most text holds none.
+_MAYBE_INVISIBLE = re.compile(f"[{_INVISIBLE_BMP}\U00010000-\U0010ffff]")
 
 
 def strip_invisible(text: str) -> str:
     """`text` without the characters that show nothing (zero-width spaces, BOMs, soft hyphens ...)."""
-    return text if text.isascii() else _INVISIBLE.sub("", text)
+    return text if text.isascii() or not _MAYBE_INVISIBLE.search(text) else _INVISIBLE.sub("", text)
 
 
 def invisible_chars(text: str) -> list[str]:
@@ -69,7 +75,7 @@ def _normal(value: str) -> str:
     """NFKC without invisible characters (spaces left as they are)."""
     if value.isascii():
         return value
-    return _INVISIBLE.sub("", nfkc(value))
+    return strip_invisible(nfkc(value))
 
 
 def nfkc(text: str) -> str:
@@ -114,10 +120,17 @@ def tidy_text(value: Any) -> str:
 
 def compact(value: Any) -> str:
     """Text with every space removed: the form used to compare names and labels."""
-    return "".join((_normal(value) if type(value) is str else clean_text(value)).split())
+    if type(value) is not str:
+        value = clean_text(value)
+    elif not value.isascii():           # _normal, inline: a name's compact form is made for every row
+        value = nfkc(value)
+        if _MAYBE_INVISIBLE.search(value):
+            value = _INVISIBLE.sub("", value)
+    return "".join(value.split())
 
 
 _HEADER_STRIP = re.compile(f"[*※★:：\\s{_INVISIBLE_CLASS}]")
+_MAYBE_HEADER_STRIP = re.compile(f"[*※★:：\\s{_INVISIBLE_BMP}\\U00010000-\\U0010ffff]")   # as _MAYBE_INVISIBLE
 
 
 def header_key(value: Any) -> str:
@@ -128,7 +141,9 @@ def header_key(value: Any) -> str:
 @lru_cache(maxsize=16384)       # the same headers and labels in every return of a batch
 def _header_key(text: str) -> str:
     text = nfkc(text)
-    return _HEADER_STRIP.sub("", text).replace("〔", "(").replace("〕", ")").lower()
+    if _MAYBE_HEADER_STRIP.search(text):       # a data cell (a locate looks past the header) most often holds none
+        text = _HEADER_STRIP.sub("", text)
+    return text.replace("〔", "(").replace("〕", ")").lower()
 
 
 def is_missing(value: Any) -> bool:
@@ -149,8 +164,13 @@ def is_blank(value: Any) -> bool:
     if value is None or value == "":
         return True
     if type(value) is str and len(value) <= 8:
-        return compact(value) in BLANK_MARKS
+        return value in BLANK_MARKS or _blank_text(value)      # a mark is its own compact form
     return False
+
+
+@lru_cache(maxsize=4096)        # short texts repeat (是, 省内, 新加坡, 无): compacted once each
+def _blank_text(text: str) -> bool:
+    return compact(text) in BLANK_MARKS
 
 
 # --- numbers ----------------------------------------------------------------
@@ -161,6 +181,7 @@ _SUFFIXES: tuple[tuple[str, str, float], ...] = (
     ("亿元", "元", 10000.0), ("万元", "元", 1.0), ("亿", "元", 10000.0), ("万", "元", 1.0),
     ("元", "元", 0.0001), ("个", "个", 1.0), ("项", "个", 1.0),
 )
+_SCALE = {suffix: (currency, factor) for suffix, currency, factor in _SUFFIXES}     # suffix -> its row
 MAX_MAGNITUDE = 1e12       # no amount or count of a return is larger (docs/decisions.md)
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _ERROR_VALUES = ("#DIV/0!", "#REF!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!",
@@ -171,7 +192,7 @@ _LIBRE_ERROR = re.compile(r"Err:\d{3}")      # what LibreOffice shows for its ow
 def unit_factor(written: str, unit: str) -> float:
     """What a figure in `written` (亿元, 元, 亿美元 …) is multiplied by to be in the column's
     `unit` (万元 or 万美元): the same table as the value suffixes; 1.0 when they do not convert."""
-    scale = {suffix: (currency, factor) for suffix, currency, factor in _SUFFIXES}
+    scale = _SCALE
     if written not in scale or unit not in scale:
         return 1.0
     (have, factor), (want, base) = scale[written], scale[unit]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 from ..core import (
@@ -87,8 +88,14 @@ def _assign_sheets(book: WorkbookData) -> dict[str, tuple[SheetData, Located | N
 
 
 def _named(book: WorkbookData, table: Table) -> SheetData | None:
-    names = {compact(n) for n in (table.sheet, *table.sheet_aliases)}
+    names = _sheet_names(table)
     return next((s for s in book.sheets if compact(s.name) in names), None)
+
+
+@lru_cache(maxsize=64)
+def _sheet_names(table: Table) -> frozenset[str]:
+    """The compact forms of a table's sheet names (asked for in every return)."""
+    return frozenset(compact(n) for n in (table.sheet, *table.sheet_aliases))
 
 
 def _assign_by_header(book, result, taken) -> None:

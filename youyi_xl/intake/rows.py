@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from bisect import bisect_right
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Callable, NamedTuple, Sequence
 
 from ..core import (
@@ -62,18 +62,20 @@ class RowReader:
         (self.factors, self.keys, self.indexes, self.slots, self.defaults, self.pick,
          self.identity_slots, self.fast, self.direct, _) = _layout(located, self.chains, self.limits)
         self.special = dict(sheet.special)      # with the cells a merged special cell covers
-        self.merges = _MergedColumns(sheet.merged, self.indexes, located.data_start)
+        merges = _MergedColumns(sheet.merged, self.indexes, located.data_start)
+        self.merges = merges if merges else None        # tested once per table, not per row
         self.compacted: dict[str, str] = {}      # text -> its compact form, for this table's rows
 
     def read_records(self) -> tuple:
         """Every data row of the table as a record (blank rows, 合计 rows and notes left out)."""
         make, source = self.table.record._make, (self.ret.unit or "", self.ret.file, self.sheet.name)
+        rows, read_row, identity = self.sheet.rows, self.read_row, self.identity
         records = []
-        for row in data_rows(self.sheet.rows, self.located):
+        for row in data_rows(rows, self.located):
             if row.kind == "data":
-                values = self.read_row(row.index, row.values)
+                values = read_row(row.index, row.values)
                 if values is not None:
-                    records.append(make((*source, row.index + 1, True, self.identity(values), *values)))
+                    records.append(make((*source, row.index + 1, True, identity(values), *values)))
         return tuple(records)
 
     def identity(self, values: list[Any]) -> int:
@@ -81,15 +83,23 @@ class RowReader:
         (core.identity): the name (and investor) without spaces, full-width forms or invisible
         characters (compact). A text's compact form is made once per table (an investor's rows)."""
         known = self.compacted
-        return identity_key(tuple(known.get(text) or known.setdefault(text, compact(text))
-                                  for text in (values[i] or "" for i in self.identity_slots)))
+        parts = []
+        for i in self.identity_slots:       # a plain loop: one or two texts, no generator a row
+            text = values[i] or ""
+            found = known.get(text)
+            if found is None:
+                found = known[text] = compact(text)
+            parts.append(found)
+        return identity_key(tuple(parts))
 
     def read_row(self, r: int, values) -> list[Any] | None:
         """The values of one row in the record's order (table.value_keys), or None for a blank row."""
         raw = self.pick(values)
-        if self._blank_row(r, raw):
-            return None       # a row is blank by its own cells: a merged cell alone is no data
-        if self.merges:
+        # a row is blank by its own cells: a merged cell alone is no data; is_blank is called from C
+        # up to the first filled cell (most often the first, a project's name)
+        if all(map(is_blank, raw)) and self._blank_row(r, raw):
+            return None
+        if self.merges is not None:
             raw = self.merges.fill(self.sheet.rows, r, raw, self.special)
         # each column's fast reader takes its cell (an empty optional cell is its default, an empty
         # required one _SLOW), all called from C; what they leave goes through read_cell in column order
@@ -113,10 +123,9 @@ class RowReader:
     def _blank_row(self, r: int, raw: Sequence[Any]) -> bool:
         """A row whose cells (序号 aside) are empty or blank marks such as 无 and /."""
         special = self.sheet.special
-        if not special and raw.count("") + raw.count(None) == len(raw):
-            return True                     # the common case, decided without parsing (in C)
-        return all(is_blank(v) and (not special or (r, c) not in special)
-                   for c, v in zip(self.indexes, raw))
+        if not special:
+            return all(map(is_blank, raw))
+        return all(is_blank(v) and (r, c) not in special for c, v in zip(self.indexes, raw))
 
     def where(self, r: int, key: str, value: Any = "") -> dict[str, Any]:
         return {"sheet": self.sheet.name, "cell": cell_ref(r, self.located.columns[key]), "row": r + 1,
@@ -186,10 +195,12 @@ class RowReader:
         """The unit's own figure for each indicator named in 指标汇总 (first row of each wins)."""
         found: dict[str, Reported] = {}
         columns = self.located.columns
-        for row in data_rows(self.sheet.rows, self.located):
+        rows, names = self.sheet.rows, summary_names(self.plan)
+        for row in data_rows(rows, self.located):
             if row.kind != "data":
                 continue
-            key = summary_names(self.plan).get(header_key(row.values[columns["indicator"]]))
+            r, values = row.index, row.values
+            key = names.get(header_key(values[columns["indicator"]]))
             if key is None or key in found:
                 continue
             cells: dict[str, Any] = {}
@@ -197,12 +208,12 @@ class RowReader:
             for field_key in ("target", "actual"):
                 if field_key in columns:
                     c = columns[field_key]
-                    value = row.values[c]
+                    value = values[c]
                     clean = type(value) in (float, int) and -limit <= value <= limit \
-                        and self.factors[field_key] == 1.0 and (row.index, c) not in self.special
-                    cells[field_key] = float(value) if clean else self.read_cell(row.index, field_key, value, limit)
-                    cells[field_key + "_cell"] = cell_ref(row.index, c)
-            found[key] = Reported(self.ret.unit or "", self.ret.file, self.sheet.name, row.index + 1, key,
+                        and self.factors[field_key] == 1.0 and (r, c) not in self.special
+                    cells[field_key] = float(value) if clean else self.read_cell(r, field_key, value, limit)
+                    cells[field_key + "_cell"] = cell_ref(r, c)
+            found[key] = Reported(self.ret.unit or "", self.ret.file, self.sheet.name, r + 1, key,
                                   cells.get("target"), cells.get("actual"), cells.get("target_cell", ""),
                                   cells.get("actual_cell", ""))
         return found
@@ -276,14 +287,15 @@ def _fast_reader(column: Column, factor: float, chains: dict[str, str], limit: f
     required one, reported by read_cell), or _SLOW. Clean cells are most cells; everything else
     goes through read_cell."""
     kind = column.kind
+    numbers, datetime, date = (float, int), dt.datetime, dt.date        # closed over, not looked up a cell
     if kind in (AMOUNT, INT) and factor == 1.0:
-        return lambda v: float(v) if type(v) in (float, int) and -limit <= v <= limit else \
+        return lambda v: float(v) if type(v) in numbers and -limit <= v <= limit else \
             empty if v == "" or v is None else _SLOW
     if kind == DATE:
-        return lambda v: v.date() if type(v) is dt.datetime else v if type(v) is dt.date else \
+        return lambda v: v.date() if type(v) is datetime else v if type(v) is date else \
             empty if v == "" or v is None else _SLOW
     if kind == TEXT:
-        return lambda v: _clean_str(v) if type(v) is str and v else empty if v == "" or v is None else _SLOW
+        return partial(_read_text, empty)
     if kind == YESNO:
         return lambda v: _YES_NO.get(v, _SLOW) if type(v) is str and v else \
             empty if v == "" or v is None else _SLOW
@@ -298,7 +310,12 @@ _YES_NO = {"是": True, "否": False}
 _call = getattr(operator, "call", None) or (lambda function, value: function(value))    # 3.10
 
 
-def _clean_str(value: str) -> Any:
+def _read_text(empty: Any, value: Any) -> Any:
+    """A text cell trimmed and its spaces collapsed, called from C (a partial of the column's
+    `empty`: one Python call a cell); _SLOW for what may be a blank mark (无, /, -: short texts)
+    or no text."""
+    if type(value) is not str or not value:
+        return empty if value == "" or value is None else _SLOW
     # isprintable() is False for format characters (zero-width space, BOM …) and wide spaces
     text = " ".join((value if value.isprintable() else strip_invisible(value)).split())
     return text if len(text) > 3 or (text and not is_blank(text)) else _SLOW

@@ -37,12 +37,32 @@ _FOOTER_TEXT = 40           # characters of a row's first cell examined for a si
 # removal of invisible characters and of spaces leave as they are: a cell that begins with 10 of
 # them (or is no more), none of them a word's first character, ends no table.
 _ENDING_REACH = 10
-_PLAIN_LEAD = re.compile("[\u4e00-\u9fffA-Za-z0-9]+")
+_PLAIN_RANGES = (("0", "9"), ("A", "Z"), ("a", "z"), ("\u4e00", "\u9fff"))
+_PLAIN_LEAD = re.compile("[" + "".join(f"{lo}-{hi}" for lo, hi in _PLAIN_RANGES) + "]+")
+
+
+def _plain_except(excluded: frozenset[str]) -> re.Pattern[str]:
+    """_PLAIN_LEAD without the characters `excluded`: one class (all in the BMP, so sre looks each
+    character up in one table), instead of a match and then a set test of every character."""
+    parts = []
+    for lo, hi in _PLAIN_RANGES:
+        start = ord(lo)
+        for c in sorted(ord(ch) for ch in excluded if lo <= ch <= hi):
+            if start < c:
+                parts.append(f"{chr(start)}-{chr(c - 1)}")
+            start = c + 1
+        if start <= ord(hi):
+            parts.append(f"{chr(start)}-{hi}")
+    return re.compile("[" + "".join(parts) + "]+")
+
+
+_QUIET_LEAD = _plain_except(_ENDING_CHARS)      # a lead that _PLAIN_LEAD matches, with no _ENDING_CHARS
 _SECTION = re.compile(r"^[一二三四五六七八九十]+[、.．]")
 _UNIT_PART = re.compile(r"\([^()]*\)$")   # "签约总投资(亿元)" -> "签约总投资"
 _HEADER_UNIT = re.compile(r"\((亿元|万元|元|万美元|亿美元|美元)\)$")
 
 
+@functools.lru_cache(maxsize=1024)     # a form's headers, asked for each table of every return
 def header_unit(text: str) -> str:
     """The money unit a written header states, e.g. 亿元 for 签约总投资（亿元）; '' if none."""
     match = _HEADER_UNIT.search(header_key(text))
@@ -88,6 +108,11 @@ def _match_row(row: Sequence[Any], table: Table) -> dict[str, tuple[int, str]]:
     """Map column keys to (column index, header text) for one candidate header row (never to be
     changed: the returns of a batch share their header rows, and the answer is kept; a row
     wider than a form's, from a hostile file, is matched each time so the cache stays small)."""
+    for value in row:           # a row without text (numbers, or nothing) names no column: not kept
+        if isinstance(value, str) and value.strip():
+            break
+    else:
+        return {}
     if len(row) > KEPT_ROW_CELLS:
         return _matched.__wrapped__(tuple(row), table)
     return _matched(tuple(row), table)
@@ -105,7 +130,8 @@ def _matched(row: tuple, table: Table) -> dict[str, tuple[int, str]]:
         if not isinstance(value, str) or not value.strip():
             continue
         key = header_key(value)
-        candidates = index.get(key) or index.get(_UNIT_PART.sub("", key))
+        # a unit part is looked for only in a key that ends with one (most cells of a data row do not)
+        candidates = index.get(key) or (key[-1:] == ")" and index.get(_UNIT_PART.sub("", key)))
         if not candidates:
             continue
         if len(candidates) == 1 and not candidates[0].follows:
@@ -134,9 +160,15 @@ def _resolve_ambiguous(found: dict[str, tuple[int, str]],
 
 
 def _enough(found: dict[str, Any], table: Table) -> bool:
-    required = [c.key for c in table.required_columns]
+    required = _required_keys(table)
     hits = sum(1 for k in required if k in found)
     return len(found) >= table.min_header_matches and hits * 2 >= len(required)
+
+
+@functools.lru_cache(maxsize=64)
+def _required_keys(table: Table) -> tuple[str, ...]:
+    """The keys of a table's required columns (asked for each row a locate looks at)."""
+    return tuple(c.key for c in table.required_columns)
 
 
 def locate(rows: Sequence[Sequence[Any]], table: Table, sheet_name: str = "") -> Located | None:
@@ -250,8 +282,7 @@ def _is_number(value: Any) -> bool:
 def ends_table(text: str) -> bool:
     """True for the first cell of a line that ends a table: a sign-off (单位负责人：张三, 审核人,
     填报日期：…) or a note (填表说明, 注：…, 以下空白), however many cells the line spreads over."""
-    lead = text[:_ENDING_REACH]
-    if _PLAIN_LEAD.fullmatch(lead) and _ENDING_CHARS.isdisjoint(lead):
+    if _QUIET_LEAD.fullmatch(text, 0, _ENDING_REACH):
         return False        # most first cells (a project's name): no pattern can match
     head = text[:_FOOTER_TEXT]
     if _ENDING_CHARS.isdisjoint(head) and ((normal := nfkc(head)) is head or _ENDING_CHARS.isdisjoint(normal)):
