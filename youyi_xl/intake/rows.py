@@ -316,8 +316,9 @@ def _read_text(empty: Any, value: Any) -> Any:
     or no text."""
     if type(value) is not str or not value:
         return empty if value == "" or value is None else _SLOW
-    # isprintable() is False for format characters (zero-width space, BOM …) and wide spaces
-    text = " ".join((value if value.isprintable() else strip_invisible(value)).split())
+    # every invisible character goes, printable or not (U+3164, U+2800, U+FE0F are printable):
+    # as read_cell's tidy_text, which strip_invisible answers at once for a text without one
+    text = " ".join(strip_invisible(value).split())
     return text if len(text) > 3 or (text and not is_blank(text)) else _SLOW
 
 
