@@ -16,7 +16,9 @@ in 50 big), then measures in one run:
 
 and prints the wall times, the ratios check/floor and run/pandas, the peak memory of the
 largest process (/usr/bin/time) and of all the command's processes together (PSS, from one more
-run of each command: sampling it slows the command down, so timed runs are not sampled).
+run of each command: sampling it slows the command down, so timed runs are not sampled), then
+whether each point issue 17 asks holds for the sizes measured (`verdicts`); it exits 1 when one
+does not.
 """
 from __future__ import annotations
 
@@ -143,6 +145,42 @@ def report(rows: list[dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
+# What issue 17 asks of the rows (README "Speed"); `verdicts` judges every row measured.
+CHECK_FLOOR_MAX = 2.5           # N = 1,000, each shape: check ÷ floor
+RUN_PANDAS_MAX = 1 / 6          # N = 1,000, each shape: run ÷ the pandas loop
+CHECK_MAX, RUN_MAX = 30.0, 60.0  # N = 10,000: seconds
+PSS_MAX = 1e9 / 2**20           # N = 10,000: all of run's processes, MiB (1 GB in decimal, the stricter unit)
+LINEAR_SLACK = 1.1              # 1,000 -> 10,000: time grown at most 10x this (a run's spread), memory < 10x
+
+
+def verdicts(rows: list[dict[str, float]]) -> list[tuple[str, bool]]:
+    """(point, held) for each point the measured rows can show; none for a size not measured."""
+    out: list[tuple[str, bool]] = []
+    by = {(r["shape"], r["n"]): r for r in rows}
+    for r in rows:
+        tag = f"{r['shape']} {r['n']:,}"
+        if r["n"] == 1000:
+            ratio = r["check"] / r["floor"]
+            out.append((f"{tag}: check {ratio:.2f}x the floor <= {CHECK_FLOOR_MAX}x", ratio <= CHECK_FLOOR_MAX))
+            if r["pandas"] == r["pandas"]:              # measured (not NaN)
+                share = r["run"] / r["pandas"]
+                out.append((f"{tag}: run {share:.3f} of pandas <= {RUN_PANDAS_MAX:.3f}", share <= RUN_PANDAS_MAX))
+        if r["n"] == 10000:
+            out.append((f"{tag}: check {r['check']:.1f} s <= {CHECK_MAX:g} s", r["check"] <= CHECK_MAX))
+            out.append((f"{tag}: run {r['run']:.1f} s <= {RUN_MAX:g} s", r["run"] <= RUN_MAX))
+            out.append((f"{tag}: run PSS {r['run_pss']:.0f} MiB <= {PSS_MAX:.0f} MiB (1 GB)",
+                        0 < r["run_pss"] <= PSS_MAX))
+            small = by.get((r["shape"], 1000))
+            if small is not None:
+                for name in ("check", "run"):
+                    grown = r[name] / small[name]
+                    out.append((f"{tag}: {name} grew {grown:.1f}x from 1,000 (linear: <= {10 * LINEAR_SLACK:g}x)",
+                                grown <= 10 * LINEAR_SLACK))
+                    grown = r[name + "_pss"] / small[name + "_pss"]
+                    out.append((f"{tag}: {name} PSS grew {grown:.1f}x from 1,000 (sublinear: < 10x)", grown < 10))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000])
@@ -158,7 +196,12 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(report(rows))
-    return 0
+    judged = verdicts(rows)
+    if judged:
+        print()
+    for point, held in judged:
+        print(f"{'holds' if held else 'FAILS'}  {point}")
+    return 0 if all(held for _, held in judged) else 1
 
 
 if __name__ == "__main__":
