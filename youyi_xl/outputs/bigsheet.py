@@ -301,7 +301,8 @@ def _encoded_rows(table: BigTable, styled: type, styles: Sequence[int], extra: d
     count, and a page so written while another process shares it is copied. A child copies only
     the pages of its slice and frees them when it ends, and this process, reading none, copies
     nothing; with halves made here and in one child, every page of the records was copied once
-    and both copies lived to the end (10,000 returns: 340 MB more at the peak of run)."""
+    and both copies lived to the end (10,000 returns, all of run's processes while the ledgers
+    are written: 980 -> 830 MiB)."""
     count = table.count
     if count < PARALLEL_ROWS:
         for chunk in rows_xml(table, styled, styles, extra):
