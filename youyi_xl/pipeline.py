@@ -245,7 +245,8 @@ def _write_outputs(outputs: RunOutputs, period: Period, template, date: dt.date,
     退回意见) in a forked child at the same time: the two halves take about as long, one a core
     (from QUIET_LEDGERS_FROM rows the 成绩单 waits for the child before it reads the records, and
     this process writes the result JSON once the child has ended: it reads every unit record,
-    whose pages, read while the child lived, were copied — 10,000 returns: ~90 MB at the peak).
+    whose pages, read while the child lived, were copied — 10,000 returns: all processes while
+    the documents are written 960 → 927 MiB).
     The writers make millions of short-lived objects beside the batch's long-lived ones: the
     cyclic collector, walking them all, is paused (about a tenth of the writing at 1,000 returns),
     and what exists already is frozen, so that the cycles of a closed workbook or document are

@@ -120,13 +120,7 @@ def tidy_text(value: Any) -> str:
 
 def compact(value: Any) -> str:
     """Text with every space removed: the form used to compare names and labels."""
-    if type(value) is not str:
-        value = clean_text(value)
-    elif not value.isascii():           # _normal, inline: a name's compact form is made for every row
-        value = nfkc(value)
-        if _MAYBE_INVISIBLE.search(value):
-            value = _INVISIBLE.sub("", value)
-    return "".join(value.split())
+    return "".join((_normal(value) if type(value) is str else clean_text(value)).split())
 
 
 _HEADER_STRIP = re.compile(f"[*※★:：\\s{_INVISIBLE_CLASS}]")

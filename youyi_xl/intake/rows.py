@@ -97,7 +97,7 @@ class RowReader:
         raw = self.pick(values)
         # a row is blank by its own cells: a merged cell alone is no data; is_blank is called from C
         # up to the first filled cell (most often the first, a project's name)
-        if all(map(is_blank, raw)) and self._blank_row(r, raw):
+        if all(map(is_blank, raw)) and not self._holds_special(r):
             return None
         if self.merges is not None:
             raw = self.merges.fill(self.sheet.rows, r, raw, self.special)
@@ -120,12 +120,11 @@ class RowReader:
             parsed[slot] = value
         return parsed
 
-    def _blank_row(self, r: int, raw: Sequence[Any]) -> bool:
-        """A row whose cells (序号 aside) are empty or blank marks such as 无 and /."""
+    def _holds_special(self, r: int) -> bool:
+        """Whether a cell of row `r` the table reads holds an error value or a formula without its
+        result (read as ''): such a row is not blank, whatever its other cells."""
         special = self.sheet.special
-        if not special:
-            return all(map(is_blank, raw))
-        return all(is_blank(v) and (r, c) not in special for c, v in zip(self.indexes, raw))
+        return bool(special) and any((r, c) in special for c in self.indexes)
 
     def where(self, r: int, key: str, value: Any = "") -> dict[str, Any]:
         return {"sheet": self.sheet.name, "cell": cell_ref(r, self.located.columns[key]), "row": r + 1,
